@@ -1,0 +1,188 @@
+"""Platform-neutral answers: what every renderer (terminal, Discord, Slack) turns into messages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+
+class AnswerKind(StrEnum):
+    """What sort of answer this is; renderers may style them differently."""
+
+    DIALOGUE = "dialogue"
+    DIALOGUES = "dialogues"
+    PERSON = "person"
+    SESSIONS = "sessions"
+    POSITIONS = "positions"
+    SEARCH = "search"
+    HELP = "help"
+    CHOOSE = "choose"
+    NOT_FOUND = "not_found"
+    ERROR = "error"
+    DIGEST = "digest"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """The dialogue and source a fact comes from."""
+
+    dialogue_id: str
+    dialogue_title: str
+    date: str | None
+    source: str | None = None
+    url: str | None = None
+
+    def label(self) -> str:
+        """Return e.g. 'ISSI-IPIS Annual Dialogue (date not given) · source: Abu Bakr Alvi'."""
+        when = self.date or "date not given"
+        text = f"{self.dialogue_title} ({when})"
+        if self.source:
+            text += f" · source: {self.source}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One fact unit of an answer; renderers never split an item across messages unless it alone is too big."""
+
+    heading: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    lines: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    citation: Citation | None = None
+
+    def text_size(self) -> int:
+        """Return the number of characters of text in the item."""
+        size = len(self.heading or "") + sum(len(k) + len(v) + 2 for k, v in self.fields)
+        size += sum(len(x) + 1 for x in self.lines) + sum(len(x) + 3 for x in self.bullets)
+        return size + (len(self.citation.label()) + len(self.citation.url or "") if self.citation else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """An option offered when a question has several answers; `question` asks for it exactly."""
+
+    label: str
+    question: str
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A neutral answer: a title, an optional intro, items, choices and the sources cited."""
+
+    kind: AnswerKind
+    title: str
+    intro: str | None = None
+    items: tuple[Item, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    ok: bool = True
+    refs: tuple[str, ...] = field(default=(), compare=False)  # dialogue ids / person keys, for callers and tests
+
+    def citations(self) -> tuple[Citation, ...]:
+        """Return the distinct citations of the items, in order."""
+        seen: dict[str, Citation] = {}
+        for item in self.items:
+            if item.citation and item.citation.dialogue_id not in seen:
+                seen[item.citation.dialogue_id] = item.citation
+        return tuple(seen.values())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most limit characters at sentence, then word boundaries."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        for word in _chunks(sentence, limit):
+            candidate = f"{current} {word}" if current else word
+            if len(candidate) <= limit:
+                current = candidate
+            else:
+                pieces.append(current)
+                current = word
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _chunks(sentence: str, limit: int) -> list[str]:
+    if len(sentence) <= limit:
+        return [sentence]
+    out: list[str] = []
+    current = ""
+    for word in sentence.split(" "):
+        while len(word) > limit:  # a single unbroken token longer than the limit
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[:limit])
+            word = word[limit:]
+        candidate = f"{current} {word}" if current else word
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    return out
+
+
+def split_item(item: Item, max_chars: int) -> list[Item]:
+    """Split an item bigger than max_chars into consecutive '(continued)' items, at sentence boundaries."""
+    if item.text_size() <= max_chars:
+        return [item]
+    piece = max(40, max_chars // 2)
+    units: list[tuple[str, object]] = [("field", (k, v)) for k, v in item.fields for v in split_text(v, piece)]
+    units += [("line", x) for line in item.lines for x in split_text(line, piece)]
+    units += [("bullet", x) for b in item.bullets for x in split_text(b, piece)]
+    out: list[Item] = []
+    current = Item(heading=item.heading, citation=item.citation)
+    for kind, unit in units:
+        if kind == "field":
+            assert isinstance(unit, tuple)
+            candidate = replace(current, fields=(*current.fields, unit))
+        elif kind == "line":
+            assert isinstance(unit, str)
+            candidate = replace(current, lines=(*current.lines, unit))
+        else:
+            assert isinstance(unit, str)
+            candidate = replace(current, bullets=(*current.bullets, unit))
+        if candidate.text_size() > max_chars and (current.fields or current.lines or current.bullets):
+            out.append(current)
+            heading = f"{item.heading} (continued)" if item.heading else None
+            current = Item(heading=heading, citation=item.citation)
+            if kind == "field":
+                current = replace(current, fields=(unit,))  # type: ignore[arg-type]
+            elif kind == "line":
+                current = replace(current, lines=(unit,))  # type: ignore[arg-type]
+            else:
+                current = replace(current, bullets=(unit,))  # type: ignore[arg-type]
+        else:
+            current = candidate
+    out.append(current)
+    return out
+
+
+def paginate(items: Sequence[Item], size: Callable[[Item], int], budget: int, max_items: int) -> list[list[Item]]:
+    """Group items into pages whose total size stays within budget, never splitting an item."""
+    pages: list[list[Item]] = []
+    current: list[Item] = []
+    used = 0
+    for item in items:
+        cost = size(item)
+        if current and (used + cost > budget or len(current) >= max_items):
+            pages.append(current)
+            current, used = [], 0
+        current.append(item)
+        used += cost
+    if current:
+        pages.append(current)
+    return pages

@@ -1,0 +1,122 @@
+"""The `briefbot` command line: ask, validate, schema, and the commands later parts register."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.errors import BriefbotError
+
+log = logging.getLogger("bot")
+
+# Modules whose `register(subparsers)` adds subcommands (run, sync, digest, ingest); imported lazily.
+COMMAND_MODULES: tuple[str, ...] = ()
+EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
+
+
+def _briefs_dir(args: argparse.Namespace) -> Path:
+    if getattr(args, "briefs", None):
+        return Path(args.briefs)
+    if getattr(args, "config", None):
+        from bot.config import load_config
+
+        return load_config(args.config).briefs_dir
+    return Path("briefs")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer one question, or one per line from standard input."""
+    from bot.adapters.console import render_text, run_console
+    from bot.query import ask
+    from bot.store import BriefStore
+
+    store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
+    catalog = store.catalog
+    if args.question:
+        answer = ask(catalog, " ".join(args.question))
+        sys.stdout.write(render_text(answer))
+        return 0 if answer.ok else 1
+    return run_console(catalog)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Report every problem in every brief; exit 1 if there is any."""
+    from bot.validate import validate_dir
+
+    directory = Path(args.dir) if args.dir else _briefs_dir(args)
+    result = validate_dir(directory)
+    for error in result.errors:
+        print(error)
+    print(result.summary(), file=sys.stderr if result.errors else sys.stdout)
+    return 1 if result.errors else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print (or write) the JSON Schema of a brief or of the people registry."""
+    from bot.models import Dialogue, PeopleRegistry, json_schema
+
+    schema = json_schema(PeopleRegistry if args.people else Dialogue)
+    text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every briefbot command."""
+    parser = argparse.ArgumentParser(prog="briefbot", description="Briefings on Track-II dialogues.")
+    parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default WARNING)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("ask", help="answer a question offline, e.g. briefbot ask '/who Sohail Mahmood'")
+    p.add_argument("question", nargs="*", help="the question; none = read one per line from stdin")
+    p.add_argument("--briefs", help="briefs folder (default: from --config, else ./briefs)")
+    p.add_argument("--config", help="config file to take briefs_dir from")
+    p.add_argument("--drafts", action="store_true", help="include draft briefs in answers")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("validate", help="check every brief and report every problem")
+    p.add_argument("dir", nargs="?", help="briefs folder (default: from --config, else ./briefs)")
+    p.add_argument("--config", help="config file to take briefs_dir from")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("schema", help="print the JSON Schema of a brief (for editors)")
+    p.add_argument("--people", action="store_true", help="schema of briefs/people.yaml instead")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.set_defaults(func=cmd_schema)
+
+    for register in _extra_commands():
+        register(sub)
+    return parser
+
+
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
+    import importlib
+
+    return [*EXTRA_COMMANDS, *(importlib.import_module(m).register for m in COMMAND_MODULES)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the briefbot command line."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    level = (args.log_level or getattr(args, "default_log_level", None) or "WARNING").upper()
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        code: int = args.func(args)
+    except BriefbotError as exc:
+        print(f"briefbot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

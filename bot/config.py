@@ -1,0 +1,193 @@
+"""One validated configuration, read once at start-up; ${NAME} values come from the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.errors import ConfigError
+from bot.parsing import field_path
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Karachi") from None
+    return value
+
+
+class DiscordConfig(_Section):
+    """Discord bot settings."""
+
+    token: SecretStr = Field(description="Bot token, e.g. ${DISCORD_TOKEN}.")
+    guild_ids: tuple[int, ...] = Field((), description="Guilds `briefbot sync` targets; empty = global.")
+    admin_role_ids: tuple[int, ...] = ()
+    admin_user_ids: tuple[int, ...] = ()
+    shard_count: int | None = Field(None, ge=1, description="Set to use AutoShardedClient.")
+    api_base_url: str | None = Field(None, description="REST base, for tests or a proxy (default Discord's).")
+    gateway_url: str | None = Field(None, description="Gateway URL, for tests (default Discord's).")
+
+
+class SlackConfig(_Section):
+    """Slack app settings."""
+
+    bot_token: SecretStr
+    signing_secret: SecretStr
+    app_token: SecretStr | None = Field(None, description="xapp- token: use Socket Mode instead of HTTP.")
+    host: str = "127.0.0.1"
+    port: int = Field(3000, ge=0, le=65535)
+    api_base_url: str | None = Field(None, description="Slack Web API base, e.g. for GovSlack or a proxy.")
+    admin_user_ids: tuple[str, ...] = ()
+
+
+class DigestTarget(_Section):
+    """Exactly one place a digest goes."""
+
+    discord_channel: int | None = None
+    discord_webhook: SecretStr | None = None
+    slack_channel: str | None = None
+    slack_webhook: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> DigestTarget:
+        set_keys = [k for k in type(self).model_fields if getattr(self, k) is not None]
+        if len(set_keys) != 1:
+            raise ValueError(
+                "a target needs exactly one of discord_channel, discord_webhook, slack_channel, slack_webhook"
+            )
+        return self
+
+
+class DigestFilters(_Section):
+    """Which dialogues a digest covers; empty lists mean all."""
+
+    organizers: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+
+
+class DigestConfig(_Section):
+    """One scheduled digest."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
+    schedule: str = Field(description="Cron with day names, e.g. '0 9 * * mon'.")
+    timezone: str = "UTC"
+    targets: tuple[DigestTarget, ...] = Field(min_length=1)
+    filters: DigestFilters = DigestFilters()
+    post_when_empty: bool = False
+    backfill: int = Field(5, ge=0, le=100)
+    title: str = "New dialogue briefs"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+
+class BotConfig(_Section):
+    """The whole configuration file."""
+
+    briefs_dir: Path = Path("briefs")
+    state_path: Path = Path(".briefbot/state.db")
+    timezone: str = "UTC"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    watch_briefs: bool = Field(True, description="Reload briefs when files change.")
+    discord: DiscordConfig | None = None
+    slack: SlackConfig | None = None
+    digests: tuple[DigestConfig, ...] = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return _check_timezone(value)
+
+    @model_validator(mode="after")
+    def _unique_digest_names(self) -> BotConfig:
+        names = [d.name for d in self.digests]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"digest names must be unique: {', '.join(dupes)}")
+        return self
+
+
+def expand_env(data: Any, env: dict[str, str], path: tuple[str | int, ...] = ()) -> tuple[Any, list[str]]:
+    """Replace ${NAME} in every string with the environment value; return problems for missing ones."""
+    problems: list[str] = []
+    if isinstance(data, dict):
+        out: dict[Any, Any] = {}
+        for key, value in data.items():
+            out[key], sub = expand_env(value, env, (*path, str(key)))
+            problems += sub
+        return out, problems
+    if isinstance(data, list):
+        items = []
+        for i, value in enumerate(data):
+            item, sub = expand_env(value, env, (*path, i))
+            items.append(item)
+            problems += sub
+        return items, problems
+    if isinstance(data, str):
+
+        def lookup(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in env:
+                problems.append(f"{field_path(path)}: environment variable {name} is not set")
+                return ""
+            return env[name]
+
+        return _ENV_REF.sub(lookup, data), problems
+    return data, problems
+
+
+def load_config(path: Path | str, env: dict[str, str] | None = None) -> BotConfig:
+    """Read, expand and validate a config file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found (copy config.example.yaml to start)") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the config must be a mapping of keys")
+    data, problems = expand_env(raw, dict(os.environ) if env is None else env)
+    try:
+        config = BotConfig.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            loc = field_path([p for p in err["loc"] if isinstance(p, str | int)])
+            msg = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{loc or '(top level)'}: {msg}")
+    if problems:
+        raise ConfigError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
+    base = path.parent
+    return config.model_copy(
+        update={
+            "briefs_dir": config.briefs_dir if config.briefs_dir.is_absolute() else base / config.briefs_dir,
+            "state_path": config.state_path if config.state_path.is_absolute() else base / config.state_path,
+        }
+    )

@@ -1,0 +1,37 @@
+"""Error types that carry where a problem is (file, line, field) and what to do about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class BriefError:
+    """One problem in one brief file, located as precisely as the file allows."""
+
+    path: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        field = f" {self.field}:" if self.field else ""
+        return f"{where}:{field} {self.message}"
+
+
+class BriefbotError(Exception):
+    """Base class of errors briefbot reports to a person instead of a traceback."""
+
+
+class ConfigError(BriefbotError):
+    """The configuration is invalid; the message lists every problem."""
+
+
+class BriefsUnavailable(BriefbotError):
+    """The briefs folder cannot be read at all."""

@@ -1,0 +1,29 @@
+"""Name keys that survive honorifics, case, diacritics and the usual Persian/Urdu transliteration variants."""
+
+from __future__ import annotations
+
+import re
+
+from bot.models import normalize_name
+
+_VOWELS = re.compile(r"[aeiouy]+")
+_DOUBLE = re.compile(r"(.)\1+")
+
+
+def skeleton(name: str) -> str:
+    """Return a transliteration-tolerant key: consonants only per word (Mahmood, Mehmood, Mahmud -> mhmd)."""
+    words = []
+    for word in normalize_name(name).split():
+        if word in {"al", "el", "ul", "ud", "bin", "ibn"}:
+            continue
+        word = word.replace("ph", "f").replace("q", "k").replace("w", "v").replace("kh", "k")
+        if len(word) > 2 and word.endswith("h"):
+            word = word[:-1]
+        head, tail = word[0], _VOWELS.sub("", word[1:])
+        words.append(_DOUBLE.sub(r"\1", head + tail))
+    return " ".join(words)
+
+
+def name_tokens(name: str) -> set[str]:
+    """Return the words of a normalised name, for part-of-name lookups."""
+    return set(normalize_name(name).replace("-", " ").split())

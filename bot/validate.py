@@ -1,0 +1,87 @@
+"""`briefbot validate`: every problem in every file of a briefs folder, reported at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import BriefError, BriefsUnavailable
+from bot.models import Dialogue
+from bot.parsing import parse_dialogue, parse_registry
+from bot.store import REGISTRY_FILE, brief_files
+
+
+@dataclass
+class ValidationResult:
+    """Errors found and counts of what was checked."""
+
+    errors: list[BriefError] = field(default_factory=list)
+    files: int = 0
+    published: int = 0
+    drafts: int = 0
+    people: int = 0
+
+    def summary(self) -> str:
+        """Return one line saying what was checked and what was found."""
+        if self.errors:
+            bad = len({e.path for e in self.errors})
+            return f"{len(self.errors)} problem(s) in {bad} of {self.files} file(s)"
+        return (
+            f"OK: {self.files} brief(s) valid ({self.published} published, {self.drafts} draft), "
+            f"{self.people} people in the registry"
+        )
+
+
+def validate_dir(directory: Path) -> ValidationResult:
+    """Check every brief and the people registry of a folder."""
+    result = ValidationResult()
+    try:
+        files = brief_files(directory)
+    except BriefsUnavailable as exc:
+        result.errors.append(BriefError(str(directory), str(exc)))
+        return result
+    seen: dict[str, Path] = {}
+    dialogues: list[Dialogue] = []
+    for path in files:
+        result.files += 1
+        dialogue, errors = parse_dialogue(path)
+        result.errors.extend(errors)
+        if dialogue is None:
+            continue
+        if dialogue.id in seen:
+            result.errors.append(
+                BriefError(
+                    str(path),
+                    f"duplicate id {dialogue.id!r}, also used by {seen[dialogue.id]}",
+                    1,
+                    None,
+                    "id",
+                )
+            )
+            continue
+        seen[dialogue.id] = path
+        dialogues.append(dialogue)
+        if dialogue.is_published:
+            result.published += 1
+        else:
+            result.drafts += 1
+    registry_path = directory / REGISTRY_FILE
+    if registry_path.exists():
+        registry, errors = parse_registry(registry_path)
+        result.errors.extend(errors)
+        if registry is not None:
+            result.people = len(registry.people)
+            known_ids = {p.id for p in registry.people}
+            for dialogue in dialogues:
+                for i, participant in enumerate(dialogue.participants):
+                    if participant.person and participant.person not in known_ids:
+                        result.errors.append(
+                            BriefError(
+                                str(seen[dialogue.id]),
+                                f"person id {participant.person!r} is not in {REGISTRY_FILE}",
+                                None,
+                                None,
+                                f"participants[{i}].person",
+                            )
+                        )
+    return result
