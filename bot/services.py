@@ -1,0 +1,74 @@
+"""What the chat surfaces and the scheduler share inside `briefbot run`: config, store, digests, admin alerts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.answer import Answer
+from bot.config import BotConfig
+from bot.store import BriefStore, LoadReport
+
+log = logging.getLogger(__name__)
+
+AdminAlert = Callable[[str], Awaitable[None]]
+
+
+class DigestRunner(Protocol):
+    """The digest scheduler as the chat surfaces see it."""
+
+    def names(self) -> list[str]:
+        """Return the configured digest names."""
+        ...
+
+    def preview(self, name: str) -> Answer:
+        """Return what digest `name` would post now, changing nothing."""
+        ...
+
+    async def run_now(self, name: str) -> Answer:
+        """Post digest `name` now to every target, record it, and report what happened."""
+        ...
+
+
+class Surface(Protocol):
+    """A platform (Discord, Slack) or service (scheduler) running inside `briefbot run`."""
+
+    async def start(self) -> None:
+        """Connect and start serving; return once running (long-running work goes into tasks)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop serving and release connections."""
+        ...
+
+
+@dataclass
+class Services:
+    """Shared services built once in main() and passed to every surface."""
+
+    config: BotConfig
+    store: BriefStore
+    digests: DigestRunner | None = None
+    admin_alerts: list[AdminAlert] = field(default_factory=list)
+
+    async def alert_admins(self, text: str) -> None:
+        """Tell the admins on every surface that registered a way to reach them; never raises."""
+        for alert in list(self.admin_alerts):
+            try:
+                await alert(text)
+            except Exception:  # an unreachable admin channel must not break the caller
+                log.exception("could not deliver an admin alert")
+
+    async def reload(self) -> LoadReport:
+        """Reload changed briefs (keeping the last good version of broken ones) and alert admins on errors."""
+        report = await asyncio.to_thread(self.store.load)
+        if report.errors:
+            shown = "\n".join(str(e) for e in report.errors[:20])
+            more = f"\n… and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+            await self.alert_admins(
+                f"briefbot: {len(report.errors)} brief problem(s); last good versions kept.\n{shown}{more}"
+            )
+        return report
