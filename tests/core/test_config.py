@@ -1,0 +1,70 @@
+"""The config file: env expansion, every problem reported, unknown keys refused, no secrets echoed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config
+from bot.errors import ConfigError
+
+from ..conftest import ROOT
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    """Write a config file and return its path."""
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid() -> None:
+    """config.example.yaml loads (its optional sections are commented out)."""
+    config = load_config(ROOT / "config.example.yaml", env={})
+    assert config.briefs_dir == ROOT / "briefs"
+
+
+def test_env_values_are_expanded_and_secret(tmp_path: Path) -> None:
+    """${NAME} reads the environment; tokens are SecretStr and never shown in repr."""
+    path = write(tmp_path, "discord:\n  token: ${DISCORD_TOKEN}\n")
+    config = load_config(path, env={"DISCORD_TOKEN": "s3cr3t-token"})
+    assert config.discord is not None
+    assert config.discord.token.get_secret_value() == "s3cr3t-token"
+    assert "s3cr3t" not in repr(config)
+
+
+def test_missing_env_names_the_key(tmp_path: Path) -> None:
+    """A missing environment variable is an error naming the key and the variable."""
+    path = write(tmp_path, "discord:\n  token: ${DISCORD_TOKEN}\n")
+    with pytest.raises(ConfigError, match=r"discord\.token: environment variable DISCORD_TOKEN is not set"):
+        load_config(path, env={})
+
+
+def test_every_problem_is_reported(tmp_path: Path) -> None:
+    """Unknown keys, bad time zones and bad values are all reported at once."""
+    path = write(tmp_path, "brief_dir: x\ntimezone: Mars/Olympus\nlog_level: LOUD\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    text = str(info.value)
+    assert "3 problem(s)" in text
+    assert "brief_dir: unknown key" in text and "Mars/Olympus" in text and "log_level" in text
+
+
+def test_digest_target_needs_exactly_one_kind(tmp_path: Path) -> None:
+    """A digest target naming two destinations is an error."""
+    path = write(
+        tmp_path,
+        "digests:\n  - name: weekly\n    schedule: '0 9 * * mon'\n    targets:\n"
+        "      - {discord_channel: 1, slack_channel: C1}\n",
+    )
+    with pytest.raises(ConfigError, match="exactly one"):
+        load_config(path, env={})
+
+
+def test_importing_needs_no_config() -> None:
+    """Importing the package and its core needs no config or environment."""
+    import importlib
+
+    for name in ("bot", "bot.models", "bot.store", "bot.query", "bot.config", "bot.services"):
+        importlib.import_module(name)

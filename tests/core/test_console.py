@@ -1,0 +1,72 @@
+"""The offline console end to end, as a subprocess: one question, batch from a pipe, unknown commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from ..conftest import BRIEFS_DIR
+
+
+def run_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ARGS` and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_single_question() -> None:
+    """`briefbot ask "/who Sohail Mahmood"` prints his profile and sources, exit 0."""
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), "/who Sohail Mahmood")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# Ambassador Sohail Mahmood")
+    assert "Sources:" in done.stdout and "issi-ipis-annual-dialogue" in done.stdout
+
+
+def test_batch_from_pipe() -> None:
+    """With no question, each stdin line is answered in turn, without a prompt."""
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), stdin="dialogue latest\n\nwho Mahmood\nsession Afghanistan\n")
+    assert done.returncode == 0, done.stderr
+    titles = [line for line in done.stdout.splitlines() if line.startswith("# ")]
+    assert titles == [
+        "# Latest: Iran-Pakistan Relations in the Context of New Regional Developments",
+        "# 2 people match 'Mahmood'",
+        "# Sessions on Afghanistan",
+    ]
+    assert "> " not in done.stdout
+
+
+def test_unknown_command_exits_non_zero() -> None:
+    """An unknown command alone is a helpful message and exit 1."""
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), "/frobnicate now")
+    assert done.returncode == 1
+    assert "Unknown question" in done.stdout and "who <name>" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_briefs_folder_is_a_clear_error(tmp_path: object) -> None:
+    """A briefs folder that does not exist is a one-line error, exit 2."""
+    done = run_cli("ask", "--briefs", "/nonexistent/briefs", "help")
+    assert done.returncode == 2
+    assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_validate_command_clean() -> None:
+    """`briefbot validate briefs` exits 0 with a summary."""
+    done = run_cli("validate", str(BRIEFS_DIR))
+    assert done.returncode == 0
+    assert done.stdout.startswith("OK: 2 brief(s) valid")
+
+
+def test_schema_command_is_json_schema() -> None:
+    """`briefbot schema` prints a JSON Schema naming the brief's keys."""
+    done = run_cli("schema")
+    schema = json.loads(done.stdout)
+    assert schema["$schema"].endswith("2020-12/schema")
+    assert {"id", "title", "date", "participants", "sources"} <= set(schema["properties"])

@@ -1,0 +1,203 @@
+"""Questions over the shipped briefs: the answers analysts rely on."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import AnswerKind
+from bot.catalog import Catalog
+from bot.query import ask, parse, split_by, split_year
+
+IRAS = "issi-iras-dialogue-2025-07-29"
+IPIS = "issi-ipis-annual-dialogue"
+
+
+def test_latest_is_the_iras_dialogue(shipped_catalog: Catalog) -> None:
+    """`dialogue latest` is the ISSI-IRAS dialogue of 29 July 2025."""
+    answer = ask(shipped_catalog, "/dialogue latest")
+    assert answer.kind is AnswerKind.DIALOGUE
+    assert answer.refs == (IRAS,)
+    assert "2025-07-29" in answer.intro
+
+
+def test_every_answer_cites_its_dialogue(shipped_catalog: Catalog) -> None:
+    """Dialogue, person, session, position and search answers all carry citations."""
+    for question in ("dialogue latest", "who Amina Khan", "session Afghanistan", "positions Palestine", "search gas"):
+        answer = ask(shipped_catalog, question)
+        assert answer.citations(), question
+        assert all(item.citation for item in answer.items), question
+
+
+def test_who_amina_khan_moderated_both(shipped_catalog: Catalog) -> None:
+    """Amina Khan is one person who moderated both dialogues."""
+    answer = ask(shipped_catalog, "/who Amina Khan")
+    assert answer.kind is AnswerKind.PERSON
+    assert answer.refs == ("amina-khan",)
+    assert [c.dialogue_id for c in answer.citations()] == [IRAS, IPIS]
+    parts = [dict(item.fields)["Part"] for item in answer.items]
+    assert parts == ["moderator", "moderator"]
+
+
+def test_who_sohail_mahmood_spoke_in_both(shipped_catalog: Catalog) -> None:
+    """Sohail Mahmood spoke in both dialogues and his latest role is Director General of ISSI."""
+    answer = ask(shipped_catalog, "who Sohail Mahmood")
+    assert answer.refs == ("sohail-mahmood",)
+    assert len(answer.items) == 2
+    assert answer.intro.startswith("Most recent: Director General, ISSI")
+    assert all(item.bullets for item in answer.items), "his positions are listed per dialogue"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "Ambassador Sohail Mahmood",
+        "sohail mahmood",
+        "SOHAIL MAHMOOD",
+        "Sohial Mahmod",
+        "Sohail Mehmood",
+        "Amb. Sohail Mahmood",
+        "Sóhail Máhmood",
+        "Sohail",
+    ],
+)
+def test_who_tolerates_how_a_name_is_typed(shipped_catalog: Catalog, typed: str) -> None:
+    """Honorifics, case, accents, misspellings, aliases and part of the name all find the same person."""
+    assert ask(shipped_catalog, f"who {typed}").refs == ("sohail-mahmood",)
+
+
+def test_who_transliteration_variant(shipped_catalog: Catalog) -> None:
+    """A Persian name spelled another way resolves to the registry person."""
+    assert ask(shipped_catalog, "who Rasool Mousavi").refs == ("seyyed-rasoul-moosavi",)
+
+
+def test_who_mahmood_lists_both_mahmoods(shipped_catalog: Catalog) -> None:
+    """'Mahmood' matches two people, offered as choices that each resolve exactly."""
+    answer = ask(shipped_catalog, "who Mahmood")
+    assert answer.kind is AnswerKind.CHOOSE
+    assert set(answer.refs) == {"sohail-mahmood", "khalid-mahmood"}
+    for choice in answer.choices:
+        assert ask(shipped_catalog, choice.question).kind is AnswerKind.PERSON
+
+
+def test_who_unknown_suggests_closest(shipped_catalog: Catalog) -> None:
+    """An unknown name says so and offers the closest names."""
+    answer = ask(shipped_catalog, "who Zbigniew Brzezinski")
+    assert answer.kind is AnswerKind.NOT_FOUND
+    assert not answer.ok
+    assert answer.choices and "Closest" in (answer.intro or "")
+
+
+def test_author_is_not_a_participant(shipped_catalog: Catalog) -> None:
+    """The article's author is not a participant."""
+    assert ask(shipped_catalog, "who Abu Bakr Alvi").kind is AnswerKind.NOT_FOUND
+
+
+def test_session_afghanistan(shipped_catalog: Catalog) -> None:
+    """`session Afghanistan` finds the Afghanistan session moderated by Sarah Akram."""
+    answer = ask(shipped_catalog, "session Afghanistan")
+    assert answer.kind is AnswerKind.SESSIONS
+    first = answer.items[0]
+    assert first.heading == "The Evolving Situation in Afghanistan"
+    assert dict(first.fields)["Moderator"].startswith("Sarah Akram")
+
+
+def test_positions_afghanistan_span_both_dialogues(shipped_catalog: Catalog) -> None:
+    """`positions Afghanistan` has statements from both dialogues, newest first."""
+    answer = ask(shipped_catalog, "positions Afghanistan")
+    dialogues = [ref.split("#")[0] for ref in answer.refs]
+    assert dialogues[0] == IRAS
+    assert set(dialogues) == {IRAS, IPIS}
+
+
+def test_positions_by_country(shipped_catalog: Catalog) -> None:
+    """`positions Afghanistan by Iran` keeps only statements with an Iranian speaker."""
+    answer = ask(shipped_catalog, "positions Afghanistan by Iran")
+    assert [ref.split("#")[0] for ref in answer.refs] == [IPIS]
+
+
+def test_positions_by_person(shipped_catalog: Catalog) -> None:
+    """`positions Palestine by Sohail Mahmood` finds his statement."""
+    answer = ask(shipped_catalog, "positions Palestine by Sohail Mahmood")
+    assert answer.kind is AnswerKind.POSITIONS
+    assert {ref.split("#")[0] for ref in answer.refs} == {IPIS}
+
+
+def test_search_names_dialogue_and_field(shipped_catalog: Catalog) -> None:
+    """`search pipeline` finds the IPI gas pipeline and names the field it is in."""
+    answer = ask(shipped_catalog, "search pipeline")
+    assert answer.kind is AnswerKind.SEARCH
+    assert all(ref.startswith(IPIS + ":") for ref in answer.refs)
+    assert any("projects" in (item.heading or "") for item in answer.items)
+
+
+def test_search_trade_figure(shipped_catalog: Catalog) -> None:
+    """The trade figure is searchable."""
+    answer = ask(shipped_catalog, "search trade billion")
+    assert any("$2 billion" in " ".join(item.lines) for item in answer.items)
+
+
+def test_dialogue_list_by_year(shipped_catalog: Catalog) -> None:
+    """`dialogue list 2025` lists only dated 2025 dialogues."""
+    assert ask(shipped_catalog, "dialogue list 2025").refs == (IRAS,)
+
+
+def test_dialogue_list_by_words(shipped_catalog: Catalog) -> None:
+    """`dialogue list IPIS` matches organiser acronyms."""
+    assert ask(shipped_catalog, "dialogue list IPIS").refs == (IPIS,)
+
+
+def test_dialogue_show_by_title_words(shipped_catalog: Catalog) -> None:
+    """`dialogue show annual` finds the annual dialogue by title words."""
+    answer = ask(shipped_catalog, "dialogue show annual")
+    assert answer.refs == (IPIS,)
+
+
+def test_undated_dialogue_says_so(shipped_catalog: Catalog) -> None:
+    """The ISSI-IPIS dialogue has no invented date: it says the date is not given."""
+    answer = ask(shipped_catalog, f"dialogue show {IPIS}")
+    overview = dict(answer.items[0].fields)
+    assert overview["Date"] == "date not given"
+    assert "14 July 2024" in overview["Date note"]
+
+
+def test_show_holds_trade_figure_and_visit(shipped_catalog: Catalog) -> None:
+    """The briefs hold the trade figure and the forthcoming presidential visit."""
+    ipis = shipped_catalog.dialogues[IPIS]
+    iras = shipped_catalog.dialogues[IRAS]
+    assert any("2 billion" in f.value for f in ipis.figures)
+    assert any("President of Iran" in m.name for m in iras.mentions)
+    assert {"ECO", "SCO", "OIC", "UN"} <= set(ipis.forums)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "/", "help", "/brief help"])
+def test_empty_or_help_gives_help(shipped_catalog: Catalog, text: str) -> None:
+    """Empty input and `help` answer with the list of questions."""
+    assert ask(shipped_catalog, text).kind is AnswerKind.HELP
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["frobnicate", "@everyone", "<@123> who", "💥💥💥", "\x00\x01who", "who " + "a" * 5000, "ÿ" * 10_000],
+)
+def test_odd_input_never_raises(shipped_catalog: Catalog, text: str) -> None:
+    """Unknown, huge, unicode and control-character input gets an answer object, not an exception."""
+    answer = ask(shipped_catalog, text)
+    assert answer.title
+
+
+def test_too_long_question_is_refused(shipped_catalog: Catalog) -> None:
+    """A question over the limit gets a clear error."""
+    answer = ask(shipped_catalog, "search " + "x" * 1000)
+    assert answer.kind is AnswerKind.ERROR and "too long" in answer.title
+
+
+def test_parse_accepts_slash_and_brief_prefix() -> None:
+    """'/who X', 'who X' and 'brief who X' parse the same."""
+    assert parse("/who X") == parse("who X") == parse("/brief who X")
+
+
+def test_split_by_and_year() -> None:
+    """'Afghanistan by Iran' and 'IRAS 2025' split into their parts."""
+    assert split_by("Afghanistan by Iran") == ("Afghanistan", "Iran")
+    assert split_by("Bypass roads") == ("Bypass roads", None)
+    assert split_year("IRAS 2025") == ("IRAS", 2025)
