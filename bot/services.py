@@ -53,6 +53,7 @@ class Services:
     store: BriefStore
     digests: DigestRunner | None = None
     admin_alerts: list[AdminAlert] = field(default_factory=list)
+    _reported: frozenset[str] = field(default=frozenset(), repr=False)
 
     async def alert_admins(self, text: str) -> None:
         """Tell the admins on every surface that registered a way to reach them; never raises."""
@@ -65,10 +66,13 @@ class Services:
     async def reload(self) -> LoadReport:
         """Reload changed briefs (keeping the last good version of broken ones) and alert admins on errors."""
         report = await asyncio.to_thread(self.store.load)
-        if report.errors:
-            shown = "\n".join(str(e) for e in report.errors[:20])
-            more = f"\n… and {len(report.errors) - 20} more" if len(report.errors) > 20 else ""
+        current = frozenset(str(e) for e in report.errors)
+        new = [e for e in report.errors if str(e) not in self._reported]
+        self._reported = current  # alert once per problem, not on every poll while it stays broken
+        if new:
+            shown = "\n".join(str(e) for e in new[:20])
+            more = f"\n… and {len(new) - 20} more" if len(new) > 20 else ""
             await self.alert_admins(
-                f"briefbot: {len(report.errors)} brief problem(s); last good versions kept.\n{shown}{more}"
+                f"briefbot: {len(new)} new brief problem(s); last good versions kept.\n{shown}{more}"
             )
         return report

@@ -1,0 +1,130 @@
+"""`briefbot run`: the Discord bot, the Slack app and the digest scheduler in one process and event loop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.config import BotConfig, load_config
+from bot.errors import BriefbotError
+from bot.services import Services, Surface
+from bot.store import BriefStore
+
+log = logging.getLogger(__name__)
+
+WATCH_INTERVAL_SECONDS = 2.0
+CLOSE_TIMEOUT_SECONDS = 10.0
+
+
+def build_surfaces(services: Services) -> list[Surface]:
+    """Create the configured surfaces: digest scheduler first (chat commands use it), then Discord, Slack."""
+    config = services.config
+    surfaces: list[Surface] = []
+    if config.digests:
+        from bot.schedule import DigestService
+
+        digests = DigestService(services)
+        services.digests = digests
+        surfaces.append(digests)
+    if config.discord:
+        from bot.adapters.discord_app.client import DiscordSurface
+
+        surfaces.append(DiscordSurface(services))
+    if config.slack:
+        from bot.adapters.slack_app import SlackSurface
+
+        surfaces.append(SlackSurface(services))
+    return surfaces
+
+
+async def watch_briefs(services: Services, stop: asyncio.Event, interval: float = WATCH_INTERVAL_SECONDS) -> None:
+    """Reload briefs whose files changed, until stop is set (the store re-reads only changed files)."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        if stop.is_set():
+            return
+        try:
+            report = await services.reload()
+            if report.changed:
+                log.info("briefs reloaded: %d read, %d removed", report.loaded, report.removed)
+        except BriefbotError as exc:
+            log.error("briefs folder unavailable, keeping the last good briefs: %s", exc)
+        except Exception:
+            log.exception("brief reload failed; keeping the last good briefs")
+
+
+def install_signal_handlers(stop: asyncio.Event, on_hangup: Callable[[], None]) -> None:
+    """SIGTERM/SIGINT stop the process cleanly; SIGHUP reloads briefs."""
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    with contextlib.suppress(AttributeError):  # no SIGHUP on Windows
+        loop.add_signal_handler(signal.SIGHUP, on_hangup)
+
+
+async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
+    """Run every configured surface until stop is set (or SIGTERM/SIGINT); return the exit code."""
+    stop = stop or asyncio.Event()
+    store = BriefStore(config.briefs_dir)
+    report = await asyncio.to_thread(store.load)
+    log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))
+    services = Services(config=config, store=store)
+    surfaces = build_surfaces(services)
+    if not surfaces:
+        raise BriefbotError(
+            "nothing to run: configure discord, slack or digests (for offline answers use `briefbot ask`)"
+        )
+    background: set[asyncio.Task[object]] = set()
+
+    def reload_now() -> None:
+        task = asyncio.get_running_loop().create_task(services.reload())
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    install_signal_handlers(stop, reload_now)
+    started: list[Surface] = []
+    code = 0
+    try:
+        for surface in surfaces:
+            await surface.start()
+            started.append(surface)
+            log.info("%s started", type(surface).__name__)
+        if config.watch_briefs:
+            watcher = asyncio.create_task(watch_briefs(services, stop))
+            background.add(watcher)
+        await stop.wait()
+        log.info("shutting down")
+    except BriefbotError as exc:
+        log.error("%s", exc)
+        code = 1
+    finally:
+        stop.set()
+        for surface in reversed(started):
+            try:
+                await asyncio.wait_for(surface.close(), timeout=CLOSE_TIMEOUT_SECONDS)
+            except Exception:
+                log.exception("%s did not close cleanly", type(surface).__name__)
+        for task in list(background):
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+    return code
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start the bot from a config file."""
+    config = load_config(args.config)
+    logging.getLogger().setLevel(args.log_level or config.log_level)
+    return asyncio.run(serve(config))
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `briefbot run` to the command line."""
+    p = sub.add_parser("run", help="run the Discord bot, Slack app and digest scheduler from a config file")
+    p.add_argument("--config", required=True, type=Path, help="config file (see config.example.yaml)")
+    p.set_defaults(func=cmd_run, default_log_level="INFO")
