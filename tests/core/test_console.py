@@ -70,3 +70,25 @@ def test_schema_command_is_json_schema() -> None:
     schema = json.loads(done.stdout)
     assert schema["$schema"].endswith("2020-12/schema")
     assert {"id", "title", "date", "participants", "sources"} <= set(schema["properties"])
+
+
+def test_interactive_prompt_on_a_terminal() -> None:
+    """On a terminal, the console shows a prompt and answers each line until end of input."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "ask", "--briefs", str(BRIEFS_DIR)],
+        stdin=follower,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    os.close(follower)
+    os.write(leader, b"who Amina Khan\n\x04")
+    out, err = proc.communicate(timeout=60)
+    os.close(leader)
+    assert proc.returncode == 0, err
+    assert out.startswith("briefbot — ask a question")
+    assert "# Ms. Amina Khan" in out and "\n> " in out
