@@ -1,0 +1,339 @@
+"""The slash commands: parse the options, ask bot.query, render embeds, send; each handler stays thin."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot import query
+from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, render_pages
+from bot.answer import Answer, AnswerKind, Choice
+from bot.catalog import Catalog
+from bot.config import DiscordConfig
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+DEFER_AFTER = 1.5  # seconds since the interaction was created; Discord drops unanswered ones at 3
+VIEW_TIMEOUT = 600.0
+ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
+SORRY = "Sorry, something went wrong while answering. The error was logged; please try again later."
+
+
+def to_choices(pairs: Sequence[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """Return at most 25 autocomplete choices, names and values clipped to 100 characters."""
+    out: list[app_commands.Choice[str]] = []
+    for label, value in pairs:
+        if label and value and len(value) <= CHOICE_TEXT:
+            out.append(app_commands.Choice(name=clip(label, CHOICE_TEXT), value=value))
+        if len(out) >= MAX_CHOICES:
+            break
+    return out
+
+
+def is_admin(interaction: discord.Interaction[Any], config: DiscordConfig) -> bool:
+    """Return whether the user is a configured admin (by user id or role); with none configured, Manage Server."""
+    if interaction.user.id in config.admin_user_ids:
+        return True
+    roles = {role.id for role in getattr(interaction.user, "roles", ())}
+    if roles & set(config.admin_role_ids):
+        return True
+    if not config.admin_user_ids and not config.admin_role_ids:
+        return interaction.permissions.manage_guild
+    return False
+
+
+async def send(interaction: discord.Interaction[Any], *, ephemeral: bool = False, **kwargs: Any) -> None:
+    """Send the reply: the first response, the edit of a deferred one, or a follow-up; never pinging anyone."""
+    kwargs["allowed_mentions"] = NO_MENTIONS
+    if not interaction.response.is_done():
+        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
+    elif interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+        await interaction.edit_original_response(**kwargs)  # replaces the "thinking…" message
+    else:
+        await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)
+
+
+async def send_text(interaction: discord.Interaction[Any], text: str, *, ephemeral: bool = True) -> None:
+    """Send a short plain-text reply."""
+    await send(interaction, content=clip(text, 2000), ephemeral=ephemeral)
+
+
+async def apologise(interaction: discord.Interaction[Any]) -> None:
+    """Tell the user politely that answering failed; never raises."""
+    try:
+        await send_text(interaction, SORRY)
+    except Exception:  # the interaction may be gone; the error is already logged
+        log.warning("could not send the apology for interaction %s", interaction.id, exc_info=True)
+
+
+async def in_time(interaction: discord.Interaction[Any], compute: Callable[[], Answer], *, ephemeral: bool) -> Answer:
+    """Compute an answer off the event loop; defer first when it is not ready well within 3 seconds."""
+    future = asyncio.get_running_loop().run_in_executor(None, compute)
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    done, _ = await asyncio.wait({future}, timeout=max(0.0, DEFER_AFTER - age))
+    if not done and not interaction.response.is_done():
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    return await future
+
+
+class AnswerView(discord.ui.View):
+    """Prev/Next buttons over the pages of an answer and a menu of its choices; only the asker may use them."""
+
+    def __init__(self, owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services) -> None:
+        super().__init__(timeout=VIEW_TIMEOUT)
+        self.owner_id = owner_id
+        self.pages = pages
+        self.page = 0
+        self.services = services
+        self.choices: tuple[Choice, ...] = answer.choices[:MAX_CHOICES]
+        self.prev = discord.ui.Button[AnswerView](label="◀ Prev", custom_id="briefbot:prev", row=0)
+        self.counter = discord.ui.Button[AnswerView](label="", custom_id="briefbot:page", disabled=True, row=0)
+        self.next = discord.ui.Button[AnswerView](label="Next ▶", custom_id="briefbot:next", row=0)
+        if len(pages) > 1:
+            self.prev.callback = self._prev  # type: ignore[method-assign]
+            self.next.callback = self._next  # type: ignore[method-assign]
+            for button in (self.prev, self.counter, self.next):
+                self.add_item(button)
+            self._update()
+        if self.choices:
+            menu = discord.ui.Select[AnswerView](
+                custom_id="briefbot:choose",
+                placeholder="Pick one…" if answer.kind is AnswerKind.CHOOSE else "Did you mean…",
+                options=[
+                    discord.SelectOption(
+                        label=clip(c.label, CHOICE_TEXT),
+                        value=str(i),
+                        description=clip(c.description, CHOICE_TEXT) if c.description else None,
+                    )
+                    for i, c in enumerate(self.choices)
+                ],
+                row=1,
+            )
+            menu.callback = self._choose  # type: ignore[method-assign]
+            self.menu = menu
+            self.add_item(menu)
+
+    def _update(self) -> None:
+        self.counter.label = f"{self.page + 1}/{len(self.pages)}"
+        self.prev.disabled = self.page == 0
+        self.next.disabled = self.page >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        """Let only the person who asked turn pages or pick."""
+        if interaction.user.id == self.owner_id:
+            return True
+        await send_text(interaction, "Only the person who asked can use these buttons; ask your own question.")
+        return False
+
+    async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any) -> None:
+        """Log the error and apologise."""
+        log.error("button or menu %s failed", getattr(item, "custom_id", item), exc_info=error)
+        await apologise(interaction)
+
+    async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
+        self.page = min(max(self.page + step, 0), len(self.pages) - 1)
+        self._update()
+        await interaction.response.edit_message(embeds=self.pages[self.page], view=self, allowed_mentions=NO_MENTIONS)
+
+    async def _prev(self, interaction: discord.Interaction[Any]) -> None:
+        await self._turn(interaction, -1)
+
+    async def _next(self, interaction: discord.Interaction[Any]) -> None:
+        await self._turn(interaction, 1)
+
+    async def _choose(self, interaction: discord.Interaction[Any]) -> None:
+        choice = self.choices[int(self.menu.values[0])]
+        catalog = self.services.store.catalog
+        answer = await asyncio.get_running_loop().run_in_executor(None, query.ask, catalog, choice.question)
+        pages = render_pages(answer)
+        view = answer_view(interaction.user.id, answer, pages, self.services)
+        self.stop()
+        await interaction.response.edit_message(embeds=pages[0], view=view, allowed_mentions=NO_MENTIONS)
+
+
+def answer_view(owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services) -> AnswerView | None:
+    """Return the buttons/menu an answer needs, or None when it fits one page and offers no choices."""
+    if len(pages) <= 1 and not answer.choices:
+        return None
+    return AnswerView(owner_id, answer, pages, services)
+
+
+async def send_answer(
+    interaction: discord.Interaction[Any], answer: Answer, services: Services, *, ephemeral: bool = False
+) -> None:
+    """Render an answer and send its first page, with paging buttons or a choice menu when needed."""
+    pages = render_pages(answer)
+    view = answer_view(interaction.user.id, answer, pages, services)
+    kwargs: dict[str, Any] = {"embeds": pages[0]}
+    if view is not None:
+        kwargs["view"] = view
+    await send(interaction, ephemeral=ephemeral or not answer.ok, **kwargs)
+
+
+async def respond(
+    interaction: discord.Interaction[Any], services: Services, ask: Callable[[Catalog], Answer], *, ephemeral: bool = False
+) -> None:
+    """Answer one command: compute (deferring if slow), render, send; on failure log and apologise."""
+    name = interaction.command.qualified_name if interaction.command else "?"
+    try:
+        answer = await in_time(interaction, lambda: ask(services.store.catalog), ephemeral=ephemeral)
+        await send_answer(interaction, answer, services, ephemeral=ephemeral)
+    except Exception:
+        log.exception("/%s failed", name)
+        await apologise(interaction)
+
+
+def build_tree(client: discord.Client, services: Services) -> app_commands.CommandTree[discord.Client]:
+    """Return the command tree of every briefbot slash command, bound to the shared services."""
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
+        client, allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True, private_channel=True)
+    )
+    config = services.config.discord
+    assert config is not None, "the discord section of the config is required"
+
+    async def on_error(interaction: discord.Interaction[Any], error: app_commands.AppCommandError) -> None:
+        log.error("command %s failed", getattr(interaction.command, "qualified_name", "?"), exc_info=error)
+        await apologise(interaction)
+
+    tree.on_error = on_error  # type: ignore[method-assign]
+
+    def catalog() -> Catalog:
+        return services.store.catalog
+
+    async def dialogue_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        return to_choices(catalog().dialogue_choices(current, limit=MAX_CHOICES))
+
+    async def people_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        return to_choices(catalog().name_choices(current, limit=MAX_CHOICES))
+
+    dialogue = app_commands.Group(name="dialogue", description="Dialogue briefs: latest, list, show")
+
+    @dialogue.command(name="latest", description="The most recent dialogue")
+    async def dialogue_latest(interaction: discord.Interaction[Any]) -> None:
+        await respond(interaction, services, query.latest)
+
+    @dialogue.command(name="list", description="Dialogues, newest first")
+    @app_commands.describe(query="words in the title, organisers or topics, e.g. IRAS", year="only this year")
+    async def dialogue_list(
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 0, 200] | None = None,
+        year: app_commands.Range[int, 1900, 2100] | None = None,
+    ) -> None:
+        await respond(interaction, services, lambda c: _list(c, query or "", year))
+
+    @dialogue.command(name="show", description="One dialogue in full")
+    @app_commands.describe(dialogue="title words or id")
+    @app_commands.autocomplete(dialogue=dialogue_names)
+    async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 300]) -> None:
+        await respond(interaction, services, lambda c: query.show(c, dialogue))
+
+    tree.add_command(dialogue)
+
+    @tree.command(name="who", description="A person's roles, dialogues and positions")
+    @app_commands.describe(name="the person's name (any spelling)")
+    @app_commands.autocomplete(name=people_names)
+    async def who(interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
+        await respond(interaction, services, lambda c: query.who(c, name))
+
+    @tree.command(name="session", description="Sessions on a topic")
+    @app_commands.describe(topic="e.g. Afghanistan")
+    async def session(interaction: discord.Interaction[Any], topic: app_commands.Range[str, 1, 200]) -> None:
+        await respond(interaction, services, lambda c: query.sessions(c, topic))
+
+    @tree.command(name="positions", description="Who said what on a topic")
+    @app_commands.describe(topic="e.g. Afghanistan", by="a person, institute or country, e.g. ISSI")
+    @app_commands.autocomplete(by=people_names)
+    async def positions(
+        interaction: discord.Interaction[Any],
+        topic: app_commands.Range[str, 1, 200],
+        by: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        await respond(interaction, services, lambda c: query.positions(c, topic, by))
+
+    @tree.command(name="search", description="Full text over every brief")
+    @app_commands.describe(query="words to look for")
+    async def search(interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 300]) -> None:
+        await respond(interaction, services, lambda c: _search(c, query))
+
+    @tree.command(name="help", description="What briefbot answers")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await respond(interaction, services, lambda c: query.help_answer(), ephemeral=True)
+
+    @tree.command(name="reload", description="Reload the briefs from disk (admins)")
+    @app_commands.default_permissions(manage_guild=True)
+    async def reload(interaction: discord.Interaction[Any]) -> None:
+        if not is_admin(interaction, config):
+            await send_text(interaction, "Only briefbot admins can reload the briefs.")
+            return
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            report = await services.reload()
+            text = (
+                f"Reloaded: {report.loaded} read, {report.reused} unchanged, {report.removed} removed, "
+                f"{len(report.errors)} problem(s)."
+            )
+            if report.errors:
+                text += " Last good versions kept:\n" + "\n".join(f"- {e}" for e in report.errors[:10])
+            await send_text(interaction, text)
+        except Exception:
+            log.exception("/reload failed")
+            await apologise(interaction)
+
+    digest = app_commands.Group(
+        name="digest", description="Scheduled digests", default_permissions=ADMIN_PERMISSIONS, guild_only=True
+    )
+
+    async def digest_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
+        names = services.digests.names() if services.digests else []
+        return to_choices([(n, n) for n in names if current.lower() in n.lower()])
+
+    @digest.command(name="preview", description="What a digest would post now")
+    @app_commands.autocomplete(name=digest_names)
+    async def digest_preview(interaction: discord.Interaction[Any], name: str) -> None:
+        runner = services.digests
+        if runner is None:
+            await send_text(interaction, "No digests are configured.")
+            return
+        if name not in runner.names():
+            await send_text(interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}.")
+            return
+        await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
+
+    @digest.command(name="now", description="Post a digest now (admins)")
+    @app_commands.autocomplete(name=digest_names)
+    async def digest_now(interaction: discord.Interaction[Any], name: str) -> None:
+        runner = services.digests
+        if runner is None:
+            await send_text(interaction, "No digests are configured.")
+            return
+        if not is_admin(interaction, config):
+            await send_text(interaction, "Only briefbot admins can post a digest.")
+            return
+        if name not in runner.names():
+            await send_text(interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}.")
+            return
+        try:
+            await interaction.response.defer(thinking=True, ephemeral=True)
+            answer = await runner.run_now(name)
+            await send_answer(interaction, answer, services, ephemeral=True)
+        except Exception:
+            log.exception("/digest now %s failed", name)
+            await apologise(interaction)
+
+    tree.add_command(digest)
+    return tree
+
+
+def _list(catalog: Catalog, words: str, year: int | None) -> Answer:
+    return query.list_dialogues(catalog, words, year)
+
+
+def _search(catalog: Catalog, text: str) -> Answer:
+    return query.search(catalog, text)
