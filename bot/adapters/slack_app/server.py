@@ -1,0 +1,199 @@
+"""The Slack surface of `briefbot run`: signed HTTP requests served with aiohttp, or Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack_app.app import Sleep, build_client, create_app, slack_config
+from bot.adapters.slack_app.render import notice
+from bot.errors import ConfigError
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+MAX_BODY = 64 * 1024  # slash commands and button payloads are a few KiB; anything bigger is refused
+MAX_SKEW = 5 * 60  # seconds a request timestamp may be off before it counts as a replay
+MAX_BACKOFF = 300.0
+
+
+def backoff(attempt: int) -> float:
+    """Return the wait before connection attempt `attempt` + 1: 2, 4, 8 … up to five minutes."""
+    return float(min(MAX_BACKOFF, 2 ** (attempt + 1)))
+
+
+class RequestGate:
+    """Checks size and Slack signature of a raw request before bolt sees it; logs refusals without bodies."""
+
+    def __init__(self, signing_secret: str, clock: Callable[[], float] = time.time) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._clock = clock
+
+    def refusal(self, body: str, timestamp: str | None, signature: str | None) -> str | None:
+        """Return why a request must be refused, or None when it is genuinely from Slack."""
+        if not timestamp or not signature:
+            return "missing signature headers"
+        try:
+            stamp = int(timestamp)
+        except ValueError:
+            return "malformed timestamp"
+        if abs(self._clock() - stamp) > MAX_SKEW:
+            return "stale timestamp"
+        if not self._verifier.is_valid(body, timestamp, signature):
+            return "wrong signature"
+        return None
+
+
+async def read_limited(request: web.Request, limit: int) -> bytes | None:
+    """Return the request body, or None as soon as it grows past limit bytes."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        chunk = await request.content.readany()
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+class SlackSurface:
+    """The Slack app inside `briefbot run`: HTTP on slack.host:port at /slack/events, or Socket Mode."""
+
+    def __init__(
+        self,
+        services: Services,
+        *,
+        client: AsyncWebClient | None = None,
+        sleep: Sleep = asyncio.sleep,
+        retry_wait: Callable[[int], float] = backoff,
+    ) -> None:
+        self.services = services
+        self.config = slack_config(services)
+        self.client = client or build_client(self.config, sleep=sleep)
+        self.app = create_app(services, client=self.client, sleep=sleep)
+        self.gate = RequestGate(self.config.signing_secret.get_secret_value())
+        self.connected = asyncio.Event()
+        self.port: int | None = None
+        self._sleep = sleep
+        self._retry_wait = retry_wait
+        self._runner: web.AppRunner | None = None
+        self._socket: Any = None
+        self._connector: asyncio.Task[None] | None = None
+
+    def web_app(self) -> web.Application:
+        """Return the aiohttp application serving POST /slack/events."""
+        app = web.Application(client_max_size=MAX_BODY)
+        app.router.add_post(EVENTS_PATH, self.handle)
+        return app
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Refuse oversized or unsigned requests, then let bolt dispatch the verified one."""
+        raw = await read_limited(request, MAX_BODY)
+        if raw is None:
+            log.warning("slack: refused a request from %s: body larger than %d bytes", request.remote, MAX_BODY)
+            return web.json_response({"error": "request too large"}, status=413)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("slack: refused a request from %s: body is not UTF-8", request.remote)
+            return web.json_response({"error": "bad request"}, status=400)
+        why = self.gate.refusal(
+            body, request.headers.get("X-Slack-Request-Timestamp"), request.headers.get("X-Slack-Signature")
+        )
+        if why:
+            log.warning("slack: refused a request from %s: %s", request.remote, why)
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_request = AsyncBoltRequest(
+            body=body, query=request.query_string, headers={k: v for k, v in request.headers.items()}
+        )
+        response = await self.app.async_dispatch(bolt_request)
+        return await to_aiohttp_response(response)
+
+    async def start(self) -> None:
+        """Start serving (HTTP or Socket Mode) and check the Slack API in the background, retrying."""
+        self.services.admin_alerts.append(self.alert_admins)
+        if self.config.app_token is not None:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.config.app_token.get_secret_value())
+            log.info("slack: Socket Mode; connecting in the background")
+        else:
+            runner = web.AppRunner(self.web_app(), access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, self.config.host, self.config.port)
+            try:
+                await site.start()
+            except OSError as exc:
+                await runner.cleanup()
+                raise ConfigError(
+                    f"slack: cannot listen on {self.config.host}:{self.config.port}: {exc.strerror or exc}"
+                ) from None
+            self._runner = runner
+            address = runner.addresses[0]
+            self.port = int(address[1])
+            log.info("slack: listening on http://%s:%d%s", self.config.host, self.port, EVENTS_PATH)
+        self._connector = asyncio.create_task(self._connect(), name="slack-connect")
+
+    async def _connect(self) -> None:
+        base = self.client.base_url
+        attempt = 0
+        while True:
+            try:
+                result = await self.client.auth_test()
+                log.info("slack: authenticated as %s in team %s", result.get("user"), result.get("team"))
+                if self._socket is not None:
+                    await self._socket.connect_async()
+                    log.info("slack: Socket Mode connected")
+                self.connected.set()
+                return
+            except SlackApiError as exc:
+                reason = f"Slack refused auth.test: {exc.response.get('error', 'unknown error')}"
+            except Exception as exc:
+                reason = f"cannot reach the Slack API at {base} ({type(exc).__name__})"
+            wait = self._retry_wait(attempt)
+            log.error("slack: %s; retrying in %.0f s", reason, wait)
+            attempt += 1
+            await self._sleep(wait)
+
+    async def alert_admins(self, text: str) -> None:
+        """DM every configured admin the alert text with chat.postMessage; failures are logged."""
+        message = notice("briefbot alert", text)
+        for user_id in self.config.admin_user_ids:
+            try:
+                await self.client.chat_postMessage(channel=user_id, text=message["text"], blocks=message["blocks"])
+            except SlackApiError as exc:
+                log.warning("slack: could not alert admin %s: %s", user_id, exc.response.get("error"))
+            except Exception as exc:
+                log.warning("slack: could not alert admin %s: %s", user_id, type(exc).__name__)
+
+    async def close(self) -> None:
+        """Stop serving, stop retrying and close the Socket Mode connection."""
+        if self.alert_admins in self.services.admin_alerts:
+            self.services.admin_alerts.remove(self.alert_admins)
+        if self._connector is not None:
+            self._connector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._connector
+            self._connector = None
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
