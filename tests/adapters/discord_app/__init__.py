@@ -1,0 +1,1 @@
+"""Tests of the Discord surface against a local fake Discord."""
