@@ -1,0 +1,127 @@
+"""`briefbot digest preview|run|status|enable`: digests from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import Any
+
+from bot.errors import ConfigError
+
+
+def _service(args: argparse.Namespace) -> Any:
+    from bot.config import load_config
+    from bot.schedule import DigestService
+    from bot.services import Services
+    from bot.store import BriefStore
+
+    config = load_config(args.config)
+    services = Services(config=config, store=BriefStore(config.briefs_dir))
+
+    async def to_stderr(text: str) -> None:
+        print(f"admin alert: {text}", file=sys.stderr)
+
+    services.admin_alerts.append(to_stderr)
+    return DigestService(services)
+
+
+def _check_name(service: Any, name: str) -> None:
+    if name not in service.names():
+        raise ConfigError(f"no digest named {name!r} (configured: {', '.join(service.names()) or 'none'})")
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Print what a digest would post now, changing nothing."""
+    from bot.adapters.console import render_text
+
+    async def go() -> int:
+        service = _service(args)
+        try:
+            _check_name(service, args.name)
+            sys.stdout.write(render_text(service.preview(args.name)))
+        finally:
+            await service.close()
+        return 0
+
+    return asyncio.run(go())
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Post a digest now to every target and record it (refused while the bot's scheduler holds the state)."""
+    from bot.adapters.console import render_text
+
+    async def go() -> int:
+        service = _service(args)
+        try:
+            _check_name(service, args.name)
+            service.lock.acquire()
+            answer = await service.run_now(args.name)
+            sys.stdout.write(render_text(answer))
+            return 0 if answer.ok else 1
+        finally:
+            await service.close()
+
+    return asyncio.run(go())
+
+
+def _when(value: Any) -> str:
+    return value.isoformat(timespec="seconds") if value else "never"
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """Print last and next run per digest, and per target its last delivery and any failure."""
+
+    async def go() -> int:
+        service = _service(args)
+        try:
+            rows = service.status()
+        finally:
+            await service.close()
+        if not rows:
+            print("No digests are configured.")
+        for row in rows:
+            nxt = row.next_run.isoformat(timespec="minutes") if row.next_run else "never"
+            print(f"{row.name}: '{row.schedule}' {row.timezone}; last run {_when(row.last_run)}; next {nxt}")
+            for t in row.targets:
+                state = f"DISABLED ({t.disabled})" if t.disabled else "enabled"
+                last = f"{t.last_status} at {_when(t.last_at)}" if t.last_status else "nothing delivered yet"
+                extra = f"; {t.unfinished} unfinished" if t.unfinished else ""
+                outcome = f" — {t.last_outcome}" if t.last_outcome and t.last_status != "posted" else ""
+                print(f"  {t.target}: {state}; last {last}{outcome}; {t.briefs_delivered} brief(s) delivered{extra}")
+        return 0
+
+    return asyncio.run(go())
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    """Enable the disabled targets of a digest again (after fixing the webhook or channel)."""
+
+    async def go() -> int:
+        service = _service(args)
+        try:
+            _check_name(service, args.name)
+            count = service.state.enable_targets(args.name)
+        finally:
+            await service.close()
+        print(f"{count} target(s) of {args.name} enabled again.")
+        return 0
+
+    return asyncio.run(go())
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `briefbot digest ...` to the command line."""
+    parser = subparsers.add_parser("digest", help="preview, post or inspect scheduled digests")
+    sub = parser.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    for name, func, help_text, needs_name in (
+        ("preview", cmd_preview, "show what a digest would post now (changes nothing)", True),
+        ("run", cmd_run, "post a digest now to every target and record it", True),
+        ("status", cmd_status, "last and next run per digest, and per target", False),
+        ("enable", cmd_enable, "enable a digest's disabled targets again", True),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        if needs_name:
+            p.add_argument("name", help="digest name from the config")
+        p.add_argument("--config", default="config.yaml", help="config file (default ./config.yaml)")
+        p.set_defaults(func=func)
