@@ -76,9 +76,30 @@ class RateLimitRetry(AsyncRateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+class ConnectionRetry(AsyncConnectionErrorRetryHandler):
+    """slack_sdk's connection-error retry handler with an injectable sleep."""
+
+    def __init__(self, *, sleep: Sleep = asyncio.sleep) -> None:
+        super().__init__(max_retry_count=1)
+        self._sleep = sleep
+
+    async def prepare_for_next_attempt_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        """Wait the library's backoff interval, then allow the next attempt."""
+        state.next_attempt_requested = True
+        await self._sleep(self.interval_calculator.calculate_sleep_duration(state.current_attempt))
+        state.increment_current_attempt()
+
+
 def retry_handlers(sleep: Sleep = asyncio.sleep) -> list[AsyncRetryHandler]:
     """Return the retry handlers every Slack client uses: connection errors, and 429s honouring Retry-After."""
-    return [AsyncConnectionErrorRetryHandler(), RateLimitRetry(sleep=sleep)]
+    return [ConnectionRetry(sleep=sleep), RateLimitRetry(sleep=sleep)]
 
 
 def build_client(config: SlackConfig, *, sleep: Sleep = asyncio.sleep) -> AsyncWebClient:

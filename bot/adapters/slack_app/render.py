@@ -39,8 +39,8 @@ def escape(text: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Make plain_text safe: it is never parsed for mentions, but @here-style words are broken anyway."""
-    return _AT.sub("@" + _WORD_JOINER, text)
+    """Make plain_text safe: it is not parsed for mentions, but <...> and @here-style words are defused anyway."""
+    return _AT.sub("@" + _WORD_JOINER, text.replace("<", "‹").replace(">", "›"))
 
 
 def link(url: str | None, label: str) -> str:
