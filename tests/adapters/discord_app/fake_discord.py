@@ -47,6 +47,7 @@ class Call:
     path: str
     query: dict[str, str]
     body: Any
+    status: int = 200
 
 
 @dataclass
@@ -141,15 +142,16 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         body = await request.json() if request.can_read_body else None
-        await self._record(Call(request.method, path, dict(request.query), body))
         for suffix, left in list(self.rate_limit.items()):
             if left > 0 and path.endswith(suffix):
                 self.rate_limit[suffix] = left - 1
+                await self._record(Call(request.method, path, dict(request.query), body, 429))
                 return _json(
                     {"message": "You are being rate limited.", "retry_after": 0.01, "global": False},
                     status=429,
                     headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
                 )
+        await self._record(Call(request.method, path, dict(request.query), body))
         return _json(self._answer(request.method, path, body or {}))
 
     def _answer(self, method: str, path: str, body: Any) -> Any:

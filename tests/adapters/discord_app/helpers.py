@@ -12,7 +12,7 @@ def options(**values: Any) -> list[dict[str, Any]]:
     return [{"name": k, "type": 4 if isinstance(v, int) else 3, "value": v} for k, v in values.items() if v is not None]
 
 
-def command_data(name: str, sub: str | None = None, focused: str | None = None, **values: Any) -> dict[str, Any]:
+def command_data(command: str, sub: str | None = None, /, focused: str | None = None, **values: Any) -> dict[str, Any]:
     """Return the data of a slash command (or of its autocomplete when focused names an option)."""
     opts = options(**values)
     for opt in opts:
@@ -20,7 +20,7 @@ def command_data(name: str, sub: str | None = None, focused: str | None = None, 
             opt["focused"] = True
     if sub:
         opts = [{"name": sub, "type": 1, "options": opts}]
-    return {"id": "1", "name": name, "type": 1, "options": opts}
+    return {"id": "1", "name": command, "type": 1, "options": opts}
 
 
 async def invoke(fake: FakeDiscord, kind: int, data: dict[str, Any], **kw: Any) -> str:
@@ -31,7 +31,7 @@ async def invoke(fake: FakeDiscord, kind: int, data: dict[str, Any], **kw: Any) 
 
 
 def _is_callback(token: str) -> Any:
-    return lambda c: c.method == "POST" and c.path.endswith(f"/{token}/callback")
+    return lambda c: c.method == "POST" and c.path.endswith(f"/{token}/callback") and c.status == 200
 
 
 async def reply(fake: FakeDiscord, token: str) -> dict[str, Any]:
@@ -44,16 +44,16 @@ async def reply(fake: FakeDiscord, token: str) -> dict[str, Any]:
     return dict(callback.body.get("data") or {})
 
 
-async def slash(fake: FakeDiscord, name: str, sub: str | None = None, **kw: Any) -> dict[str, Any]:
+async def slash(fake: FakeDiscord, command: str, sub: str | None = None, /, **kw: Any) -> dict[str, Any]:
     """Run a slash command through the gateway and return the message the bot answered with."""
     user_kw = {k: kw.pop(k) for k in ("user_id", "roles", "permissions") if k in kw}
-    token = await invoke(fake, 2, command_data(name, sub, **kw), **user_kw)
+    token = await invoke(fake, 2, command_data(command, sub, **kw), **user_kw)
     return await reply(fake, token)
 
 
-async def autocomplete(fake: FakeDiscord, name: str, sub: str | None, focused: str, **values: Any) -> list[Any]:
+async def autocomplete(fake: FakeDiscord, command: str, sub: str | None, focused: str, /, **values: Any) -> list[Any]:
     """Run an autocomplete request and return the choices the bot offered."""
-    token = await invoke(fake, 4, command_data(name, sub, focused=focused, **values))
+    token = await invoke(fake, 4, command_data(command, sub, focused=focused, **values))
     callback = await fake.wait_for(_is_callback(token))
     assert callback.body["type"] == 8
     return list(callback.body["data"]["choices"])
