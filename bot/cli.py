@@ -14,7 +14,7 @@ from bot.errors import BriefbotError
 log = logging.getLogger("bot")
 
 # Modules whose `register(subparsers)` adds subcommands (run, sync, digest, ingest); imported lazily.
-COMMAND_MODULES: tuple[str, ...] = ("bot.run", "bot.adapters.discord_app.cli", "bot.digest_cli")
+COMMAND_MODULES: tuple[str, ...] = ("bot.run", "bot.adapters.discord_app.cli", "bot.digest_cli", "bot.ingest.cli")
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 

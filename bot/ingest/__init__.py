@@ -1,0 +1,1 @@
+"""Ingest: fetch an article (httpx), extract its main text, draft a brief for an analyst to review."""
