@@ -158,7 +158,9 @@ class AnswerView(discord.ui.View):
         await interaction.response.edit_message(embeds=pages[0], view=view, allowed_mentions=NO_MENTIONS)
 
 
-def answer_view(owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services) -> AnswerView | None:
+def answer_view(
+    owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services
+) -> AnswerView | None:
     """Return the buttons/menu an answer needs, or None when it fits one page and offers no choices."""
     if len(pages) <= 1 and not answer.choices:
         return None
@@ -178,7 +180,11 @@ async def send_answer(
 
 
 async def respond(
-    interaction: discord.Interaction[Any], services: Services, ask: Callable[[Catalog], Answer], *, ephemeral: bool = False
+    interaction: discord.Interaction[Any],
+    services: Services,
+    ask: Callable[[Catalog], Answer],
+    *,
+    ephemeral: bool = False,
 ) -> None:
     """Answer one command: compute (deferring if slow), render, send; on failure log and apologise."""
     name = interaction.command.qualified_name if interaction.command else "?"
@@ -302,7 +308,9 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
             await send_text(interaction, "No digests are configured.")
             return
         if name not in runner.names():
-            await send_text(interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}.")
+            await send_text(
+                interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}."
+            )
             return
         await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
 
@@ -317,7 +325,9 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
             await send_text(interaction, "Only briefbot admins can post a digest.")
             return
         if name not in runner.names():
-            await send_text(interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}.")
+            await send_text(
+                interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}."
+            )
             return
         try:
             await interaction.response.defer(thinking=True, ephemeral=True)

@@ -25,10 +25,17 @@ def long_brief(brief_id: str, facts: int = 60) -> dict[str, Any]:
     """Return a valid brief with many long sessions and positions, each sentence a numbered fact."""
 
     def text(n: int, words: int = 40) -> str:
-        return " ".join(f"Fact {n}.{i} says the rivers and the corridor matter greatly for everyone." for i in range(words // 10))
+        return " ".join(
+            f"Fact {n}.{i} says the rivers and the corridor matter greatly for everyone." for i in range(words // 10)
+        )
 
     sessions = [
-        {"title": f"Session {i} on water", "moderator": "Zara Ahmed", "summary": text(i, 80), "takeaways": [text(1000 + i)]}
+        {
+            "title": f"Session {i} on water",
+            "moderator": "Zara Ahmed",
+            "summary": text(i, 80),
+            "takeaways": [text(1000 + i)],
+        }
         for i in range(facts // 2)
     ]
     positions = [

@@ -59,8 +59,11 @@ class FakeDiscord:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     rate_limit: dict[str, int] = field(default_factory=dict)  # path suffix -> how many 429s to answer first
     heartbeats: int = 0
+    resumes: int = 0
+    identify_payloads: list[dict[str, Any]] = field(default_factory=list)
     identified: asyncio.Event = field(default_factory=asyncio.Event)
     new_call: asyncio.Condition = field(default_factory=asyncio.Condition)
+    gateway_changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     _sockets: list[web.WebSocketResponse] = field(default_factory=list)
     _seq: int = 0
     _runner: web.AppRunner | None = None
@@ -103,17 +106,22 @@ class FakeDiscord:
             self.calls.append(call)
             self.new_call.notify_all()
 
-    async def wait_for(self, predicate: Any, timeout: float = 10.0, start: int = 0) -> Call:
-        """Wait until a recorded call (from index start) satisfies predicate; return it."""
+    async def wait_for(self, predicate: Any, within: float = 10.0) -> Call:
+        """Wait until a recorded call satisfies predicate; return it."""
 
         def found() -> Call | None:
-            return next((c for c in self.calls[start:] if predicate(c)), None)
+            return next((c for c in self.calls if predicate(c)), None)
 
-        async with asyncio.timeout(timeout), self.new_call:
+        async with asyncio.timeout(within), self.new_call:
             await self.new_call.wait_for(lambda: found() is not None)
         result = found()
         assert result is not None
         return result
+
+    async def wait_until(self, predicate: Any, within: float = 10.0) -> None:
+        """Wait until predicate() holds, re-checking after each gateway frame the client sends."""
+        async with asyncio.timeout(within), self.gateway_changed:
+            await self.gateway_changed.wait_for(predicate)
 
     def _message(self, body: dict[str, Any], *, flags: int = 0, message_id: int | None = None) -> dict[str, Any]:
         mid = message_id or snowflake()
@@ -171,9 +179,7 @@ class FakeDiscord:
                 "summary": "",
             }
         if method == "PUT" and path.endswith("/commands"):
-            self.commands = [
-                {**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"} for c in body
-            ]
+            self.commands = [{**c, "id": str(snowflake()), "application_id": str(APP_ID), "version": "1"} for c in body]
             return self.commands
         if path.endswith("/callback"):
             return self._callback(path, body)
@@ -186,7 +192,12 @@ class FakeDiscord:
                 return self._message(body if method != "GET" else {}, message_id=int(parts[-1]))
             return self._message(body)
         if path == "/users/@me/channels":
-            return {"id": str(snowflake()), "type": 1, "recipients": [user(body["recipient_id"])], "last_message_id": None}
+            return {
+                "id": str(snowflake()),
+                "type": 1,
+                "recipients": [user(body["recipient_id"])],
+                "last_message_id": None,
+            }
         if path.startswith("/channels/") and path.endswith("/messages") and method == "POST":
             return self._message(body)
         if path.startswith("/users/"):
@@ -225,15 +236,19 @@ class FakeDiscord:
                 if msg.type is not WSMsgType.TEXT:
                     continue
                 data = json.loads(msg.data)
+                async with self.gateway_changed:
+                    self.gateway_changed.notify_all()
                 if data["op"] == 1:
                     self.heartbeats += 1
                     await ws.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif data["op"] == 2:
+                    self.identify_payloads.append(data["d"])
                     shard = data["d"].get("shard", [0, 1])
                     await self._send(ws, "READY", self._ready(shard))
                     await self._send(ws, "GUILD_CREATE", self._guild())
                     self.identified.set()
                 elif data["op"] == 6:
+                    self.resumes += 1
                     await self._send(ws, "RESUMED", {})
         finally:
             self._sockets.remove(ws)

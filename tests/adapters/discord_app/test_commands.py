@@ -15,9 +15,9 @@ from tests.adapters.discord_app.fake_discord import ADMIN_ROLE_ID, FakeDiscord
 from tests.adapters.discord_app.helpers import (
     autocomplete,
     click,
+    command_data,
     components,
     invoke,
-    command_data,
     reply,
     slash,
 )

@@ -36,7 +36,9 @@ QUESTIONS = [
 def page_text(page: list[discord.Embed]) -> str:
     """Return all the text of one page."""
     return "\n".join(
-        "\n".join([e.title or "", e.description or "", *(f"{f.name}\n{f.value}" for f in e.fields), e.footer.text or ""])
+        "\n".join(
+            [e.title or "", e.description or "", *(f"{f.name}\n{f.value}" for f in e.fields), e.footer.text or ""]
+        )
         for e in page
     )
 
@@ -115,7 +117,13 @@ def test_overlong_single_word_is_split_within_limits() -> None:
         (discord.Embed().add_field(name="n", value="v" * 1025), None, "value"),
         (discord.Embed().add_field(name="n" * 257, value="v"), None, "name"),
         (discord.Embed().set_footer(text="f" * 2049), None, "footer"),
-        (discord.Embed(description="d" * 4000).add_field(name="n", value="v" * 1000).add_field(name="n", value="v" * 1000), None, "total"),
+        (
+            discord.Embed(description="d" * 4000)
+            .add_field(name="n", value="v" * 1000)
+            .add_field(name="n", value="v" * 1000),
+            None,
+            "total",
+        ),
         (discord.Embed(), "c" * 2001, "content"),
     ],
 )
