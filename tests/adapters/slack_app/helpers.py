@@ -127,11 +127,16 @@ def make_services(briefs: Path, api_url: str, digests: DigestRunner | None = Non
 class Waits:
     """An injected sleep that records what it was asked to wait, without waiting."""
 
-    def __init__(self) -> None:
+    def __init__(self, hold_from: float | None = None) -> None:
         self.asked: list[float] = []
+        self.hold_from = hold_from  # waits this long or longer block until cancelled
+        self.holding = asyncio.Event()
 
     async def __call__(self, seconds: float) -> None:
         self.asked.append(seconds)
+        if self.hold_from is not None and seconds >= self.hold_from:
+            self.holding.set()
+            await asyncio.Event().wait()
         await asyncio.sleep(0)
 
 
@@ -249,9 +254,9 @@ def write_brief(folder: Path, data: dict[str, Any]) -> None:
     (folder / f"{data['id']}.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
 
-async def start_surface(services: Services, fake: FakeSlack) -> AsyncIterator[Running]:
+async def start_surface(services: Services, fake: FakeSlack, waits: Waits | None = None) -> AsyncIterator[Running]:
     """Start a surface with a recording sleep and yield it with a client session; close both."""
-    waits = Waits()
+    waits = waits or Waits()
     surface = SlackSurface(services, sleep=waits)
     await surface.start()
     session = aiohttp.ClientSession()
