@@ -48,6 +48,7 @@ class Call:
     query: dict[str, str]
     body: Any
     status: int = 200
+    at: float = field(default_factory=time.perf_counter)  # when the fake received it
 
 
 @dataclass
