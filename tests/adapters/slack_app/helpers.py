@@ -41,6 +41,8 @@ class FakeSlack:
     auth_failures: int = 0
     auth_headers: list[str] = field(default_factory=list)
     url: str = ""
+    sockets: asyncio.Queue[web.WebSocketResponse] = field(default_factory=asyncio.Queue)
+    socket_frames: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
     @property
     def api_url(self) -> str:
@@ -74,6 +76,8 @@ class FakeSlack:
             return web.json_response(
                 {"ok": True, "user": "briefbot", "user_id": "UBOT", "team": "Test", "team_id": "T1", "bot_id": "B1"}
             )
+        if method == "apps.connections.open":
+            return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/ws"})
         if method == "chat.postMessage":
             return web.json_response({"ok": True, "channel": params.get("channel"), "ts": "1.000001"})
         return web.json_response({"ok": True})
@@ -85,6 +89,17 @@ class FakeSlack:
         await self.posts.put(body)
         return web.Response(text="ok")
 
+    async def socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Play Slack's Socket Mode endpoint: say hello, then queue every frame the app sends."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        await self.sockets.put(ws)
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.TEXT:
+                await self.socket_frames.put(json.loads(msg.data))
+        return ws
+
     async def next_post(self) -> dict[str, Any]:
         """Return the next response_url post (waiting for it)."""
         return await asyncio.wait_for(self.posts.get(), WAIT)
@@ -94,6 +109,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self.api)
         app.router.add_post("/response/{name}", self.response)
+        app.router.add_get("/ws", self.socket)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+import urllib.parse
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -322,3 +323,20 @@ async def test_no_digests_configured(running: Running) -> None:
     """Without a digest runner, digest commands say none are configured."""
     await running.command("/brief", "digest preview weekly")
     assert "No digests are configured" in all_text(await running.fake.next_post())
+
+
+# ----- Socket Mode ------------------------------------------------------------------------------------------
+
+
+async def test_socket_mode_answers_a_command(fake_slack: FakeSlack) -> None:
+    """With an app token, a slash command envelope over the socket is acked and answered via response_url."""
+    services = make_services(BRIEFS, fake_slack.api_url, app_token="xapp-test-app-token")
+    async for run in start_surface(services, fake_slack):
+        assert run.surface.port is None  # no HTTP listener in Socket Mode
+        ws = await asyncio.wait_for(fake_slack.sockets.get(), 10)
+        fields = dict(urllib.parse.parse_qsl(slash_body("/who", "Sohail Mahmood", USER, fake_slack.response_url())))
+        envelope = {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True}
+        await ws.send_json({**envelope, "payload": fields})
+        ack = await asyncio.wait_for(fake_slack.socket_frames.get(), 10)
+        assert ack["envelope_id"] == "env-1"
+        assert "Ambassador Sohail Mahmood" in all_text(await fake_slack.next_post())
