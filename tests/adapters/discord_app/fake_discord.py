@@ -22,9 +22,9 @@ DISCORD_EPOCH = 1420070400000
 _counter = itertools.count(1)
 
 
-def snowflake() -> int:
-    """Return a fresh snowflake of the current time (discord.py derives interaction age from it)."""
-    return ((int(time.time() * 1000) - DISCORD_EPOCH) << 22) | (next(_counter) % 4096)
+def snowflake(age: float = 0.0) -> int:
+    """Return a fresh snowflake of the current time less age seconds (discord.py derives interaction age from it)."""
+    return ((int((time.time() - age) * 1000) - DISCORD_EPOCH) << 22) | (next(_counter) % 4096)
 
 
 def user(user_id: int = USER_ID, name: str = "asker", *, bot: bool = False) -> dict[str, Any]:
@@ -324,9 +324,10 @@ class FakeDiscord:
         roles: tuple[int, ...] = (),
         permissions: int = 0,
         message: dict[str, Any] | None = None,
+        age: float = 0.0,
     ) -> dict[str, Any]:
-        """Return an INTERACTION_CREATE payload in the test guild's channel."""
-        iid = snowflake()
+        """Return an INTERACTION_CREATE payload in the test guild's channel, created age seconds ago."""
+        iid = snowflake(age)
         payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(APP_ID),

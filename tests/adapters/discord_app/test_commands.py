@@ -295,7 +295,8 @@ async def test_slow_answer_is_deferred_then_edited(bot: Bot) -> None:
     runner = Runner()
     runner.gate.clear()
     bot.services.digests = runner
-    token = await invoke(bot.fake, 2, command_data("digest", "preview", name="weekly"))
+    # created 2 s ago: past the 1.5 s budget, so the bot must defer at once rather than wait
+    token = await invoke(bot.fake, 2, command_data("digest", "preview", name="weekly"), age=2.0)
     callback = await bot.fake.wait_for(lambda c: c.path.endswith(f"/{token}/callback"))
     assert callback.body["type"] == 5
     runner.gate.set()
