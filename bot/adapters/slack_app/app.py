@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -28,7 +29,7 @@ from bot.adapters.slack_app.render import (
     render,
     render_all,
 )
-from bot.answer import Answer, AnswerKind, Choice
+from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.config import SlackConfig
 from bot.errors import ConfigError
 from bot.query import ask
@@ -146,6 +147,12 @@ class Responder:
             return await self._digest(rest.strip(), user_id)
         store = self.services.store
         result = await asyncio.to_thread(lambda: ask(store.catalog, question))
+        if result.kind is AnswerKind.HELP and self.services.digests is not None:
+            extra = (
+                Item(fields=(("digest preview NAME", "what digest NAME would post now"),)),
+                Item(fields=(("digest now NAME", "post digest NAME now (admins only)"),)),
+            )
+            result = replace(result, items=result.items + extra)
         return result, True
 
     async def _digest(self, args: str, user_id: str) -> tuple[Answer, bool]:

@@ -340,3 +340,11 @@ async def test_socket_mode_answers_a_command(fake_slack: FakeSlack) -> None:
         ack = await asyncio.wait_for(fake_slack.socket_frames.get(), 10)
         assert ack["envelope_id"] == "env-1"
         assert "Ambassador Sohail Mahmood" in all_text(await fake_slack.next_post())
+
+
+async def test_help_lists_digest_commands(with_digests: tuple[Running, Digests]) -> None:
+    """With digests configured, `/brief help` also lists the digest commands."""
+    run, _ = with_digests
+    await run.command("/brief", "help")
+    text = all_text(await run.fake.next_post())
+    assert "digest preview NAME" in text and "digest now NAME" in text
