@@ -776,10 +776,14 @@ class DeliveryEngine:
             if state and state.disabled_at:
                 outcomes.append(TargetOutcome(tid, "disabled", detail=state.disabled_reason or ""))
                 continue
-            if tid in pending and pending[tid].status == "pending":
-                outcomes.append(pending[tid])  # still unreachable: do not stack a second digest behind it
+            earlier = pending.get(tid)
+            if earlier and earlier.status in {"pending", "disabled"}:
+                outcomes.append(earlier)  # still unreachable: do not stack a second digest behind it
                 continue
-            outcomes.append(await self._run_target(catalog, digest, tid, poster))
+            outcome = await self._run_target(catalog, digest, tid, poster)
+            if earlier and outcome.status in {"nothing", "recorded"}:
+                outcome = earlier  # the interrupted delivery just finished; report that
+            outcomes.append(outcome)
         summary = ", ".join(f"{o.target}: {o.status}" for o in outcomes)
         self.state.set_last_run(name, self.clock(), summary)
         return outcomes

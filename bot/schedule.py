@@ -69,6 +69,28 @@ def day_of_week_field(text: str) -> str:
     return ",".join(CRONTAB_DAYS[d] for d in APS_ORDER if d in days)
 
 
+class LocalCronTrigger(CronTrigger):  # type: ignore[misc]
+    """A CronTrigger that fires once, not twice, when clocks go back and a local time happens twice."""
+
+    def get_next_fire_time(self, previous_fire_time: dt.datetime | None, now: dt.datetime) -> dt.datetime | None:
+        """Return the next fire time, skipping the second occurrence of a repeated wall-clock time."""
+        fire: dt.datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        for _ in range(3):
+            if fire is None or not _second_of_repeated(fire, self.timezone):
+                return fire
+            # Step in UTC: aware arithmetic in the local zone would reset fold and land on the same time again.
+            fire = super().get_next_fire_time(None, fire.astimezone(dt.UTC) + dt.timedelta(seconds=1))
+        return fire
+
+
+def _second_of_repeated(moment: dt.datetime, zone: dt.tzinfo) -> bool:
+    wall = moment.astimezone(zone).replace(tzinfo=None)
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    # Compare offsets, not datetimes: within one zone Python compares wall times and ignores fold.
+    local = moment.astimezone(zone)
+    return first.utcoffset() != second.utcoffset() and local.utcoffset() == second.utcoffset()
+
+
 def build_trigger(schedule: str, timezone: str) -> CronTrigger:
     """Return the CronTrigger of a crontab-style schedule in an IANA time zone; raise ValueError if invalid."""
     fields = schedule.split()
@@ -78,7 +100,7 @@ def build_trigger(schedule: str, timezone: str) -> CronTrigger:
     if day not in ("*", "?") and dow not in ("*", "?"):
         # crontab runs when EITHER matches, APScheduler when BOTH do: refuse rather than guess.
         raise ValueError(f"schedule {schedule!r}: restrict the day of month or the day of week, not both")
-    return CronTrigger(
+    return LocalCronTrigger(
         minute=minute,
         hour=hour,
         day=day if day != "?" else "*",
@@ -89,9 +111,10 @@ def build_trigger(schedule: str, timezone: str) -> CronTrigger:
 
 
 def next_fire(trigger: CronTrigger, after: dt.datetime) -> dt.datetime | None:
-    """Return the trigger's first fire time strictly after `after`."""
-    fire: dt.datetime | None = trigger.get_next_fire_time(None, after + dt.timedelta(seconds=1))
-    return fire
+    """Return the trigger's first fire time strictly after `after`, in UTC."""
+    fire: dt.datetime | None = trigger.get_next_fire_time(None, after.astimezone(dt.UTC) + dt.timedelta(seconds=1))
+    # In UTC: local times in a gap or a repeated hour never compare equal across zones (PEP 495).
+    return fire.astimezone(dt.UTC) if fire else None
 
 
 class StateLock:

@@ -1,0 +1,164 @@
+"""Delivery to local stand-ins for a Discord webhook, the Discord REST API and the Slack Web API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.config import load_config
+from bot.delivery import DeliveryEngine, StateStore
+from bot.store import BriefStore
+from tests.digest.fakes import DISCORD_TOKEN, SLACK_TOKEN, Failure, FakePlatforms, write_briefs, write_config
+
+
+@dataclass
+class Rig:
+    """An engine wired to the fake platforms, with recorded sleeps and admin alerts."""
+
+    engine: DeliveryEngine
+    store: BriefStore
+    state: StateStore
+    waits: list[float] = field(default_factory=list)
+    alerts: list[str] = field(default_factory=list)
+
+    async def run(self) -> dict[str, str]:
+        """Run digest 'weekly' and return target -> status."""
+        outcomes = await self.engine.run(self.store.catalog, "weekly")
+        return {o.target.split(":")[0]: o.status for o in outcomes}
+
+
+@pytest.fixture
+async def make_rig(fake: FakePlatforms, site: Path) -> AsyncIterator[Any]:
+    """Return a factory of rigs for a list of targets (closing everything afterwards)."""
+    opened: list[tuple[httpx.AsyncClient, StateStore]] = []
+
+    async def make(targets: list[dict[str, Any]], briefs: int = 3, **digest: Any) -> Rig:
+        write_briefs(site / "briefs", briefs, long=False)
+        config = load_config(write_config(site / "config.yaml", fake, targets, **digest), env={})
+        client = httpx.AsyncClient(timeout=5)
+        state = StateStore(config.state_path)
+        opened.append((client, state))
+        rig = Rig(None, BriefStore(config.briefs_dir), state)  # type: ignore[arg-type]
+
+        async def sleep(seconds: float) -> None:
+            rig.waits.append(seconds)
+
+        async def alert(text: str) -> None:
+            rig.alerts.append(text)
+
+        rig.engine = DeliveryEngine(config, state, client, alert=alert, sleep=sleep)
+        return rig
+
+    yield make
+    for client, state in opened:
+        await client.aclose()
+        state.close()
+
+
+async def test_discord_webhook_429_honours_retry_after(fake: FakePlatforms, make_rig: Any) -> None:
+    """A 429 with Retry-After: 3 waits 3 s (injected sleep) and then delivers once."""
+    rig = await make_rig([{"discord_webhook": fake.webhook_url()}])
+    fake.fail["webhook_post"] = [Failure(429, {"Retry-After": "3"}, {"message": "rate limited", "retry_after": 3})]
+    assert await rig.run() == {"discord_webhook": "posted"}
+    assert rig.waits == [3.0]
+    assert len(fake.webhook_posts) == 1
+
+
+async def test_slack_5xx_then_success_backs_off_and_posts_once(fake: FakePlatforms, make_rig: Any) -> None:
+    """Two 5xx answers from chat.postMessage are retried with growing backoff; one message arrives."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.fail["slack_post"] = [Failure(500), Failure(503)]
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(rig.waits) == 2 and rig.waits[1] > rig.waits[0]
+    assert len(fake.slack["C111"]) == 1
+
+
+async def test_discord_channel_posts_with_nonce_and_no_mentions(fake: FakePlatforms, make_rig: Any) -> None:
+    """The bot posts to a channel via REST with a nonce, enforce_nonce and allowed_mentions parse []."""
+    rig = await make_rig([{"discord_channel": 111}])
+    assert await rig.run() == {"discord_channel": "posted"}
+    (message,) = fake.discord["111"]
+    assert message["allowed_mentions"] == {"parse": []}
+    assert len(fake.nonces) == 1
+    assert [e["title"] for e in message["embeds"]] == ["Dialogue number 2", "Dialogue number 1", "Dialogue number 0"]
+
+
+async def test_deleted_webhook_disables_target_and_others_still_get_it(fake: FakePlatforms, make_rig: Any) -> None:
+    """A 404 webhook is disabled with its reason and the admins told; the Slack and Discord targets still post."""
+    fake.gone_webhooks.add("9")
+    rig = await make_rig(
+        [{"discord_webhook": fake.webhook_url("9")}, {"discord_channel": 111}, {"slack_channel": "C111"}]
+    )
+    status = await rig.run()
+    assert status == {"discord_webhook": "disabled", "discord_channel": "posted", "slack_channel": "posted"}
+    assert len(fake.discord["111"]) == 1 and len(fake.slack["C111"]) == 1
+    (disabled,) = [t for t in rig.state.targets("weekly") if t.disabled_at]
+    assert "404" in (disabled.disabled_reason or "")
+    assert len(rig.alerts) == 1
+    assert "stopped posting" in rig.alerts[0]
+
+
+async def test_disabled_target_is_skipped_next_time(fake: FakePlatforms, make_rig: Any) -> None:
+    """Once disabled, a target gets no further requests until enabled again."""
+    fake.gone_webhooks.add("9")
+    rig = await make_rig([{"discord_webhook": fake.webhook_url("9")}])
+    await rig.run()
+    calls = len(fake.requests)
+    assert await rig.run() == {"discord_webhook": "disabled"}
+    assert len(fake.requests) == calls
+
+
+async def test_unknown_slack_channel_disables_target(fake: FakePlatforms, make_rig: Any) -> None:
+    """chat.postMessage answering channel_not_found disables that Slack target."""
+    rig = await make_rig([{"slack_channel": "C404"}, {"slack_webhook": fake.slack_hook_url()}])
+    assert await rig.run() == {"slack_channel": "disabled", "slack_webhook": "posted"}
+
+
+async def test_unknown_discord_channel_disables_target(fake: FakePlatforms, make_rig: Any) -> None:
+    """A 404 Unknown Channel from the REST API disables that Discord target."""
+    rig = await make_rig([{"discord_channel": 404}])
+    assert await rig.run() == {"discord_channel": "disabled"}
+    assert rig.alerts
+
+
+async def test_outage_leaves_intent_that_next_run_finishes_once(fake: FakePlatforms, make_rig: Any) -> None:
+    """When every retry fails the delivery stays pending; the next run posts it once and nothing is lost."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.fail["slack_post"] = [Failure(503)] * 5
+    assert await rig.run() == {"slack_channel": "pending"}
+    assert fake.slack["C111"] == []
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(fake.slack["C111"]) == 1
+    assert await rig.run() == {"slack_channel": "nothing"}
+
+
+async def test_new_brief_after_first_digest_is_posted_alone(fake: FakePlatforms, make_rig: Any, site: Path) -> None:
+    """After the first digest only a newly added brief is posted."""
+    rig = await make_rig([{"discord_webhook": fake.webhook_url()}])
+    await rig.run()
+    write_briefs(site / "briefs", 1, start=50, long=False)
+    rig.store.load()
+    await rig.run()
+    assert [[e["title"] for e in m["embeds"]] for m in fake.webhook_posts][1] == ["Dialogue number 50"]
+
+
+async def test_secrets_never_logged(fake: FakePlatforms, make_rig: Any, caplog: pytest.LogCaptureFixture) -> None:
+    """Webhook URLs and tokens appear in no log record, even at DEBUG and on failures."""
+    caplog.set_level(logging.DEBUG)
+    fake.gone_webhooks.add("9")
+    rig = await make_rig(
+        [{"discord_webhook": fake.webhook_url("9")}, {"discord_channel": 111}, {"slack_channel": "C111"}]
+    )
+    fake.fail["slack_post"] = [Failure(429, {"Retry-After": "1"})]
+    await rig.run()
+    ours = [r for r in caplog.records if not r.name.startswith("aiohttp")]  # aiohttp.access is the fake server
+    text = "\n".join(r.getMessage() for r in ours) + "\n".join(rig.alerts)
+    assert any(r.name == "bot.delivery" for r in ours)
+    for secret in ("secret-webhook-token", DISCORD_TOKEN, SLACK_TOKEN):
+        assert secret not in text
