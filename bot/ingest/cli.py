@@ -66,19 +66,22 @@ async def load_article(source: str, options: Options, client: httpx.AsyncClient 
             raise BriefbotError(f"standard input is larger than the {options.max_bytes:,}-byte limit")
         return read_article(raw)
     path = Path(source)
-    try:
-        size = path.stat().st_size
-        if not path.is_file():
-            raise BriefbotError(f"{source}: not a file")
-        if size > options.max_bytes:
-            raise BriefbotError(f"{source}: file is {size:,} bytes, more than the {options.max_bytes:,}-byte limit")
-        raw = path.read_bytes().decode("utf-8-sig", errors="replace")
-    except FileNotFoundError:
-        raise BriefbotError(f"{source}: no such file") from None
-    except OSError as exc:
-        raise BriefbotError(f"{source}: cannot read ({exc.strerror or exc})") from None
+    raw = _read_file(path, options.max_bytes)
     html = path.suffix.lower() in {".html", ".htm", ".xhtml"} or None
     return read_article(raw, file=str(path), html=html)
+
+
+def _read_file(path: Path, max_bytes: int) -> str:
+    """Read a local source as text, refusing what is too large or unreadable."""
+    try:
+        if not path.is_file():
+            raise BriefbotError(f"{path}: no such file" if not path.exists() else f"{path}: not a file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise BriefbotError(f"{path}: file is {size:,} bytes, more than the {max_bytes:,}-byte limit")
+        return path.read_bytes().decode("utf-8-sig", errors="replace")
+    except OSError as exc:
+        raise BriefbotError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _registry(briefs: Path) -> PeopleRegistry | None:
@@ -186,7 +189,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.extractor == "llm":
         llm = LLMSettings.from_env()
         if llm is None:
-            print("briefbot ingest: --extractor llm needs BRIEFBOT_LLM_BASE_URL and BRIEFBOT_LLM_MODEL", file=sys.stderr)
+            print(
+                "briefbot ingest: --extractor llm needs BRIEFBOT_LLM_BASE_URL and BRIEFBOT_LLM_MODEL", file=sys.stderr
+            )
             return 2
     briefs = Path(args.briefs) if args.briefs else Path("briefs")
     options = Options(

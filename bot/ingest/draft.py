@@ -46,7 +46,12 @@ def dialogue_data(dialogue: Dialogue) -> dict[str, Any]:
 def to_yaml(dialogue: Dialogue, header: str | None = None) -> str:
     """Return the brief YAML text of a dialogue, with an optional comment header."""
     body = yaml.dump(
-        dialogue_data(dialogue), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110, default_flow_style=False
+        dialogue_data(dialogue),
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=110,
+        default_flow_style=False,
     )
     lines = [f"# {line}".rstrip() for line in (header or "").splitlines()]
     return "\n".join([*lines, body]) if lines else body
@@ -63,6 +68,7 @@ def taken_ids(*folders: Path) -> set[str]:
 
 def free_id(wanted: str, out_dir: Path, taken: set[str], explicit: bool) -> str:
     """Return an id whose file does not exist: the wanted one, else wanted-2, -3 ...; refuse for an explicit id."""
+
     def free(candidate: str) -> bool:
         return candidate not in taken and not (out_dir / f"{candidate}.yaml").exists()
 

@@ -37,7 +37,10 @@ MONTHS = {
     )
     for m in names
 }
-_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?"
+    r"|Nov(?:ember)?|Dec(?:ember)?)"
+)
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
 
 CITIES = {
@@ -133,7 +136,23 @@ DEMONYMS = {
     "British": "United Kingdom",
     "American": "United States",
 }
-FORUMS = ("UN", "OIC", "SCO", "ECO", "SAARC", "ASEAN", "BRICS", "GCC", "CICA", "EU", "NATO", "IAEA", "CAREC", "WTO", "IMF")
+FORUMS = (
+    "UN",
+    "OIC",
+    "SCO",
+    "ECO",
+    "SAARC",
+    "ASEAN",
+    "BRICS",
+    "GCC",
+    "CICA",
+    "EU",
+    "NATO",
+    "IAEA",
+    "CAREC",
+    "WTO",
+    "IMF",
+)
 ORG_HEADS = {
     "Institute",
     "Institutes",
@@ -169,6 +188,8 @@ ORG_HEADS = {
     "Observatory",
     "Studies",
     "Secretariat",
+    "Embassy",
+    "Board",
 }
 UNIT_HEADS = ("Centre", "Center", "Department", "Division", "Programme", "Program", "Unit", "Desk", "Cell", "Chair")
 ROLE_WORDS = {
@@ -232,6 +253,10 @@ ROLE_WORDS = {
     "Participants",
     "Session",
     "Panel",
+    "Counselor",
+    "Expert",
+    "Economic",
+    "Visiting",
 }
 _HONORIFIC = (
     r"(?:(?:His|Her) Excellency|H\.\s?E\.|Ambassador|Amb\.|Professor|Prof\.?|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Senator|"
@@ -279,7 +304,8 @@ _DESC_CUT = re.compile(
 _ROLE_PREFIX_OK = ("former", "then", "acting", "retired", "a", "an", "another", "the", "currently", "now", "also")
 _HOST_VERB = re.compile(
     r"\b(?:held|hold|holds|hosted|hosts?|organi[sz]ed|organi[sz]es|co-organi[sz]ed|co-hosted|convened|jointly|"
-    r"came together|in collaboration with|in partnership with|partnered|teamed up|brought together)\b",
+    r"came together|in collaboration with|in partnership with|partnered|teamed up|brought together|met|"
+    r"consultations between|dialogue between|talks between)\b",
     re.IGNORECASE,
 )
 _TAKEAWAY = re.compile(
@@ -339,15 +365,25 @@ _TAIL_START = re.compile(
     r"comments?|\d+ comments?|you may also like|more from .*)$",
     re.IGNORECASE,
 )
-_AUTHOR_WORDS = re.compile(r"\b(?:journalist|writer|author|correspondent|columnist|reporter|contributor|editor)\b", re.I)
+_AUTHOR_WORDS = re.compile(
+    r"\b(?:journalist|writer|author|correspondent|columnist|reporter|contributor|editor)\b", re.I
+)
+_LABEL_LINE = re.compile(
+    r"^(?:Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants)\s*[:-]", re.I
+)
 _BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})(?:\s*[,|–-].*)?$")
 _DATELINE = re.compile(
-    rf"^\s*(?P<city>[A-Z][A-Za-z .'-]{{2,30}}?),?\s+(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?"
+    rf"^\s*(?P<city>[A-Z][A-Za-z .'-]{{2,30}}?),?\s+(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
+    r"(?:,?\s+(?P<year>\d{4}))?"
     r"\s*(?:/(?P<agency1>[A-Z]{2,8})/|\((?P<agency2>[A-Z][A-Za-z]{1,10})\))?\s*[-–—:]",
     re.IGNORECASE,
 )
-_DATE_DMY = re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?(?P<mon>{_MONTH})\.?,?(?:\s+(?P<year>\d{{4}}))?")
-_DATE_MDY = re.compile(rf"\b(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?(?:,?\s+(?P<year>\d{{4}}))?\b")
+_DATE_DMY = re.compile(
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?(?P<mon>{_MONTH})\.?,?(?:\s+(?P<year>\d{{4}}))?"
+)
+_DATE_MDY = re.compile(
+    rf"\b(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?(?:,?\s+(?P<year>\d{{4}}))?\b"
+)
 _EVENT_WORDS = re.compile(
     r"\b(?:held|hosted|organi[sz]ed|convened|took place|met|meeting|dialogue|roundtable|round-table|conference|"
     r"webinar|seminar|session|forum|consultations?)\b",
@@ -685,7 +721,9 @@ def _anchors(sentence: str, list_mode: bool) -> list[Anchor]:
         anchors.append(Anchor(m.start(), m.start("name") + len(name), name, hon))
     if list_mode:
         for trig in _LIST_TRIGGER.finditer(sentence):
-            for cand in re.finditer(rf"(?:^|[:;,]|\band\b)\s*(?P<name>{_NAME})(?=\s*(?:[,;.]|\band\b|$))", sentence[trig.end() :]):
+            for cand in re.finditer(
+                rf"(?:^|[:;,]|\band\b)\s*(?P<name>{_NAME})(?=\s*(?:[,;.]|\band\b|$))", sentence[trig.end() :]
+            ):
                 start = trig.end() + cand.start("name")
                 if any(a.start <= start < a.end + 1 for a in anchors):
                     continue
@@ -720,9 +758,10 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
         if chunk.startswith("and ") or chunk in {"and", "as well as"}:
             break
         first = chunk.split()[0]
-        if first[:1].islower():
-            if first not in _ROLE_PREFIX_OK or len(chunk.split()) < 2 or not chunk.split()[1][:1].isupper():
-                break
+        if first[:1].islower() and (
+            first not in _ROLE_PREFIX_OK or len(chunk.split()) < 2 or not chunk.split()[1][:1].isupper()
+        ):
+            break
         cut = _DESC_CUT.sub("", chunk)
         if cut != chunk:
             if cut.strip():
@@ -736,7 +775,8 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
     role = re.sub(r"^(?:a|an|another|the)\s+", "", chunks[0])
     if len(chunks) > 1:
         return role or None, ", ".join(chunks[1:])
-    for split in re.finditer(r"\s+(?:at|of|with)\s+(?:the\s+)?", role):
+    splits = [*re.finditer(r"\s+at\s+(?:the\s+)?", role), *re.finditer(r"\s+(?:of|with)\s+(?:the\s+)?", role)]
+    for split in splits:
         head, org = role[: split.start()], role[split.end() :]
         if not org[:1].isupper():
             continue
@@ -783,6 +823,7 @@ class _SessionDraft:
     moderator: str | None = None
     paragraphs: list[int] = field(default_factory=list)
     intro: str | None = None
+    from_heading: bool = False
 
 
 def _slug(text: str) -> str:
@@ -801,6 +842,12 @@ def _find_title(article: Article, text: str, first_para: str) -> tuple[str, bool
     )
     if m:
         return m.group(1).replace("–", "-"), True
+    m = re.search(
+        r"\bthe\s+((?:[A-Z][\w-]+\s){1,4}(?:Dialogue|Conference|Forum|Summit|Roundtable|Consultations)(?:\s(?:19|20)\d\d)?)\b",
+        host,
+    )
+    if m:
+        return m.group(1), True
     if article.title and not article.title.lower().startswith("home"):
         return article.title.strip(), False
     return (first_para[:80].rsplit(" ", 1)[0] if first_para else "Untitled dialogue"), False
@@ -812,6 +859,7 @@ def _find_kind(text: str) -> str | None:
         (r"annual dialogue", "annual dialogue"),
         (r"trilateral dialogue", "trilateral dialogue"),
         (r"bilateral dialogue", "bilateral dialogue"),
+        (r"strategic dialogue", "strategic dialogue"),
         (r"virtual dialogue|online dialogue|webinar|held virtually|video link|held online", "virtual dialogue"),
         (r"round-?\s?table", "roundtable"),
         (r"conference", "conference"),
@@ -849,15 +897,16 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
             if not _EVENT_WORDS.search(sent):
                 continue
             body = sent[dl.end() :] if dl and para is first and sent.startswith(first[:20]) else sent
-            for rx in (_DATE_DMY, _DATE_MDY):
-                m = rx.search(body)
-                if not m:
-                    continue
+            candidates = [m for rx in (_DATE_DMY, _DATE_MDY) for m in rx.finditer(body)]
+            candidates.sort(
+                key=lambda m: (not re.search(rf"\bon\s+(?:{_WEEKDAY},?\s+)?(?:the\s+)?$", body[: m.start()]), m.start())
+            )
+            for m in candidates:
                 try:
                     y = int(m["year"]) if m["year"] else year
                     if y is None:
                         continue
-                    day = dt.date(y, _mon(m["mon"]), int(m["day"]))
+                    stated = dt.date(y, _mon(m["mon"]), int(m["day"]))
                 except (ValueError, KeyError):
                     continue
                 note = f"Stated in the text ({m.group(0).strip()})"
@@ -865,10 +914,11 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
                     note += f"; the year is taken from {year_from}"
                 if re.search(r"\d\s*[-–]\s*\d", m.group(0)):
                     note += "; the event ran over several days and this is the first"
-                return day.isoformat(), note + ".", city, agency
+                return stated.isoformat(), note + ".", city, agency
     if dl:
         y = int(dl["year"]) if dl["year"] else year
         if y is not None:
+            day: dt.date | None
             try:
                 day = dt.date(y, _mon(dl["mon"]), int(dl["day"]))
             except (ValueError, KeyError):
@@ -890,17 +940,23 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
 
 
 def _find_location(text: str, dateline_city: str | None) -> str | None:
-    if re.search(r"\b(?:held virtually|virtual(?:ly)? (?:dialogue|meeting|roundtable)|webinar|video link|"
-                 r"held online|online (?:dialogue|roundtable|meeting)|via zoom)\b", text, re.IGNORECASE):
+    if re.search(
+        r"\b(?:held virtually|virtual(?:ly)? (?:dialogue|meeting|roundtable)|webinar|video link|"
+        r"held online|online (?:dialogue|roundtable|meeting)|via zoom)\b",
+        text,
+        re.IGNORECASE,
+    ):
         return "online"
     if dateline_city:
         return dateline_city
-    m = re.search(
-        r"\b(?:held|hosted|took place|convened|organi[sz]ed|met)\b[^.]{0,80}?\bin\s+(?:the\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)",
-        text,
-    )
-    if m and m.group(1) in CITIES:
-        return m.group(1)
+    verb = re.search(r"\b(?:held|hosted|took place|convened|organi[sz]ed|met)\b", text)
+    if verb:
+        for m in re.finditer(r"\bin\s+(?:the\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)", text[verb.end() : verb.end() + 220]):
+            if m.group(1) in CITIES:
+                return m.group(1)
+    press = re.match(r"^([A-Z][A-Za-z ]+?)(?:,\s[^:]{4,30})?:\s", text)
+    if press and press.group(1).title() in CITIES:
+        return press.group(1).title()
     return None
 
 
@@ -952,7 +1008,8 @@ class _People:
 
 _MENTION_TITLE = re.compile(
     r"visit (?:of|by) (?:the )?(?P<title>President|Prime Minister|Foreign Minister|Supreme Leader|King|Crown Prince|"
-    r"Chief of Army Staff|Speaker)(?: of (?:the )?(?P<country>[A-Z][\w ]+?))?(?=\s(?:to|in|at|on|as|and)\b|[,.])",
+    r"Chief of Army Staff|Speaker)(?: of (?:the )?(?P<country>[A-Z][\w ]+?))?"
+    r"(?:\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}))?(?=\s(?:to|in|at|on|as|and|for)\b|[,.])",
 )
 
 
@@ -969,7 +1026,12 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     orgs = find_orgs(text)
     acronyms = {o.acronym for o in orgs if o.acronym} | set(re.findall(r"\b[A-Z]{2,8}\b", text))
     host_sentence = next(
-        (s for p in paras[:4] for s in sentences(p) if _HOST_VERB.search(s) and any(o.acronym and f"({o.acronym})" in s for o in orgs)),
+        (
+            s
+            for p in paras[:4]
+            for s in sentences(p)
+            if _HOST_VERB.search(s) and any(o.acronym and f"({o.acronym})" in s for o in orgs)
+        ),
         "",
     )
     host_unit: Org | None = None
@@ -978,8 +1040,11 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         if any(o.acronym == org.acronym for o in organisers) or (host_unit and host_unit.acronym == org.acronym):
             continue
         sent = next((s for p in paras for s in sentences(p) if f"({org.acronym})" in s), "")
-        is_unit = org.name.split()[0] in UNIT_HEADS and re.search(
-            r"\b(?:facilitated|arranged|coordinated|organi[sz]ed|hosted|host|under|through|by)\b", sent
+        words = org.name.split()
+        is_unit = (words[0] in UNIT_HEADS or words[-1] in UNIT_HEADS) and bool(
+            re.search(rf"\bby (?:the )?{re.escape(org.name)}", sent)
+            or re.search(rf"\({re.escape(org.acronym or '')}\)\s+(?:at|of)\s+(?:the\s+)?[A-Z]", sent)
+            or re.search(rf"\b[A-Z]{{2,}}'s {re.escape(org.name)}", sent)
         )
         if is_unit and host_unit is None and org.start < len(text) // 2:
             host_unit = org
@@ -1012,10 +1077,15 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     for pi, para in enumerate(paras):
         heading = _session_heading(para)
         if heading:
-            current_session = _SessionDraft(title=heading[0], order=heading[1], paragraphs=[pi])
+            current_session = _SessionDraft(title=heading[0], order=heading[1], from_heading=True)
             sessions.append(current_session)
             continue
-        label = re.match(r"^(?P<label>Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants)\s*[:-]\s*(?P<rest>.+)$", para, re.I)
+        label = re.match(
+            r"^(?P<label>Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants)"
+            r"\s*[:-]\s*(?P<rest>.+)$",
+            para,
+            re.I,
+        )
         for sent in sentences(para):
             intro = _session_intro(sent)
             if intro:
@@ -1024,9 +1094,20 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
                 if existing is None:
                     sessions.append(current_session)
                 current_session.paragraphs.append(pi)
-            elif current_session and pi not in current_session.paragraphs and not _is_heading(para):
-                if current_session.paragraphs and pi == current_session.paragraphs[-1] + 1 and current_session.intro is None:
-                    current_session.paragraphs.append(pi)
+            elif (
+                current_session
+                and pi not in current_session.paragraphs
+                and (
+                    current_session.from_heading
+                    or (
+                        not _is_heading(para)
+                        and current_session.paragraphs
+                        and pi == current_session.paragraphs[-1] + 1
+                        and current_session.intro is None
+                    )
+                )
+            ):
+                current_session.paragraphs.append(pi)
             work = sent
             if label:
                 work = f"{label['label']}: {label['rest']}" if sent is sentences(para)[0] else sent
@@ -1038,8 +1119,8 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
                     continue
                 before = work[: anc.start]
                 if _MENTION_BEFORE.search(before[-80:]):
-                    role = re.search(r"(President|Prime Minister|Foreign Minister|King|Minister)\s*$", before)
-                    mentions.setdefault(anc.name, (role.group(1) if role else None, _shorten(sent)))
+                    title_m = re.search(r"(President|Prime Minister|Foreign Minister|King|Minister)\s*$", before)
+                    mentions.setdefault(anc.name, (title_m.group(1) if title_m else None, _shorten(sent)))
                     continue
                 nxt = anchors[k + 1].start if k + 1 < len(anchors) else len(work)
                 role, aff = _parse_descriptor(work[anc.end : nxt], acronyms)
@@ -1051,14 +1132,24 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
                 is_mod = bool(_MODERATOR_BEFORE.search(before[-40:])) or (
                     label is not None and label["label"].lower().startswith(("chair", "moderat")) and k == 0
                 )
-                if not is_mod and _MODERATOR_AFTER.match(work[anc.end :]) and not any(
-                    a.start > anc.end for a in anchors[k + 1 : k + 2] if a.start < anc.end + 120
+                if (
+                    not is_mod
+                    and _MODERATOR_AFTER.match(work[anc.end :])
+                    and not any(a.start > anc.end for a in anchors[k + 1 : k + 2] if a.start < anc.end + 120)
                 ):
                     is_mod = bool(re.search(r"\b(?:moderated|chaired|presided)\b", work[anc.end : anc.end + 200]))
+                if not is_mod and re.search(r"\bco-(?:chaired|moderated)\b|\bjointly (?:chaired|moderated)\b", before):
+                    is_mod = True
                 if is_mod:
                     found.moderator = True
-                    if intro or (label and current_session) or (
-                        current_session and re.search(r"\b(?:session|panel)\b", work, re.I) and current_session.intro in (None, sent)
+                    if (
+                        intro
+                        or (label and current_session)
+                        or (
+                            current_session
+                            and re.search(r"\b(?:session|panel)\b", work, re.I)
+                            and current_session.intro in (None, sent)
+                        )
                     ):
                         target = current_session
                         if target and target.moderator is None:
@@ -1068,6 +1159,9 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
             # mentions by title only ("the forthcoming visit of the President of Iran")
             for mm in _MENTION_TITLE.finditer(work):
                 country = mm["country"] or _country_of(work[max(0, mm.start() - 30) : mm.start()])
+                if mm["name"]:
+                    mentions.setdefault(mm["name"], (mm["title"], _shorten(sent)))
+                    continue
                 label_text = f"{mm['title']} of {country}" if country else mm["title"]
                 mentions.setdefault(label_text, (label_text, _shorten(sent)))
             # positions: a named participant, or he/she/they, followed by a verb of speech
@@ -1076,7 +1170,9 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
                 last_subject = names_here
                 group_session = current_session
             elif subject:
-                session_here = current_session if current_session and pi in current_session.paragraphs else group_session
+                session_here = (
+                    current_session if current_session and pi in current_session.paragraphs else group_session
+                )
                 topic = _topic(work)
                 positions.append((subject, topic, pi, session_here.title if session_here else ""))
                 if len(subject) == 1:
@@ -1152,12 +1248,16 @@ def _session_heading(para: str) -> tuple[str, float] | None:
     if not _is_heading(para):
         return None
     m = re.match(
-        r"^(?:(?:Working|Plenary|Technical)\s+)?(?:Session|Panel)\s+(?P<n>[IVX]+|\d+)\s*[:.–—-]\s*(?P<title>.+)$", para, re.I
+        r"^(?:(?:Working|Plenary|Technical)\s+)?(?:Session|Panel)\s+(?P<n>[IVX]+|\d+)\s*[:.–—-]\s*(?P<title>.+)$",
+        para,
+        re.I,
     )
     if m:
         n = m["n"].lower()
-        return m["title"].strip().strip("“”\""), float(_ROMAN.get(n, int(n) if n.isdigit() else 50))
-    m = re.match(r"^(?P<label>Inaugural|Opening|Concluding|Closing)\s+Session\s*(?:[:.–—-]\s*(?P<title>.+))?$", para, re.I)
+        return m["title"].strip().strip('“”"'), float(_ROMAN.get(n, int(n) if n.isdigit() else 50))
+    m = re.match(
+        r"^(?P<label>Inaugural|Opening|Concluding|Closing)\s+Session\s*(?:[:.–—-]\s*(?P<title>.+))?$", para, re.I
+    )
     if m:
         return (m["title"] or f"{m['label'].title()} session").strip(), float(_ORDINALS[m["label"].lower()])
     return None
@@ -1167,15 +1267,17 @@ def _session_intro(sentence: str) -> tuple[str, float] | None:
     """Recognise 'The first session, titled "X", was moderated by ...' and 'The inaugural session ...'."""
     m = re.search(
         r"\b(?P<ord>first|second|third|fourth|fifth|sixth|final|last|\d(?:st|nd|rd|th)|inaugural|opening|concluding|closing)"
-        r"\s+(?:working\s+|plenary\s+|technical\s+)?(?:session|panel)\b[^“\"]{0,60}?[“\"](?P<title>[^”\"]{3,200})[”\"]",
+        r"\s+(?:working\s+|plenary\s+|technical\s+)?(?:session|panel|plenary)\b[^“\"]{0,60}?[“\"](?P<title>[^”\"]{3,200})[”\"]",
         sentence,
         re.I,
     )
     if m:
         return m["title"].strip().rstrip(",."), float(_ORDINALS[m["ord"].lower()])
-    m = re.search(r"\b(?:the|an?)\s+(?P<ord>inaugural|opening|concluding|closing)\s+session\b", sentence, re.I)
-    if m:
-        return f"{m['ord'].title()} session", float(_ORDINALS[m["ord"].lower()])
+    m = re.search(
+        r"\b(?:the|an?)\s+(?P<ord>inaugural|opening|concluding|closing)\s+(?P<what>session|plenary)\b", sentence, re.I
+    )
+    if m and not re.search(r"\b(?:featured|included|comprised)\b", sentence[: m.start()]):
+        return f"{m['ord'].title()} {m['what'].lower()}", float(_ORDINALS[m["ord"].lower()])
     return None
 
 
@@ -1183,16 +1285,28 @@ def _subject(
     sentence: str, anchors: list[Anchor], names_here: list[str], last: list[str], people: _People
 ) -> list[str]:
     head = sentence[:160]
-    if re.match(rf"^(?:Furthermore,|Moreover,|Additionally,|Also,)?\s*(?:He|She)\s+(?:also\s+)?{_SPEECH}\b", head) and len(last) == 1:
+    if (
+        re.match(rf"^(?:Furthermore,|Moreover,|Additionally,|Also,)?\s*(?:He|She)\s+(?:also\s+)?{_SPEECH}\b", head)
+        and len(last) == 1
+    ):
         return last
-    if re.match(rf"^(?:Furthermore,|Moreover,|Additionally,|Also,)?\s*(?:They|Both)\s+(?:also\s+)?{_SPEECH}\b", head, re.I) and len(last) > 1:
+    if (
+        re.match(
+            rf"^(?:Furthermore,|Moreover,|Additionally,|Also,)?\s*(?:They|Both)\s+(?:also\s+)?{_SPEECH}\b", head, re.I
+        )
+        and len(last) > 1
+    ):
         return last
     if names_here:
         first = anchors[0] if anchors else None
-        if first and first.start < 80 and re.search(rf"\b{_SPEECH}\b", sentence[first.end : first.end + 140]):
-            if not re.search(r"\b(?:moderated|chaired)\b", sentence[: first.end + 60]):
-                found = people.lookup(first.name)
-                return [found.name] if found else []
+        if (
+            first
+            and first.start < 80
+            and re.search(rf"\b{_SPEECH}\b", sentence[first.end : first.end + 140])
+            and not re.search(r"\b(?:moderated|chaired)\b", sentence[: first.end + 60])
+        ):
+            found = people.lookup(first.name)
+            return [found.name] if found else []
     return []
 
 
@@ -1226,8 +1340,13 @@ def _participant_country(p: Found, org_country: dict[str, str | None]) -> str | 
 def _make_id(organisers: list[Org], kind: str | None, date: str | None, title: str) -> str:
     acrs = [o.acronym.lower() for o in organisers if o.acronym]
     if acrs:
-        kind_slug = {"annual dialogue": "annual-dialogue", "roundtable": "roundtable", "conference": "conference",
-                     "seminar": "seminar", "virtual dialogue": "virtual-dialogue"}.get(kind or "", "dialogue")
+        kind_slug = {
+            "annual dialogue": "annual-dialogue",
+            "roundtable": "roundtable",
+            "conference": "conference",
+            "seminar": "seminar",
+            "virtual dialogue": "virtual-dialogue",
+        }.get(kind or "", "dialogue")
         parts = ["-".join(acrs), kind_slug]
     else:
         parts = [_slug(title)[:60]]
@@ -1239,9 +1358,10 @@ def _make_id(organisers: list[Org], kind: str | None, date: str | None, title: s
 def _figures(text: str) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     rx = re.compile(
-        r"(?:(?P<what>[A-Za-z][\w -]{2,60}?)\s+(?:had |has |have )?(?P<verb>exceeded|reached|stood at|surpassed|crossed|"
-        r"totalled|totaled|amounted to|was|is|of|rose to|grew to|fell to)\s+)?"
-        r"(?P<value>(?:about |around |nearly |over |more than |almost )?(?:US\s?\$|\$|USD\s?|Rs\.?\s?|PKR\s?)?\d[\d,.]*\s?"
+        r"(?:(?P<what>[A-Za-z][\w -]{2,60}?)\s+(?:had |has |have )?(?P<verb>exceeded|reached|stood at|surpassed|"
+        r"crossed|totalled|totaled|amounted to|was|is|of|rose to|grew to|fell to)\s+)?"
+        r"(?P<value>(?:about |around |nearly |over |more than |almost )?"
+        r"(?:US\s?\$|\$|USD\s?|Rs\.?\s?|PKR\s?)?\d[\d,.]*\s?"
         r"(?:billion|million|trillion|bn|m\b|per\s?cent|percent|%))"
     )
     for m in rx.finditer(text):
@@ -1262,7 +1382,13 @@ def _assemble(**kw: Any) -> dict[str, Any]:
     known = {normalize_name(p.name) for p in participants}
     sessions_out = []
     for s in kw["sessions"]:
-        sents = [x for pi in s.paragraphs for x in sentences(paras[pi]) if x != s.intro and not _is_heading(paras[pi])]
+        sents = [
+            x
+            for pi in s.paragraphs
+            if not _is_heading(paras[pi]) and not _LABEL_LINE.match(paras[pi])
+            for x in sentences(paras[pi])
+            if x != s.intro
+        ]
         takeaways = [_shorten(x) for x in sents if _TAKEAWAY.search(x)][:5]
         summary = _shorten(sents[0]) if sents else None
         sessions_out.append(

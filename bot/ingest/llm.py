@@ -25,9 +25,9 @@ ENV_API_KEY = "BRIEFBOT_LLM_API_KEY"
 MAX_ARTICLE_CHARS = 30_000
 
 _FIELDS = (
-    "title kind date date_note location organizers host_unit moderators participants sessions positions "
-    "figures topics projects forums mentions"
-).split()
+    *("title", "kind", "date", "date_note", "location", "organizers", "host_unit", "moderators", "participants"),
+    *("sessions", "positions", "figures", "topics", "projects", "forums", "mentions"),
+)
 
 SYSTEM_PROMPT = """You turn a news report about a Track-II dialogue into JSON for a brief. Use only facts the text
 states. Keys: title, kind, date (YYYY-MM-DD of the event, or null unless the text or its dateline states it),
@@ -121,7 +121,9 @@ def draft_from_llm(data: Mapping[str, Any], article: Article, brief_id: str, rul
         review.check.append("left out names the article does not contain or its author: " + ", ".join(dropped))
     fields["participants"] = kept
     for p in kept:
-        rule = next((r for r in rules.dialogue.participants if normalize_name(r.name) == normalize_name(p["name"])), None)
+        rule = next(
+            (r for r in rules.dialogue.participants if normalize_name(r.name) == normalize_name(p["name"])), None
+        )
         if rule and rule.person:
             p["person"] = rule.person
     known = {normalize_name(p["name"]) for p in kept}
@@ -156,9 +158,7 @@ def draft_from_llm(data: Mapping[str, Any], article: Article, brief_id: str, rul
     return Draft(dialogue=dialogue, review=review, extractor="llm")
 
 
-async def extract_with_llm(
-    client: httpx.AsyncClient, settings: LLMSettings, article: Article, rules: Draft
-) -> Draft:
+async def extract_with_llm(client: httpx.AsyncClient, settings: LLMSettings, article: Article, rules: Draft) -> Draft:
     """Return the LLM draft of an article, or the rules draft with a note when the endpoint fails."""
     try:
         data = await complete(client, settings, article.text)
