@@ -26,6 +26,7 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
+RETRY_PENDING_AFTER = 600  # seconds before an undelivered (pending) digest is tried again
 MISFIRE_GRACE = 6 * 3600  # a job up to 6 h late (suspended host, blocked loop) still runs, once
 CRONTAB_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab numbering: 0 (and 7) = Sunday
 APS_ORDER = (1, 2, 3, 4, 5, 6, 0)  # crontab day numbers in APScheduler's Monday-first order
@@ -257,6 +258,12 @@ class DigestService:
         async with self._busy:
             catalog = self.services.store.catalog
             outcomes = await self.engine.run(catalog, name)
+        if any(o.status == "pending" for o in outcomes) and self.scheduler is not None and self.scheduler.running:
+            # An outage outlasted the retries: finish the recorded delivery soon, not at the next scheduled time.
+            when = self.clock() + dt.timedelta(seconds=RETRY_PENDING_AFTER)
+            self.scheduler.add_job(
+                self.run_scheduled, "date", run_date=when, args=[name], id=f"retry:{name}", replace_existing=True
+            )
         return outcome_answer(name, outcomes)
 
     async def run_scheduled(self, name: str) -> None:

@@ -159,3 +159,24 @@ async def test_triggering_job_directly_posts_digest(fake: FakePlatforms, site: P
         assert svc.next_run("weekly") == at(2025, 7, 14, 4)
     finally:
         await svc.close()
+
+
+async def test_outage_schedules_a_retry_job(fake: FakePlatforms, site: Path) -> None:
+    """When every attempt fails, a one-off retry job is scheduled instead of waiting for next week."""
+    from bot.delivery import Http
+    from tests.digest.fakes import Failure
+
+    svc = service(site, fake, Clock(at(2025, 7, 7, 4)))
+    svc.engine.http = Http(svc.client, sleep=lambda s: _no_wait(), attempts=2)
+    fake.fail["webhook_post"] = [Failure(503), Failure(503)]
+    try:
+        await svc.start()
+        answer = await svc.run_now("weekly")
+        assert not answer.ok
+        assert svc.scheduler is not None and svc.scheduler.get_job("retry:weekly") is not None
+    finally:
+        await svc.close()
+
+
+async def _no_wait() -> None:
+    return None
