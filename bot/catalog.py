@@ -3,23 +3,43 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-
-from rapidfuzz import fuzz, process
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 from bot.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
-from bot.names import name_tokens, skeleton
+from bot.names import skeleton
+
+if TYPE_CHECKING:
+    from bot.cache import CacheDB, PartRecord, SpellingKeys, Summary
 
 
-@dataclass(frozen=True, slots=True)
 class Appearance:
-    """One person's part in one dialogue."""
+    """One person's part in one dialogue (the participant entry is read from the dialogue when asked for)."""
 
-    dialogue_id: str
-    participant: Participant
-    parts: tuple[str, ...]
+    __slots__ = ("_dialogues", "dialogue_id", "index", "parts")
+
+    def __init__(self, dialogue_id: str, index: int, parts: tuple[str, ...], dialogues: Mapping[str, Dialogue]) -> None:
+        self.dialogue_id = dialogue_id
+        self.index = index
+        self.parts = parts
+        self._dialogues = dialogues
+
+    @property
+    def participant(self) -> Participant:
+        """Return the participant entry as the dialogue lists it."""
+        return self._dialogues[self.dialogue_id].participants[self.index]
+
+    def __repr__(self) -> str:
+        return f"Appearance({self.dialogue_id!r}, {self.index}, {self.parts!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Appearance):
+            return NotImplemented
+        return (self.dialogue_id, self.index, self.parts) == (other.dialogue_id, other.index, other.parts)
+
+    def __hash__(self) -> int:
+        return hash((self.dialogue_id, self.index, self.parts))
 
 
 @dataclass(slots=True)
@@ -68,33 +88,25 @@ _KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "pa
 class TextIndex:
     """SQLite FTS5 full-text index over every text field of the briefs, ranked with BM25."""
 
-    def __init__(self) -> None:
-        self._db = sqlite3.connect(":memory:", check_same_thread=False)
-        self._db.execute(
-            "CREATE VIRTUAL TABLE t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,"
-            " field UNINDEXED, body, tokenize='unicode61 remove_diacritics 2')"
-        )
-        self._rows: dict[str, list[int]] = {}
+    def __init__(self, db: CacheDB | None = None, versions: Mapping[str, str] | None = None) -> None:
+        from bot.cache import CacheDB
+
+        self._cache = db or CacheDB(None)
+        # A shared on-disk index may hold rows of versions this snapshot does not serve; those are skipped.
+        self._versions = versions
 
     def add(self, dialogues: Iterable[Dialogue]) -> None:
         """Index the text fields of these dialogues."""
-        cur = self._db.cursor()
+        self._cache.begin()
         for dialogue in dialogues:
-            ids: list[int] = []
-            for kind, ref, name, body in text_fields(dialogue):
-                cur.execute(
-                    "INSERT INTO t(did, kind, ref, field, body) VALUES (?,?,?,?,?)",
-                    (dialogue.id, kind, ref, name, body),
-                )
-                ids.append(int(cur.lastrowid or 0))
-            self._rows[dialogue.id] = ids
-        self._db.commit()
+            self._cache.put_text(dialogue.id, "", text_fields(dialogue))
+        self._cache.commit()
 
     def remove(self, dialogue_id: str) -> None:
         """Drop one dialogue's rows."""
-        ids = self._rows.pop(dialogue_id, [])
-        self._db.executemany("DELETE FROM t WHERE rowid = ?", ((i,) for i in ids))
-        self._db.commit()
+        self._cache.begin()
+        self._cache.drop_text(dialogue_id)
+        self._cache.commit()
 
     def search(self, text: str, kinds: Iterable[str] | None = None, limit: int = 50) -> list[TextHit]:
         """Return hits for all words of text (or, failing that, any word), best first."""
@@ -108,17 +120,19 @@ class TextIndex:
         return hits
 
     def _query(self, match: str, kinds: set[str] | None, limit: int) -> list[TextHit]:
-        sql = "SELECT did, kind, ref, field, body, bm25(t) FROM t WHERE t MATCH ?"
+        sql = "SELECT did, kind, ref, field, body, bm25(t), ver FROM t WHERE t MATCH ?"
         params: list[object] = [match]
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(sorted(kinds))
         sql += " ORDER BY bm25(t) LIMIT ?"
         params.append(limit * 4)
-        rows = self._db.execute(sql, params).fetchall()
+        rows = self._cache.query_text(sql, params)
+        versions = self._versions
         hits = [
             TextHit(did, kind, int(ref), name, body, -float(score) * _KIND_WEIGHT.get(kind, 1.0))
-            for did, kind, ref, name, body, score in rows
+            for did, kind, ref, name, body, score, ver in rows
+            if versions is None or versions.get(did) == ver
         ]
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
@@ -168,8 +182,123 @@ def text_fields(dialogue: Dialogue) -> Iterator[tuple[str, int, str, str]]:
         )
 
 
+# ----- lazy views: compact data in memory, full models built on demand -------------------------------------
+
+
+class _Dialogues(Mapping[str, Dialogue]):
+    """Dialogues by id; each is built from compact data only when looked up."""
+
+    __slots__ = ("_ids", "_load")
+
+    def __init__(self, ids: Mapping[str, object], load: Callable[[str], Dialogue]) -> None:
+        self._ids = ids
+        self._load = load
+
+    def __getitem__(self, key: str) -> Dialogue:
+        if key not in self._ids:
+            raise KeyError(key)
+        return self._load(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ids
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+
+class _Ordered(Sequence[Dialogue]):
+    """Dialogues newest first; each is built only when read."""
+
+    __slots__ = ("_ids", "_load")
+
+    def __init__(self, ids: list[str], load: Callable[[str], Dialogue]) -> None:
+        self._ids = ids
+        self._load = load
+
+    @overload
+    def __getitem__(self, index: int) -> Dialogue: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Dialogue]: ...
+
+    def __getitem__(self, index: int | slice) -> Dialogue | list[Dialogue]:
+        if isinstance(index, slice):
+            return [self._load(i) for i in self._ids[index]]
+        return self._load(self._ids[index])
+
+    def __iter__(self) -> Iterator[Dialogue]:
+        load = self._load
+        return (load(i) for i in self._ids)
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __bool__(self) -> bool:
+        return bool(self._ids)
+
+
+class _PersonData(NamedTuple):
+    name: str
+    honorific: str | None
+    country: str | None
+    registered: bool
+    spellings: tuple[str, ...]
+    apps: tuple[tuple[str, int], ...]  # (dialogue id, participant index), newest first
+
+
+class _People(Mapping[str, PersonRecord]):
+    """People by key; each PersonRecord is built from compact data when first looked up."""
+
+    def __init__(self, data: dict[str, _PersonData], catalog: Catalog) -> None:
+        self._data = data
+        self._catalog = catalog
+        self._built: dict[str, PersonRecord] = {}
+
+    def __getitem__(self, key: str) -> PersonRecord:
+        record = self._built.get(key)
+        if record is None:
+            d = self._data[key]
+            summaries = self._catalog._summaries
+            apps = [Appearance(did, i, summaries[did].participants[i].parts, self._catalog.all) for did, i in d.apps]
+            record = PersonRecord(key, d.name, d.honorific, d.country, d.registered, set(d.spellings), apps)
+            self._built[key] = record
+        return record
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_MISSING = object()
+_SPELLING_MEMO: dict[str, SpellingKeys] = {}
+
+
+def _keys_of(spelling: str) -> SpellingKeys:
+    keys = _SPELLING_MEMO.get(spelling)
+    if keys is None:
+        from bot.cache import spelling_keys
+
+        if len(_SPELLING_MEMO) > 200_000:
+            _SPELLING_MEMO.clear()
+        keys = _SPELLING_MEMO[spelling] = spelling_keys(spelling)
+    return keys
+
+
 class Catalog:
     """Published (and optionally draft) dialogues with people, date and text indexes, built once."""
+
+    all: Mapping[str, Dialogue]
+    dialogues: Mapping[str, Dialogue]
+    ordered: Sequence[Dialogue]
+    people: Mapping[str, PersonRecord]
 
     def __init__(
         self,
@@ -178,23 +307,64 @@ class Catalog:
         *,
         include_drafts: bool = False,
     ) -> None:
-        self.all: dict[str, Dialogue] = dict(dialogues)
-        self.registry = registry or PeopleRegistry()
-        self.include_drafts = include_drafts
-        visible = [d for d in self.all.values() if include_drafts or d.is_published]
-        self.dialogues: dict[str, Dialogue] = {d.id: d for d in visible}
-        self.ordered: list[Dialogue] = sorted(visible, key=sort_key, reverse=True)
-        self._rank = {d.id: i for i, d in enumerate(self.ordered)}
-        self._folded_titles = [fold(d.title) for d in self.ordered]
-        self.people: dict[str, PersonRecord] = {}
-        self._exact: dict[str, set[str]] = {}
-        self._skeleton: dict[str, set[str]] = {}
-        self._tokens: dict[str, set[str]] = {}
-        self._build_people()
-        self._spellings = list(self._exact)
-        self._spelling_keys = [self._exact[s] for s in self._spellings]
+        from bot.cache import summarize
+
+        models = dict(dialogues)
+        summaries = {did: summarize(d) for did, d in models.items()}
+        for s in summaries.values():
+            for p in s.participants:
+                _SPELLING_MEMO.setdefault(p.name, p.keys)
+        self._setup(summaries, models.__getitem__, registry or PeopleRegistry(), include_drafts, None)
         self.text = TextIndex()
         self.text.add(self.ordered)
+
+    @classmethod
+    def compiled(
+        cls,
+        summaries: dict[str, Summary],
+        load: Callable[[str], Dialogue],
+        registry: PeopleRegistry,
+        text: TextIndex,
+        *,
+        include_drafts: bool = False,
+    ) -> Catalog:
+        """Return a catalog over compact summaries whose dialogues `load` builds on demand."""
+        catalog = cls.__new__(cls)
+        for s in summaries.values():
+            for p in s.participants:
+                _SPELLING_MEMO.setdefault(p.name, p.keys)
+        catalog._setup(summaries, load, registry, include_drafts, None)
+        catalog.text = text
+        return catalog
+
+    def _setup(
+        self,
+        summaries: dict[str, Summary],
+        load: Callable[[str], Dialogue],
+        registry: PeopleRegistry,
+        include_drafts: bool,
+        previous: Catalog | None,
+    ) -> None:
+        self._summaries = summaries
+        self._load = load
+        self.registry = registry
+        self.include_drafts = include_drafts
+        self.all = _Dialogues(summaries, load)
+        visible = {did: s for did, s in summaries.items() if include_drafts or s.status == "published"}
+        self._visible = visible
+        self.dialogues = _Dialogues(visible, load)
+        self._ordered_ids = sorted(visible, key=lambda did: (visible[did].date or "", did), reverse=True)
+        self.ordered = _Ordered(self._ordered_ids, load)
+        self._rank = {did: i for i, did in enumerate(self._ordered_ids)}
+        self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
+        self._registry_maps()
+        if previous is None:
+            self._build_people()
+        else:
+            self._update_people(previous)
+        self._spellings = list(self._exact)
+        self._spelling_keys = [self._exact[s] for s in self._spellings]
+        self.people = _People(self._people, self)
 
     def __len__(self) -> int:
         return len(self.dialogues)
@@ -203,43 +373,123 @@ class Catalog:
         """Return the position of a dialogue in newest-first order."""
         return self._rank.get(dialogue_id, len(self._rank))
 
-    def _index_spelling(self, key: str, spelling: str) -> None:
-        self._exact.setdefault(normalize_name(spelling), set()).add(key)
-        self._skeleton.setdefault(skeleton(spelling), set()).add(key)
-        for token in name_tokens(spelling) | set(skeleton(spelling).split()):
-            self._tokens.setdefault(token, set()).add(key)
+    def updated(self, summaries: dict[str, Summary], load: Callable[[str], Dialogue], text: TextIndex) -> Catalog:
+        """Return a new snapshot with these summaries, re-indexing only the people of changed dialogues."""
+        catalog = Catalog.__new__(Catalog)
+        catalog.text = text
+        catalog._setup(summaries, load, self.registry, self.include_drafts, self)
+        return catalog
+
+    # ----- people -----------------------------------------------------------------------------------------
+
+    def _registry_maps(self) -> None:
+        self._by_spelling: dict[str, Person] = {}
+        self._reg_by_id: dict[str, Person] = {}
+        self._reg_record: dict[str, Person] = {}
+        self._reg_spellings: dict[str, tuple[str, ...]] = {}
+        for person in self.registry.people:
+            self._reg_by_id.setdefault(person.id, person)
+            self._reg_record[person.id] = person  # a repeated id: the last entry names the record
+            self._reg_spellings[person.id] = (*self._reg_spellings.get(person.id, ()), person.name, *person.aliases)
+            for spelling in (person.name, *person.aliases):
+                self._by_spelling.setdefault(normalize_name(spelling), person)
+
+    def _key(self, part: PartRecord) -> str:
+        reg = self._reg_by_id.get(part.person) if part.person else None
+        reg = reg or self._by_spelling.get(part.keys.norm)
+        return reg.id if reg else "name:" + part.keys.norm
+
+    def _person_data(self, key: str, apps: list[tuple[str, int]]) -> _PersonData:
+        visible = self._visible
+        spellings: dict[str, None] = {}
+        reg = self._reg_record.get(key) if not key.startswith("name:") else None
+        if reg is not None:
+            spellings.update(dict.fromkeys(self._reg_spellings[key]))
+            name, honorific, country, registered = reg.name, reg.honorific, reg.country, True
+        else:
+            first = visible[apps[0][0]].participants[apps[0][1]]
+            name, honorific, country, registered = first.name, first.honorific, first.country, False
+        for did, i in apps:
+            spellings.setdefault(visible[did].participants[i].name)
+        return _PersonData(name, honorific, country, registered, tuple(spellings), tuple(apps))
+
+    def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
+        """Add (or remove) key under the lookup keys of these spellings; copy=True never mutates a shared set."""
+        for spelling in spellings:
+            keys = _keys_of(spelling)
+            for index, words in (
+                (self._exact, (keys.norm,)),
+                (self._skeleton, (keys.skel,)),
+                (self._tokens, keys.tokens),
+            ):
+                for word in words:
+                    current = index.get(word)
+                    if add:
+                        if current is None:
+                            index[word] = {key}
+                        elif key not in current:
+                            if copy:
+                                index[word] = current | {key}
+                            else:
+                                current.add(key)
+                    elif current is not None and key in current:
+                        if len(current) == 1:
+                            del index[word]
+                        else:
+                            index[word] = current - {key}
 
     def _build_people(self) -> None:
-        by_spelling: dict[str, Person] = {}
+        visible = self._visible
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for did in self._ordered_ids:  # newest first, so appearances are newest first
+            for i, part in enumerate(visible[did].participants):
+                groups.setdefault(self._key(part), []).append((did, i))
+        self._people: dict[str, _PersonData] = {}
+        self._exact: dict[str, set[str]] = {}
+        self._skeleton: dict[str, set[str]] = {}
+        self._tokens: dict[str, set[str]] = {}
+        # registry people first, in registry order, as the index has always been filled
         for person in self.registry.people:
-            record = PersonRecord(person.id, person.name, person.honorific, person.country, registered=True)
-            self.people[person.id] = record
-            for spelling in (person.name, *person.aliases):
-                by_spelling.setdefault(normalize_name(spelling), person)
-                record.spellings.add(spelling)
-                self._index_spelling(person.id, spelling)
-        for dialogue in self.ordered:  # newest first, so appearances are newest first
-            for participant in dialogue.participants:
-                reg = None
-                if participant.person:
-                    reg = next((p for p in self.registry.people if p.id == participant.person), None)
-                reg = reg or by_spelling.get(normalize_name(participant.name))
-                key = reg.id if reg else "name:" + normalize_name(participant.name)
-                if key not in self.people:
-                    self.people[key] = PersonRecord(key, participant.name, participant.honorific, participant.country)
-                record = self.people[key]
-                if participant.name not in record.spellings:
-                    record.spellings.add(participant.name)
-                    self._index_spelling(key, participant.name)
-                record.appearances.append(Appearance(dialogue.id, participant, dialogue.parts_of(participant.name)))
-        # registry entries with no appearance in the visible briefs are not people of this catalog
-        for key in [k for k, r in self.people.items() if not r.appearances]:
-            del self.people[key]
-            for index in (self._exact, self._skeleton, self._tokens):
-                for spelling in [s for s, keys in index.items() if key in keys]:
-                    index[spelling].discard(key)
-                    if not index[spelling]:
-                        del index[spelling]
+            if person.id in groups and person.id not in self._people:
+                self._people[person.id] = self._person_data(person.id, groups[person.id])
+        for key, apps in groups.items():
+            if key not in self._people:
+                self._people[key] = self._person_data(key, apps)
+        for key, data in self._people.items():
+            self._index(key, data.spellings, add=True, copy=False)
+
+    def _update_people(self, previous: Catalog) -> None:
+        old, new = previous._visible, self._visible
+        changed = {did for did in old.keys() | new.keys() if old.get(did) is not new.get(did)}
+        affected: dict[str, None] = {}
+        for did in changed:
+            for source, catalog in ((old, previous), (new, self)):
+                summary = source.get(did)
+                if summary is not None:
+                    affected.update(dict.fromkeys(catalog._key(p) for p in summary.participants))
+        self._people = dict(previous._people)
+        self._exact = dict(previous._exact)
+        self._skeleton = dict(previous._skeleton)
+        self._tokens = dict(previous._tokens)
+        additions: dict[str, list[tuple[str, int]]] = {}
+        for did in changed:
+            summary = new.get(did)
+            if summary is not None:
+                for i, part in enumerate(summary.participants):
+                    additions.setdefault(self._key(part), []).append((did, i))
+        rank = self._rank
+        for key in affected:
+            before = self._people.pop(key, None)
+            if before is not None:
+                self._index(key, before.spellings, add=False, copy=True)
+            apps = [a for a in (before.apps if before else ()) if a[0] not in changed]
+            apps += additions.get(key, [])
+            if not apps:
+                continue
+            apps.sort(key=lambda a: (rank[a[0]], a[1]))
+            data = self._person_data(key, apps)
+            self._people[key] = data
+            self._index(key, data.spellings, add=True, copy=True)
 
     def find_people(self, query: str) -> NameMatch:
         """Resolve a name as typed (honorific, case, accents, part, misspelling, alias) to people."""
@@ -258,6 +508,8 @@ class Catalog:
             common = set.intersection(*sets)
             if common:
                 return NameMatch(self._by_recency(common), "part")
+        from rapidfuzz import fuzz, process
+
         scored: dict[str, float] = {}
         for _, score, index in process.extract(key, self._spellings, scorer=fuzz.WRatio, limit=20):
             for person_key in self._spelling_keys[index]:
@@ -267,15 +519,17 @@ class Catalog:
             best = ranked[0][1]
             close = tuple(k for k, s in ranked if s >= best - 3)
             return NameMatch(close, "fuzzy")
-        suggestions = tuple(self.people[k].name for k, _ in ranked[:3])
+        suggestions = tuple(self._people[k].name for k, _ in ranked[:3])
         return NameMatch((), "none", suggestions)
 
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
-        present = [k for k in keys if k in self.people]
+        people = self._people
+        rank = self._rank
+        present = [k for k in keys if k in people]
 
         def newest(k: str) -> tuple[int, str]:
-            apps = self.people[k].appearances
-            return (min((self.rank(a.dialogue_id) for a in apps), default=1 << 30), self.people[k].name)
+            apps = people[k].apps
+            return (min((rank.get(did, len(rank)) for did, _ in apps), default=1 << 30), people[k].name)
 
         return tuple(sorted(present, key=newest))
 
@@ -285,13 +539,15 @@ class Catalog:
         out: list[tuple[str, str]] = []
         seen: set[str] = set()
         if not key:
-            for record in sorted(self.people.values(), key=lambda r: r.name):
-                out.append((record.name, record.name))
+            for data in sorted(self._people.values(), key=lambda r: r.name):
+                out.append((data.name, data.name))
                 if len(out) >= limit:
                     break
             return out
         starts = [s for s in self._spellings if s.startswith(key) or f" {key}" in f" {s}"]
         if len(starts) < limit:
+            from rapidfuzz import fuzz, process
+
             extra = process.extract(key, self._spellings, scorer=fuzz.WRatio, limit=limit, score_cutoff=60)
             starts += [s for s, _, _ in extra if s not in starts]
         for spelling in starts:
@@ -299,12 +555,12 @@ class Catalog:
                 if person_key in seen:
                     continue
                 seen.add(person_key)
-                record = self.people[person_key]
-                label = record.name
-                matched = next((s for s in record.spellings if normalize_name(s) == spelling), record.name)
-                if normalize_name(matched) != normalize_name(record.name):
-                    label = f"{record.name} (also {matched})"
-                out.append((label[:100], record.name[:100]))
+                data = self._people[person_key]
+                label = data.name
+                matched = next((s for s in data.spellings if normalize_name(s) == spelling), data.name)
+                if normalize_name(matched) != normalize_name(data.name):
+                    label = f"{data.name} (also {matched})"
+                out.append((label[:100], data.name[:100]))
                 if len(out) >= limit:
                     return out
         return out
@@ -313,10 +569,11 @@ class Catalog:
         """Return up to limit (label, id) pairs of dialogues whose title or id contains prefix, newest first."""
         key = fold(prefix)
         out: list[tuple[str, str]] = []
-        for dialogue, title in zip(self.ordered, self._folded_titles, strict=True):
-            if not key or key in title or key in dialogue.id:
-                when = dialogue.date or "undated"
-                out.append((f"{dialogue.title} ({when})"[:100], dialogue.id[:100]))
+        for did, title in zip(self._ordered_ids, self._folded_titles, strict=True):
+            if not key or key in title or key in did:
+                summary = self._visible[did]
+                when = summary.date or "undated"
+                out.append((f"{summary.title} ({when})"[:100], did[:100]))
                 if len(out) >= limit:
                     break
         return out

@@ -1,22 +1,36 @@
-"""The brief store: a folder of YAML briefs -> validated dialogues -> a Catalog, reloaded when files change."""
+"""The brief store: a folder of YAML briefs -> validated dialogues -> a Catalog, reloaded when files change.
+
+Large folders are compiled once into an on-disk cache (see bot.cache): a later start reads compact records
+instead of parsing YAML, full dialogues are rebuilt only when a question needs them, and a reload re-reads and
+re-indexes only the files whose size, mtime (or, for recently written files, content) changed.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.catalog import Catalog
 from bot.errors import BriefError, BriefsUnavailable
 from bot.models import Dialogue, PeopleRegistry
-from bot.parsing import parse_dialogue, parse_registry
+
+if TYPE_CHECKING:
+    from bot.cache import CacheDB, Compiled, FileRecord, Summary
+    from bot.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "people.yaml"
 BRIEF_SUFFIXES = (".yaml", ".yml")
+CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
+PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
+DETAIL_CACHE = 1024  # full dialogues kept built in memory
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +83,36 @@ def stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns)
 
 
+def _scan(directory: Path) -> dict[str, FileStamp]:
+    """Return the brief files of a folder with their stamps (one stat each), in name order."""
+    try:
+        with os.scandir(directory) as entries:
+            found: dict[str, FileStamp] = {}
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                if (st.st_mode & 0o170000) == 0o100000:  # a regular file (symlinks followed)
+                    found[name] = FileStamp(st.st_size, st.st_mtime_ns)
+    except FileNotFoundError:
+        raise BriefsUnavailable(f"briefs folder {directory} does not exist") from None
+    except NotADirectoryError:
+        raise BriefsUnavailable(f"{directory} is not a folder") from None
+    except OSError as exc:
+        raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
+    return dict(sorted(found.items()))
+
+
+@dataclass(slots=True)
+class _Good:
+    record: FileRecord
+    summary: Summary
+
+
 class BriefStore:
     """Loads a briefs folder, keeps the last good version of every brief and serves a Catalog snapshot."""
 
@@ -78,15 +122,23 @@ class BriefStore:
         *,
         include_drafts: bool = False,
         on_errors: Callable[[list[BriefError]], None] | None = None,
+        cache_dir: Path | str | None = None,
     ) -> None:
+        """Serve the briefs of directory; cache_dir forces an on-disk cache there (else see cache_location())."""
         self.directory = Path(directory)
         self.include_drafts = include_drafts
         self.on_errors = on_errors
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()
-        self._good: dict[Path, tuple[FileStamp, Dialogue]] = {}
-        self._bad: dict[Path, tuple[FileStamp, list[BriefError]]] = {}
+        self._good: dict[str, _Good] = {}
+        self._bad: dict[str, tuple[FileStamp, str, list[BriefError]]] = {}
         self._registry: tuple[FileStamp | None, PeopleRegistry] = (None, PeopleRegistry())
+        self._registry_changed = False
         self._catalog: Catalog | None = None
+        self._db: CacheDB | None = None
+        self._indexed: dict[str, str] = {}
+        self._details: OrderedDict[str, Dialogue] = OrderedDict()
+        self._details_lock = threading.Lock()
         self.last_report = LoadReport()
 
     @property
@@ -97,13 +149,28 @@ class BriefStore:
         assert self._catalog is not None
         return self._catalog
 
+    def cache_location(self, files: int) -> Path | None:
+        """Return the cache file for this folder, or None to keep everything in memory."""
+        from bot.cache import default_cache_root
+
+        root = self.cache_dir
+        if root is None:
+            if files < CACHE_MIN_FILES:
+                return None
+            root = default_cache_root()
+            if root is None:
+                return None
+        folder = str(self.directory.resolve())
+        tag = hashlib.blake2b(folder.encode(), digest_size=8).hexdigest()
+        kind = "drafts" if self.include_drafts else "published"
+        return root / f"{self.directory.resolve().name[:40]}-{tag}-{kind}.sqlite"
+
     def load(self) -> LoadReport:
         """Read the folder (only files changed since the last load) and swap in a new snapshot."""
         with self._lock:
             report = self._refresh()
             if report.changed or self._catalog is None:
-                dialogues = {d.id: d for _, d in self._good.values()}
-                self._catalog = Catalog(dialogues, self._registry[1], include_drafts=self.include_drafts)
+                self._catalog = self._build_catalog()
             self.last_report = report
         for error in report.errors:
             log.warning("brief skipped: %s", error)
@@ -116,65 +183,258 @@ class BriefStore:
     def errors(self) -> list[BriefError]:
         """Return the errors of files currently failing (their last good version, if any, is served)."""
         out: list[BriefError] = []
-        for _, errors in self._bad.values():
+        for _, _, errors in self._bad.values():
             out.extend(errors)
         return out
 
+    def close(self) -> None:
+        """Close the cache database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # ----- reading the folder -----------------------------------------------------------------------------
+
     def _refresh(self) -> LoadReport:
+        from bot.cache import CacheDB, content_digest, is_racy
+
         report = LoadReport()
-        files = brief_files(self.directory)
-        current = set(files)
-        for path in [p for p in self._good if p not in current]:
-            del self._good[path]
+        files = _scan(self.directory)
+        cached: dict[str, FileRecord] = {}
+        if self._db is None:
+            self._db = CacheDB(self.cache_location(len(files)))
+            cached = self._db.records() if self._db.persistent else {}
+        db = self._db
+        for name in [n for n in self._good if n not in files]:
+            del self._good[name]
             report.removed += 1
             report.changed = True
-        for path in [p for p in self._bad if p not in current]:
-            del self._bad[path]
-        for path in files:
-            st = stamp(path)
-            if st is None:
-                continue
-            good = self._good.get(path)
-            if good and good[0] == st:
+        for name in [n for n in self._bad if n not in files]:
+            del self._bad[name]
+
+        def unchanged(record: FileRecord | None, st: FileStamp) -> bool | None:
+            """True = same content, False = changed; None = racy and verified (restamp)."""
+            if record is None or record.size != st.size or record.mtime_ns != st.mtime_ns:
+                return False
+            if not record.racy:
+                return True
+            try:
+                same = content_digest((self.directory / name).read_bytes()) == record.digest
+            except OSError:
+                return False
+            return None if same else False
+
+        to_compile: list[str] = []
+        from_cache: list[str] = []
+        restamp: list[tuple[str, FileRecord]] = []
+        now = __import__("time").time_ns()
+        for name, st in files.items():
+            good = self._good.get(name)
+            verdict = unchanged(good.record if good else None, st)
+            if verdict is not False and good is not None:
                 report.reused += 1
+                if verdict is None and not is_racy(st.mtime_ns, now):
+                    good.record = good.record._replace(racy=False)
+                    restamp.append((name, good.record))
                 continue
-            bad = self._bad.get(path)
-            if bad and bad[0] == st:
-                report.errors.extend(bad[1])
+            bad = self._bad.get(name)
+            if bad and bad[0] == st and not is_racy(st.mtime_ns, now):
+                report.errors.extend(bad[2])
                 continue
-            dialogue, errors = parse_dialogue(path)
-            if dialogue is None:
-                self._bad[path] = (st, errors)
-                report.errors.extend(errors)
+            record = cached.get(name)
+            verdict = unchanged(record, st)
+            if verdict is not False and record is not None:
+                from_cache.append(name)
+                if verdict is None and not is_racy(st.mtime_ns, now):
+                    cached[name] = record._replace(racy=False)
+                    restamp.append((name, cached[name]))
                 continue
-            self._bad.pop(path, None)
-            self._good[path] = (st, dialogue)
-            report.loaded += 1
-            report.changed = True
+            to_compile.append(name)
+        if from_cache:
+            summaries = db.summaries(from_cache)
+            for name in from_cache:
+                if name in summaries:
+                    self._bad.pop(name, None)
+                    self._good[name] = _Good(cached[name], summaries[name])
+                    report.reused += 1
+                    report.changed = True
+                else:  # pragma: no cover - the record vanished between two reads
+                    to_compile.append(name)
+        compiled = self._compile(sorted(to_compile), files, now)
+        if compiled or restamp or report.removed:
+            db.begin()
+            try:
+                for name, record in restamp:
+                    db.set_stamp(name, record)
+                for name, (record, result, errors) in compiled.items():
+                    if result is None:
+                        self._bad[name] = (files[name], record.digest, errors)
+                        report.errors.extend(errors)
+                        continue
+                    db.put_file(name, record, result)
+                    self._bad.pop(name, None)
+                    self._good[name] = _Good(record, result.summary)
+                    report.loaded += 1
+                    report.changed = True
+                if db.persistent:
+                    for name in [n for n in cached if n not in files]:
+                        db.drop_file(name)
+                self._sync_text(compiled)
+                db.commit()
+            except BaseException:
+                db.db.rollback()
+                raise
+        elif report.changed or not self._indexed:
+            db.begin()
+            self._sync_text({})
+            db.commit()
         report.errors.extend(self._check_duplicate_ids())
+        self._refresh_registry(report)
+        return report
+
+    def _compile(
+        self, names: list[str], files: dict[str, FileStamp], now: int
+    ) -> dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]]:
+        from bot.cache import FileRecord, compile_file, compile_parallel, is_racy, version_key
+
+        out: dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]] = {}
+        paths = [str(self.directory / n) for n in names]
+        results: list[tuple[str, Compiled | None, list[BriefError], str]] = []
+        workers = min(os.cpu_count() or 1, 4)
+        if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
+            results.extend(compile_parallel(paths, workers))
+        else:
+            for shown in paths:
+                result, errors, digest = compile_file(Path(shown))
+                results.append((shown, result, errors, digest))
+        for shown, result, errors, digest in results:
+            name = Path(shown).name
+            st = files[name]
+            record = FileRecord(st.size, st.mtime_ns, is_racy(st.mtime_ns, now), digest, version_key(name, digest))
+            out[name] = (record, result, errors)
+        return out
+
+    def _winners(self) -> dict[str, tuple[str, _Good]]:
+        """Return dialogue id -> (file name, entry); with duplicate ids, the later file wins as it always has."""
+        out: dict[str, tuple[str, _Good]] = {}
+        for name, good in self._good.items():
+            out[good.summary.id] = (name, good)
+        return out
+
+    def _sync_text(self, compiled: dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]]) -> None:
+        """Make the text index hold exactly the served version of every visible dialogue."""
+        from bot.cache import unpack
+
+        db = self._db
+        assert db is not None
+        if not self._indexed:
+            self._indexed = db.text_versions()
+        visible = [
+            (did, name, good)
+            for did, (name, good) in self._winners().items()
+            if self.include_drafts or good.summary.status == "published"
+        ]
+        # newest first, like the catalog's order: equal BM25 scores then rank the newer dialogue first
+        visible.sort(key=lambda x: (x[2].summary.date or "", x[0]), reverse=True)
+        wanted = {did: (name, good.record.ver) for did, name, good in visible}
+        for did in [d for d in self._indexed if d not in wanted]:
+            db.drop_text(did)
+            del self._indexed[did]
+        for did, (name, ver) in wanted.items():
+            if self._indexed.get(did) == ver:
+                continue
+            entry = compiled.get(name)
+            if entry is not None and entry[1] is not None and entry[0].ver == ver:
+                rows = entry[1].rows
+            else:
+                from bot.catalog import text_fields
+
+                blob = db.detail(ver)
+                if blob is None:  # pragma: no cover - only if the cache file was tampered with
+                    continue
+                rows = tuple(text_fields(unpack(blob)))
+            db.put_text(did, ver, rows)
+            self._indexed[did] = ver
+
+    def _refresh_registry(self, report: LoadReport) -> None:
+        from bot.parsing import parse_registry
+
         registry_path = self.directory / REGISTRY_FILE
         reg_stamp = stamp(registry_path)
         if reg_stamp != self._registry[0]:
             if reg_stamp is None:
                 self._registry = (None, PeopleRegistry())
                 report.changed = True
+                self._registry_changed = True
             else:
                 registry, errors = parse_registry(registry_path)
-                if registry is None:
-                    report.errors.extend(errors)  # keep the last good registry
-                else:
-                    report.errors.extend(errors)
+                report.errors.extend(errors)
+                if registry is not None:  # else keep the last good registry
                     self._registry = (reg_stamp, registry)
                     report.changed = True
-        return report
+                    self._registry_changed = True
 
     def _check_duplicate_ids(self) -> list[BriefError]:
-        owners: dict[str, Path] = {}
+        owners: dict[str, str] = {}
         errors: list[BriefError] = []
-        for path, (_, dialogue) in sorted(self._good.items()):
-            first = owners.setdefault(dialogue.id, path)
-            if first != path:
+        for name, good in sorted(self._good.items()):
+            first = owners.setdefault(good.summary.id, name)
+            if first != name:
                 errors.append(
-                    BriefError(str(path), f"duplicate id {dialogue.id!r}, also used by {first}", 1, None, "id")
+                    BriefError(
+                        str(self.directory / name),
+                        f"duplicate id {good.summary.id!r}, also used by {self.directory / first}",
+                        1,
+                        None,
+                        "id",
+                    )
                 )
         return errors
+
+    # ----- the snapshot -----------------------------------------------------------------------------------
+
+    def _build_catalog(self) -> Catalog:
+        from bot.catalog import Catalog, TextIndex
+
+        winners = self._winners()
+        summaries = {did: good.summary for did, (_, good) in winners.items()}
+        versions = {did: good.record.ver for did, (_, good) in winners.items()}
+        files = {did: name for did, (name, _) in winners.items()}
+        assert self._db is not None
+        text = TextIndex(self._db, versions)
+        load = self._loader(versions, files)
+        previous = self._catalog
+        if previous is not None and not self._registry_changed:
+            return previous.updated(summaries, load, text)
+        self._registry_changed = False
+        return Catalog.compiled(summaries, load, self._registry[1], text, include_drafts=self.include_drafts)
+
+    def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
+        from bot.cache import compile_file, unpack
+
+        details = self._details
+        lock = self._details_lock
+        db = self._db
+        assert db is not None
+
+        def load(did: str) -> Dialogue:
+            ver = versions[did]
+            with lock:
+                dialogue = details.get(ver)
+                if dialogue is not None:
+                    details.move_to_end(ver)
+                    return dialogue
+                blob = db.detail(ver)
+            if blob is None:  # pragma: no cover - only if the cache file was deleted under us
+                result, _, _ = compile_file(self.directory / files[did])
+                if result is None:
+                    raise KeyError(did)
+                blob = result.blob
+            dialogue = unpack(blob)
+            with lock:
+                details[ver] = dialogue
+                if len(details) > DETAIL_CACHE:
+                    details.popitem(last=False)
+            return dialogue
+
+        return load
