@@ -26,6 +26,8 @@ from bot.models import (
     Mention,
     Organizer,
     Participant,
+    PeopleRegistry,
+    Person,
     Position,
     Session,
     Source,
@@ -103,15 +105,12 @@ def summary_to_data(summary: Summary) -> Any:
 
 def summary_from_data(data: Any) -> Summary:
     """Rebuild a summary from plain tuples."""
+    # tuple.__new__ skips the NamedTuple constructor's argument handling: 10,000 briefs x 8 people add up
+    new = tuple.__new__
     did, title, folded, date, status, parts = data
-    return Summary(
-        did,
-        title,
-        folded,
-        date,
-        status,
-        tuple(PartRecord(n, h, c, pe, pa, SpellingKeys(*k)) for n, h, c, pe, pa, k in parts),
-    )
+    people = tuple(new(PartRecord, (*p[:5], new(SpellingKeys, p[5]))) for p in parts)
+    summary: Summary = new(Summary, (did, title, folded, date, status, people))
+    return summary
 
 
 # ----- packed dialogues: validated data rebuilt without validating again ------------------------------------
@@ -134,7 +133,8 @@ def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
 
 
 _DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {
-    c: _defaults(c) for c in (Dialogue, Organizer, Participant, Session, Position, Figure, Mention, Source)
+    c: _defaults(c)
+    for c in (Dialogue, Organizer, Participant, Session, Position, Figure, Mention, Source, Person, PeopleRegistry)
 }
 _SET = object.__setattr__
 
@@ -318,6 +318,17 @@ def default_cache_root() -> Path | None:
     return Path(base) / "briefbot"
 
 
+def pack_registry(registry: PeopleRegistry) -> Any:
+    """Return a people registry as plain data."""
+    return tuple(p.model_dump(exclude_unset=True) for p in registry.people)
+
+
+def unpack_registry(data: Any) -> PeopleRegistry:
+    """Rebuild a registry packed by pack_registry()."""
+    registry: PeopleRegistry = _make(PeopleRegistry, {"people": tuple(_make(Person, p) for p in data)})
+    return registry
+
+
 class FileRecord(NamedTuple):
     """A cached file: its stamp, whether it was racy when recorded, its content hash and version key."""
 
@@ -382,6 +393,7 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS files(name TEXT PRIMARY KEY, size INT, mtime_ns INT, racy INT,
                 digest TEXT, ver TEXT, summary BLOB);
             CREATE TABLE IF NOT EXISTS details(ver TEXT PRIMARY KEY, data BLOB);
+            CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, lo INT, hi INT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
                 field UNINDEXED, body, ver UNINDEXED, tokenize='unicode61 remove_diacritics 2');
@@ -400,13 +412,35 @@ class CacheDB:
         return {name: FileRecord(size, mtime, bool(racy), digest, ver) for name, size, mtime, racy, digest, ver in rows}
 
     def summaries(self, names: Iterable[str]) -> dict[str, Summary]:
-        """Return the summaries of these cached files."""
+        """Return the summaries of these cached files, without their participants (see participants())."""
         wanted = set(names)
         out: dict[str, Summary] = {}
+        new = tuple.__new__
         for name, blob in self.db.execute("SELECT name, summary FROM files"):
             if name in wanted:
-                out[name] = summary_from_data(marshal.loads(blob))
+                out[name] = new(Summary, (*marshal.loads(blob), ()))
         return out
+
+    def participants(self, ver: str) -> tuple[PartRecord, ...]:
+        """Return the participant records of one version."""
+        row = self.db.execute("SELECT data FROM parts WHERE ver = ?", (ver,)).fetchone()
+        if row is None:
+            return ()
+        return summary_from_data(("", "", "", None, "", marshal.loads(row[0]))).participants
+
+    def get_meta(self, key: str) -> Any:
+        """Return a marshalled value stored under key, or None."""
+        row = self.db.execute("SELECT v FROM meta WHERE k = ?", (key,)).fetchone()
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        try:
+            return marshal.loads(row[0])
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def put_meta(self, key: str, value: Any) -> None:
+        """Store a marshallable value under key."""
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, marshal.dumps(value)))
 
     def detail(self, ver: str) -> bytes | None:
         """Return the packed dialogue of a version."""
@@ -432,10 +466,14 @@ class CacheDB:
                 int(record.racy),
                 record.digest,
                 record.ver,
-                marshal.dumps(summary_to_data(compiled.summary)),
+                marshal.dumps(summary_to_data(compiled.summary)[:5]),
             ),
         )
         self.db.execute("INSERT OR IGNORE INTO details VALUES (?,?)", (record.ver, compiled.blob))
+        self.db.execute(
+            "INSERT OR IGNORE INTO parts VALUES (?,?)",
+            (record.ver, marshal.dumps(summary_to_data(compiled.summary)[5])),
+        )
 
     def set_stamp(self, name: str, record: FileRecord) -> None:
         """Update the stamp of a file whose content is unchanged."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from bot.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
 from bot.names import skeleton
@@ -246,7 +246,7 @@ class _PersonData(NamedTuple):
     country: str | None
     registered: bool
     spellings: tuple[str, ...]
-    apps: tuple[tuple[str, int], ...]  # (dialogue id, participant index), newest first
+    apps: tuple[tuple[str, int, tuple[str, ...]], ...]  # (dialogue id, participant index, parts), newest first
 
 
 class _People(Mapping[str, PersonRecord]):
@@ -261,8 +261,7 @@ class _People(Mapping[str, PersonRecord]):
         record = self._built.get(key)
         if record is None:
             d = self._data[key]
-            summaries = self._catalog._summaries
-            apps = [Appearance(did, i, summaries[did].participants[i].parts, self._catalog.all) for did, i in d.apps]
+            apps = [Appearance(did, i, parts, self._catalog.all) for did, i, parts in d.apps]
             record = PersonRecord(key, d.name, d.honorific, d.country, d.registered, set(d.spellings), apps)
             self._built[key] = record
         return record
@@ -299,6 +298,11 @@ class Catalog:
     dialogues: Mapping[str, Dialogue]
     ordered: Sequence[Dialogue]
     people: Mapping[str, PersonRecord]
+    _people: dict[str, _PersonData]
+    _exact: dict[str, set[str]]
+    _skeleton: dict[str, set[str]]
+    _tokens: dict[str, set[str]]
+    _parts: Callable[[str], tuple[PartRecord, ...]]
 
     def __init__(
         self,
@@ -314,6 +318,7 @@ class Catalog:
         for s in summaries.values():
             for p in s.participants:
                 _SPELLING_MEMO.setdefault(p.name, p.keys)
+        self._parts = lambda did: summaries[did].participants
         self._setup(summaries, models.__getitem__, registry or PeopleRegistry(), include_drafts, None)
         self.text = TextIndex()
         self.text.add(self.ordered)
@@ -327,15 +332,27 @@ class Catalog:
         text: TextIndex,
         *,
         include_drafts: bool = False,
+        people: Any = None,
+        parts: Callable[[str], tuple[PartRecord, ...]] | None = None,
     ) -> Catalog:
-        """Return a catalog over compact summaries whose dialogues `load` builds on demand."""
+        """Return a catalog over compact summaries whose dialogues `load` builds on demand.
+
+        people, when given, is a people_snapshot() taken from a catalog of exactly these summaries and registry.
+        """
         catalog = cls.__new__(cls)
-        for s in summaries.values():
-            for p in s.participants:
-                _SPELLING_MEMO.setdefault(p.name, p.keys)
-        catalog._setup(summaries, load, registry, include_drafts, None)
+        catalog._parts = parts or (lambda did: summaries[did].participants)
+        catalog._setup(summaries, load, registry, include_drafts, None, people)
         catalog.text = text
         return catalog
+
+    def people_snapshot(self) -> Any:
+        """Return the people index as plain data (for marshal), to skip rebuilding it next time."""
+        return (
+            {k: tuple(v) for k, v in self._people.items()},
+            self._exact,
+            self._skeleton,
+            self._tokens,
+        )
 
     def _setup(
         self,
@@ -344,6 +361,7 @@ class Catalog:
         registry: PeopleRegistry,
         include_drafts: bool,
         previous: Catalog | None,
+        people: Any = None,
     ) -> None:
         self._summaries = summaries
         self._load = load
@@ -358,7 +376,11 @@ class Catalog:
         self._rank = {did: i for i, did in enumerate(self._ordered_ids)}
         self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
         self._registry_maps()
-        if previous is None:
+        if people is not None:
+            new = tuple.__new__
+            self._people = {k: new(_PersonData, v) for k, v in people[0].items()}
+            self._exact, self._skeleton, self._tokens = people[1], people[2], people[3]
+        elif previous is None:
             self._build_people()
         else:
             self._update_people(previous)
@@ -373,9 +395,16 @@ class Catalog:
         """Return the position of a dialogue in newest-first order."""
         return self._rank.get(dialogue_id, len(self._rank))
 
-    def updated(self, summaries: dict[str, Summary], load: Callable[[str], Dialogue], text: TextIndex) -> Catalog:
+    def updated(
+        self,
+        summaries: dict[str, Summary],
+        load: Callable[[str], Dialogue],
+        text: TextIndex,
+        parts: Callable[[str], tuple[PartRecord, ...]] | None = None,
+    ) -> Catalog:
         """Return a new snapshot with these summaries, re-indexing only the people of changed dialogues."""
         catalog = Catalog.__new__(Catalog)
+        catalog._parts = parts or (lambda did: summaries[did].participants)
         catalog.text = text
         catalog._setup(summaries, load, self.registry, self.include_drafts, self)
         return catalog
@@ -395,22 +424,23 @@ class Catalog:
                 self._by_spelling.setdefault(normalize_name(spelling), person)
 
     def _key(self, part: PartRecord) -> str:
+        _SPELLING_MEMO.setdefault(part.name, part.keys)
         reg = self._reg_by_id.get(part.person) if part.person else None
         reg = reg or self._by_spelling.get(part.keys.norm)
         return reg.id if reg else "name:" + part.keys.norm
 
-    def _person_data(self, key: str, apps: list[tuple[str, int]]) -> _PersonData:
-        visible = self._visible
+    def _person_data(self, key: str, apps: list[tuple[str, int, tuple[str, ...]]]) -> _PersonData:
+        parts_of = self._parts
         spellings: dict[str, None] = {}
         reg = self._reg_record.get(key) if not key.startswith("name:") else None
         if reg is not None:
             spellings.update(dict.fromkeys(self._reg_spellings[key]))
             name, honorific, country, registered = reg.name, reg.honorific, reg.country, True
         else:
-            first = visible[apps[0][0]].participants[apps[0][1]]
+            first = parts_of(apps[0][0])[apps[0][1]]
             name, honorific, country, registered = first.name, first.honorific, first.country, False
-        for did, i in apps:
-            spellings.setdefault(visible[did].participants[i].name)
+        for did, i, _ in apps:
+            spellings.setdefault(parts_of(did)[i].name)
         return _PersonData(name, honorific, country, registered, tuple(spellings), tuple(apps))
 
     def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
@@ -439,15 +469,14 @@ class Catalog:
                             index[word] = current - {key}
 
     def _build_people(self) -> None:
-        visible = self._visible
-        groups: dict[str, list[tuple[str, int]]] = {}
+        groups: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         for did in self._ordered_ids:  # newest first, so appearances are newest first
-            for i, part in enumerate(visible[did].participants):
-                groups.setdefault(self._key(part), []).append((did, i))
-        self._people: dict[str, _PersonData] = {}
-        self._exact: dict[str, set[str]] = {}
-        self._skeleton: dict[str, set[str]] = {}
-        self._tokens: dict[str, set[str]] = {}
+            for i, part in enumerate(self._parts(did)):
+                groups.setdefault(self._key(part), []).append((did, i, part.parts))
+        self._people = {}
+        self._exact = {}
+        self._skeleton = {}
+        self._tokens = {}
         # registry people first, in registry order, as the index has always been filled
         for person in self.registry.people:
             if person.id in groups and person.id not in self._people:
@@ -466,17 +495,16 @@ class Catalog:
             for source, catalog in ((old, previous), (new, self)):
                 summary = source.get(did)
                 if summary is not None:
-                    affected.update(dict.fromkeys(catalog._key(p) for p in summary.participants))
+                    affected.update(dict.fromkeys(catalog._key(p) for p in catalog._parts(did)))
         self._people = dict(previous._people)
         self._exact = dict(previous._exact)
         self._skeleton = dict(previous._skeleton)
         self._tokens = dict(previous._tokens)
-        additions: dict[str, list[tuple[str, int]]] = {}
+        additions: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         for did in changed:
-            summary = new.get(did)
-            if summary is not None:
-                for i, part in enumerate(summary.participants):
-                    additions.setdefault(self._key(part), []).append((did, i))
+            if did in new:
+                for i, part in enumerate(self._parts(did)):
+                    additions.setdefault(self._key(part), []).append((did, i, part.parts))
         rank = self._rank
         for key in affected:
             before = self._people.pop(key, None)
@@ -529,7 +557,7 @@ class Catalog:
 
         def newest(k: str) -> tuple[int, str]:
             apps = people[k].apps
-            return (min((rank.get(did, len(rank)) for did, _ in apps), default=1 << 30), people[k].name)
+            return (min((rank.get(a[0], len(rank)) for a in apps), default=1 << 30), people[k].name)
 
         return tuple(sorted(present, key=newest))
 

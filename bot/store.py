@@ -21,7 +21,7 @@ from bot.errors import BriefError, BriefsUnavailable
 from bot.models import Dialogue, PeopleRegistry
 
 if TYPE_CHECKING:
-    from bot.cache import CacheDB, Compiled, FileRecord, Summary
+    from bot.cache import CacheDB, Compiled, FileRecord, PartRecord, Summary
     from bot.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ class BriefStore:
         self._indexed: dict[str, str] = {}
         self._details: OrderedDict[str, Dialogue] = OrderedDict()
         self._details_lock = threading.Lock()
+        self._parts_memo: dict[str, tuple[PartRecord, ...]] = {}
         self.last_report = LoadReport()
 
     @property
@@ -357,22 +358,50 @@ class BriefStore:
             self._indexed[did] = ver
 
     def _refresh_registry(self, report: LoadReport) -> None:
+        from bot.cache import content_digest, is_racy, pack_registry, unpack_registry
         from bot.parsing import parse_registry
 
         registry_path = self.directory / REGISTRY_FILE
         reg_stamp = stamp(registry_path)
-        if reg_stamp != self._registry[0]:
-            if reg_stamp is None:
-                self._registry = (None, PeopleRegistry())
+        if reg_stamp == self._registry[0]:
+            return
+        if reg_stamp is None:
+            self._registry = (None, PeopleRegistry())
+            report.changed = True
+            self._registry_changed = True
+            return
+        db = self._db
+        assert db is not None
+        cached = db.get_meta("registry") if self._registry[0] is None else None
+        if cached is not None:
+            size, mtime_ns, racy, digest, data = cached
+            same = (size, mtime_ns) == (reg_stamp.size, reg_stamp.mtime_ns)
+            if same and racy:
+                try:
+                    same = content_digest(registry_path.read_bytes()) == digest
+                except OSError:
+                    same = False
+            if same:
+                self._registry = (reg_stamp, unpack_registry(data))
                 report.changed = True
                 self._registry_changed = True
-            else:
-                registry, errors = parse_registry(registry_path)
-                report.errors.extend(errors)
-                if registry is not None:  # else keep the last good registry
-                    self._registry = (reg_stamp, registry)
-                    report.changed = True
-                    self._registry_changed = True
+                return
+        registry, errors = parse_registry(registry_path)
+        report.errors.extend(errors)
+        if registry is None:  # keep the last good registry
+            return
+        self._registry = (reg_stamp, registry)
+        report.changed = True
+        self._registry_changed = True
+        if not errors:
+            try:
+                digest = content_digest(registry_path.read_bytes())
+            except OSError:
+                return
+            racy = is_racy(reg_stamp.mtime_ns)
+            db.begin()
+            db.put_meta("registry", (reg_stamp.size, reg_stamp.mtime_ns, racy, digest, pack_registry(registry)))
+            db.commit()
 
     def _check_duplicate_ids(self) -> list[BriefError]:
         owners: dict[str, str] = {}
@@ -403,11 +432,51 @@ class BriefStore:
         assert self._db is not None
         text = TextIndex(self._db, versions)
         load = self._loader(versions, files)
+        parts = self._parts_loader(summaries, versions)
         previous = self._catalog
         if previous is not None and not self._registry_changed:
-            return previous.updated(summaries, load, text)
+            return previous.updated(summaries, load, text, parts)
         self._registry_changed = False
-        return Catalog.compiled(summaries, load, self._registry[1], text, include_drafts=self.include_drafts)
+        # the people index of exactly this set of versions and registry, if an earlier run saved it
+        tag = hashlib.blake2b(digest_size=16)
+        for did in sorted(versions):
+            tag.update(f"{did}\0{versions[did]}\0".encode())
+        tag.update(repr(self._registry[0]).encode())
+        key = tag.hexdigest()
+        saved = self._db.get_meta("people")
+        snapshot = saved[1] if isinstance(saved, tuple) and saved[0] == key else None
+        catalog = Catalog.compiled(
+            summaries, load, self._registry[1], text, include_drafts=self.include_drafts, people=snapshot, parts=parts
+        )
+        if snapshot is None and self._db.persistent:
+            self._db.begin()
+            self._db.put_meta("people", (key, catalog.people_snapshot()))
+            self._db.commit()
+        return catalog
+
+    def _parts_loader(
+        self, summaries: dict[str, Summary], versions: dict[str, str]
+    ) -> Callable[[str], tuple[PartRecord, ...]]:
+        """Return participant records by dialogue id: from a fresh compile if at hand, else from the cache."""
+        db = self._db
+        assert db is not None
+        memo = self._parts_memo
+
+        def parts(did: str) -> tuple[PartRecord, ...]:
+            mine = summaries[did].participants
+            if mine:
+                return mine
+            ver = versions[did]
+            found = memo.get(ver)
+            if found is None:
+                with self._details_lock:
+                    found = db.participants(ver)
+                if len(memo) > 4 * DETAIL_CACHE:
+                    memo.clear()
+                memo[ver] = found
+            return found
+
+        return parts
 
     def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
         from bot.cache import compile_file, unpack
