@@ -37,7 +37,7 @@ from bot.names import name_tokens, skeleton
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 3
+SCHEMA = 4
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 _CODE_FILES = ("models.py", "parsing.py", "catalog.py", "store.py", "cache.py", "names.py")
 
@@ -396,7 +396,7 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, lo INT, hi INT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
-                field UNINDEXED, body, ver UNINDEXED, tokenize='unicode61 remove_diacritics 2');
+                field UNINDEXED, body, ver UNINDEXED, sortkey UNINDEXED, tokenize='unicode61 remove_diacritics 2');
             COMMIT;
             """
         )
@@ -490,15 +490,17 @@ class CacheDB:
         """Return the version of each dialogue id whose text is indexed."""
         return dict(self.db.execute("SELECT did, ver FROM textrows").fetchall())
 
-    def put_text(self, did: str, ver: str, rows: Iterable[TextRow]) -> None:
+    def put_text(self, did: str, ver: str, date: str | None, rows: Iterable[TextRow]) -> None:
         """Index (or re-index) the text of one dialogue (inside a transaction)."""
         self.drop_text(did)
         cur = self.db.cursor()
         lo = hi = None
+        # equal BM25 scores rank the newer dialogue first (then field order): the sort key says which is newer
+        sortkey = f"{date or ''}\0{did}"
         for kind, ref, field, body in rows:
             cur.execute(
-                "INSERT INTO t(did, kind, ref, field, body, ver) VALUES (?,?,?,?,?,?)",
-                (did, kind, ref, field, body, ver),
+                "INSERT INTO t(did, kind, ref, field, body, ver, sortkey) VALUES (?,?,?,?,?,?,?)",
+                (did, kind, ref, field, body, ver, sortkey),
             )
             hi = int(cur.lastrowid or 0)
             lo = hi if lo is None else lo

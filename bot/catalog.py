@@ -99,7 +99,7 @@ class TextIndex:
         """Index the text fields of these dialogues."""
         self._cache.begin()
         for dialogue in dialogues:
-            self._cache.put_text(dialogue.id, "", text_fields(dialogue))
+            self._cache.put_text(dialogue.id, "", dialogue.date, text_fields(dialogue))
         self._cache.commit()
 
     def remove(self, dialogue_id: str) -> None:
@@ -125,7 +125,7 @@ class TextIndex:
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(sorted(kinds))
-        sql += " ORDER BY bm25(t) LIMIT ?"
+        sql += " ORDER BY bm25(t), sortkey DESC, rowid LIMIT ?"
         params.append(limit * 4)
         rows = self._cache.query_text(sql, params)
         versions = self._versions

@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,33 +261,39 @@ class BriefStore:
                     report.changed = True
                 else:  # pragma: no cover - the record vanished between two reads
                     to_compile.append(name)
-        compiled = self._compile(sorted(to_compile), files, now)
-        if compiled or restamp or report.removed:
+        if to_compile or restamp or report.removed:
             db.begin()
             try:
                 for name, record in restamp:
                     db.set_stamp(name, record)
-                for name, (record, result, errors) in compiled.items():
+                fresh: dict[str, _Good] = {}
+                # results stream in from the workers; each is written (and its text indexed) as it arrives
+                for name, record, result, errors in self._compile(sorted(to_compile), files, now):
                     if result is None:
                         self._bad[name] = (files[name], record.digest, errors)
                         report.errors.extend(errors)
                         continue
                     db.put_file(name, record, result)
+                    if self.include_drafts or result.summary.status == "published":
+                        db.put_text(result.summary.id, record.ver, result.summary.date, result.rows)
+                        self._indexed[result.summary.id] = record.ver
+                    fresh[name] = _Good(record, result.summary)
+                for name in sorted(fresh):  # file-name order, as a first load has always kept them
                     self._bad.pop(name, None)
-                    self._good[name] = _Good(record, result.summary)
+                    self._good[name] = fresh[name]
                     report.loaded += 1
                     report.changed = True
                 if db.persistent:
                     for name in [n for n in cached if n not in files]:
                         db.drop_file(name)
-                self._sync_text(compiled)
+                self._sync_text()
                 db.commit()
             except BaseException:
                 db.db.rollback()
                 raise
         elif report.changed or not self._indexed:
             db.begin()
-            self._sync_text({})
+            self._sync_text()
             db.commit()
         report.errors.extend(self._check_duplicate_ids())
         self._refresh_registry(report)
@@ -295,25 +301,20 @@ class BriefStore:
 
     def _compile(
         self, names: list[str], files: dict[str, FileStamp], now: int
-    ) -> dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]]:
+    ) -> Iterator[tuple[str, FileRecord, Compiled | None, list[BriefError]]]:
         from bot.cache import FileRecord, compile_file, compile_parallel, is_racy, version_key
 
-        out: dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]] = {}
         paths = [str(self.directory / n) for n in names]
-        results: list[tuple[str, Compiled | None, list[BriefError], str]] = []
         workers = min(os.cpu_count() or 1, 4)
         if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
-            results.extend(compile_parallel(paths, workers))
+            results: Iterable[tuple[str, Compiled | None, list[BriefError], str]] = compile_parallel(paths, workers)
         else:
-            for shown in paths:
-                result, errors, digest = compile_file(Path(shown))
-                results.append((shown, result, errors, digest))
+            results = ((shown, *compile_file(Path(shown))) for shown in paths)
         for shown, result, errors, digest in results:
             name = Path(shown).name
             st = files[name]
             record = FileRecord(st.size, st.mtime_ns, is_racy(st.mtime_ns, now), digest, version_key(name, digest))
-            out[name] = (record, result, errors)
-        return out
+            yield name, record, result, errors
 
     def _winners(self) -> dict[str, tuple[str, _Good]]:
         """Return dialogue id -> (file name, entry); with duplicate ids, the later file wins as it always has."""
@@ -322,39 +323,31 @@ class BriefStore:
             out[good.summary.id] = (name, good)
         return out
 
-    def _sync_text(self, compiled: dict[str, tuple[FileRecord, Compiled | None, list[BriefError]]]) -> None:
+    def _sync_text(self) -> None:
         """Make the text index hold exactly the served version of every visible dialogue."""
         from bot.cache import unpack
+        from bot.catalog import text_fields
 
         db = self._db
         assert db is not None
         if not self._indexed:
             self._indexed = db.text_versions()
-        visible = [
-            (did, name, good)
-            for did, (name, good) in self._winners().items()
+        wanted = {
+            did: good
+            for did, (_, good) in self._winners().items()
             if self.include_drafts or good.summary.status == "published"
-        ]
-        # newest first, like the catalog's order: equal BM25 scores then rank the newer dialogue first
-        visible.sort(key=lambda x: (x[2].summary.date or "", x[0]), reverse=True)
-        wanted = {did: (name, good.record.ver) for did, name, good in visible}
+        }
         for did in [d for d in self._indexed if d not in wanted]:
             db.drop_text(did)
             del self._indexed[did]
-        for did, (name, ver) in wanted.items():
+        for did, good in wanted.items():
+            ver = good.record.ver
             if self._indexed.get(did) == ver:
                 continue
-            entry = compiled.get(name)
-            if entry is not None and entry[1] is not None and entry[0].ver == ver:
-                rows = entry[1].rows
-            else:
-                from bot.catalog import text_fields
-
-                blob = db.detail(ver)
-                if blob is None:  # pragma: no cover - only if the cache file was tampered with
-                    continue
-                rows = tuple(text_fields(unpack(blob)))
-            db.put_text(did, ver, rows)
+            blob = db.detail(ver)
+            if blob is None:  # pragma: no cover - only if the cache file was tampered with
+                continue
+            db.put_text(did, ver, good.summary.date, text_fields(unpack(blob)))
             self._indexed[did] = ver
 
     def _refresh_registry(self, report: LoadReport) -> None:
