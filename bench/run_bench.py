@@ -68,7 +68,7 @@ def _timed_child(args: list[str], env: dict[str, str] | None = None) -> tuple[fl
 
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 # ----- measurements that run inside a fresh interpreter -------------------------------------------------------
@@ -220,7 +220,8 @@ def machine() -> str:
         mem = f", {kb / 1024 / 1024:.0f} GB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    return f"{cpu}, {os.cpu_count()} cores{mem}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    system = f"{platform.system()} {platform.release()}"
+    return f"{cpu}, {os.cpu_count()} cores{mem}, {system}, Python {platform.python_version()}"
 
 
 def run(n: int, seed: int, count: int, out: Path) -> dict[str, Any]:

@@ -1,0 +1,180 @@
+"""The compiled cache never answers from a stale file, and the generator writes valid, deterministic corpora."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cache import pack, unpack
+from bot.parsing import parse_dialogue
+from bot.query import ask
+from bot.store import BriefStore
+from bot.validate import validate_dir
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import generate
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of 40 generated briefs and a people registry."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(folder, 40, seed=3)
+    return folder
+
+
+@pytest.fixture
+def folder(corpus: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the corpus, its files dated in the past (so their mtimes are not racy)."""
+    out = tmp_path / "briefs"
+    out.mkdir()
+    for path in corpus.iterdir():
+        target = out / path.name
+        target.write_bytes(path.read_bytes())
+        os.utime(target, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    return out
+
+
+def _first(folder: Path) -> Path:
+    return sorted(p for p in folder.glob("*.yaml") if p.name != "people.yaml")[0]
+
+
+def _fresh(folder: Path, cache: Path) -> BriefStore:
+    store = BriefStore(folder, cache_dir=cache)
+    store.load()
+    return store
+
+
+def test_generated_corpus_is_valid(corpus: Path) -> None:
+    """Every generated brief and the registry pass validation."""
+    result = validate_dir(corpus)
+    assert not result.errors, [str(e) for e in result.errors[:5]]
+    assert result.files == 40 and result.people > 0
+
+
+def test_generator_is_deterministic(tmp_path: Path) -> None:
+    """The same seed writes byte-identical files."""
+    generate(tmp_path / "a", 5, seed=11)
+    generate(tmp_path / "b", 5, seed=11)
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir())
+    assert all((tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in names)
+
+
+def test_warm_start_reads_no_file(folder: Path, tmp_path: Path) -> None:
+    """A second store over an unchanged folder takes every brief from the cache."""
+    _fresh(folder, tmp_path / "cache")
+    report = _fresh(folder, tmp_path / "cache").last_report
+    assert (report.loaded, report.reused) == (0, 40)
+
+
+def test_warm_start_answers_like_cold_start(folder: Path, tmp_path: Path) -> None:
+    """Questions get the same answers from a cached catalog as from a freshly parsed one."""
+    cold = _fresh(folder, tmp_path / "cache").catalog
+    warm = _fresh(folder, tmp_path / "cache").catalog
+    person = next(iter(cold.people.values())).name
+    for question in ("dialogue latest", f"who {person}", "session Afghanistan", "positions energy", "search trade"):
+        assert ask(warm, question) == ask(cold, question), question
+
+
+def test_changed_file_is_reread_by_a_new_process(folder: Path, tmp_path: Path) -> None:
+    """A file edited between two runs is parsed again, never answered from the cache."""
+    _fresh(folder, tmp_path / "cache")
+    path = _first(folder)
+    path.write_text(path.read_text(encoding="utf-8").replace("title: ", 'title: "Changed" #', 1), encoding="utf-8")
+    store = _fresh(folder, tmp_path / "cache")
+    assert store.catalog.all[path.stem].title == "Changed"
+
+
+def test_same_size_same_mtime_edit_is_caught(folder: Path, tmp_path: Path) -> None:
+    """An edit that keeps size and mtime of a recently written file is caught by its content hash."""
+    path = _first(folder)
+    os.utime(path)  # now: recent, so its record is racy
+    _fresh(folder, tmp_path / "cache")
+    before = path.stat()
+    text = path.read_text(encoding="utf-8")
+    swapped = text.replace('title: "', 'title: "X', 1).replace("# Synthetic", "#Synthetic", 1)
+    assert len(swapped.encode()) == len(text.encode())
+    path.write_text(swapped, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    store = _fresh(folder, tmp_path / "cache")
+    assert store.catalog.all[path.stem].title.startswith("X")
+
+
+def test_deleted_file_is_not_served_from_cache(folder: Path, tmp_path: Path) -> None:
+    """A brief deleted between two runs is gone from the answers."""
+    _fresh(folder, tmp_path / "cache")
+    path = _first(folder)
+    path.unlink()
+    store = _fresh(folder, tmp_path / "cache")
+    assert path.stem not in store.catalog.all
+    assert all(h.dialogue_id != path.stem for h in store.catalog.text.search("dialogue", limit=500))
+
+
+def test_added_file_is_served(folder: Path, tmp_path: Path) -> None:
+    """A brief added between two runs is parsed and served."""
+    _fresh(folder, tmp_path / "cache")
+    source = _first(folder)
+    text = source.read_text(encoding="utf-8").replace(f'id: "{source.stem}"', 'id: "added-brief"')
+    (folder / "added-brief.yaml").write_text(text, encoding="utf-8")
+    store = _fresh(folder, tmp_path / "cache")
+    assert store.last_report.loaded == 1 and "added-brief" in store.catalog.all
+
+
+def test_broken_edit_drops_brief_in_a_new_process(folder: Path, tmp_path: Path) -> None:
+    """A brief broken between two runs is reported, and its cached version is not served by the new process."""
+    _fresh(folder, tmp_path / "cache")
+    path = _first(folder)
+    path.write_text("id: broken\ntitle: [\n", encoding="utf-8")
+    store = _fresh(folder, tmp_path / "cache")
+    assert store.last_report.errors and path.stem not in store.catalog.all
+
+
+def test_reload_updates_people_index(folder: Path, tmp_path: Path) -> None:
+    """An in-process reload re-indexes the people of the changed brief only, and answers like a fresh load."""
+    store = _fresh(folder, tmp_path / "cache")
+    path = _first(folder)
+    text = path.read_text(encoding="utf-8")
+    first = store.catalog.all[path.stem].participants[0].name
+    path.write_text(text.replace(f'"{first}"', '"Zebulon Quatermain"'), encoding="utf-8")
+    report = store.reload()
+    assert report.loaded == 1
+    assert ask(store.catalog, "who Zebulon Quatermain").refs == ("name:zebulon quatermain",)
+    fresh = BriefStore(folder, cache_dir=tmp_path / "other").catalog
+    for question in (f"who {first}", "who Zebulon Quatermain"):
+        assert ask(store.catalog, question) == ask(fresh, question)
+
+
+def test_registry_change_is_picked_up(folder: Path, tmp_path: Path) -> None:
+    """Editing people.yaml between runs changes who is tied to whom."""
+    _fresh(folder, tmp_path / "cache")
+    (folder / "people.yaml").write_text("people: []\n", encoding="utf-8")
+    store = _fresh(folder, tmp_path / "cache")
+    assert all(key.startswith("name:") for key in store.catalog.people)
+
+
+def test_cache_from_other_code_is_ignored(folder: Path, tmp_path: Path) -> None:
+    """A cache written by another code version is rebuilt, not read."""
+    store = _fresh(folder, tmp_path / "cache")
+    assert store._db is not None and store._db.location is not None
+    location = store._db.location
+    store._db.db.execute("UPDATE meta SET v = 'other' WHERE k = 'version'")
+    store.close()
+    assert _fresh(folder, tmp_path / "cache").last_report.loaded == 40
+    assert location.exists()
+
+
+def test_packed_dialogue_equals_validated(corpus: Path) -> None:
+    """A dialogue rebuilt from the cache equals the validated original and dumps identically."""
+    for path in sorted(corpus.glob("*.yaml"))[:10]:
+        if path.name == "people.yaml":
+            continue
+        dialogue, errors = parse_dialogue(path)
+        assert dialogue is not None, errors
+        again = unpack(pack(dialogue))
+        assert again == dialogue
+        assert again.model_dump_json() == dialogue.model_dump_json()
