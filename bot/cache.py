@@ -360,7 +360,7 @@ class CacheDB:
                 location.parent.mkdir(parents=True, exist_ok=True)
                 db = self._connect(str(location))
                 db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA synchronous = OFF")  # a disposable cache: a torn file is detected and rebuilt
                 row = None
                 try:
                     row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
@@ -373,7 +373,7 @@ class CacheDB:
                     Path(str(location) + suffix).unlink(missing_ok=True)
                 db = self._connect(str(location))
                 db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA synchronous = OFF")  # a disposable cache: a torn file is detected and rebuilt
                 self._create(db, version)
                 return db
             except (OSError, sqlite3.Error) as exc:

@@ -252,16 +252,16 @@ class _PersonData(NamedTuple):
 class _People(Mapping[str, PersonRecord]):
     """People by key; each PersonRecord is built from compact data when first looked up."""
 
-    def __init__(self, data: dict[str, _PersonData], catalog: Catalog) -> None:
+    def __init__(self, data: dict[str, _PersonData], dialogues: Mapping[str, Dialogue]) -> None:
         self._data = data
-        self._catalog = catalog
+        self._dialogues = dialogues  # not the catalog itself: no reference cycle, so old snapshots free at once
         self._built: dict[str, PersonRecord] = {}
 
     def __getitem__(self, key: str) -> PersonRecord:
         record = self._built.get(key)
         if record is None:
             d = self._data[key]
-            apps = [Appearance(did, i, parts, self._catalog.all) for did, i, parts in d.apps]
+            apps = [Appearance(did, i, parts, self._dialogues) for did, i, parts in d.apps]
             record = PersonRecord(key, d.name, d.honorific, d.country, d.registered, set(d.spellings), apps)
             self._built[key] = record
         return record
@@ -303,6 +303,10 @@ class Catalog:
     _skeleton: dict[str, set[str]]
     _tokens: dict[str, set[str]]
     _parts: Callable[[str], tuple[PartRecord, ...]]
+    _by_spelling: dict[str, Person]
+    _reg_by_id: dict[str, Person]
+    _reg_record: dict[str, Person]
+    _reg_spellings: dict[str, tuple[str, ...]]
 
     def __init__(
         self,
@@ -375,7 +379,11 @@ class Catalog:
         self.ordered = _Ordered(self._ordered_ids, load)
         self._rank = {did: i for i, did in enumerate(self._ordered_ids)}
         self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
-        self._registry_maps()
+        if previous is not None and previous.registry is registry:
+            self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
+            self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
+        else:
+            self._registry_maps()
         if people is not None:
             new = tuple.__new__
             self._people = {k: new(_PersonData, v) for k, v in people[0].items()}
@@ -386,7 +394,7 @@ class Catalog:
             self._update_people(previous)
         self._spellings = list(self._exact)
         self._spelling_keys = [self._exact[s] for s in self._spellings]
-        self.people = _People(self._people, self)
+        self.people = _People(self._people, self.all)
 
     def __len__(self) -> int:
         return len(self.dialogues)
@@ -412,10 +420,10 @@ class Catalog:
     # ----- people -----------------------------------------------------------------------------------------
 
     def _registry_maps(self) -> None:
-        self._by_spelling: dict[str, Person] = {}
-        self._reg_by_id: dict[str, Person] = {}
-        self._reg_record: dict[str, Person] = {}
-        self._reg_spellings: dict[str, tuple[str, ...]] = {}
+        self._by_spelling = {}
+        self._reg_by_id = {}
+        self._reg_record = {}
+        self._reg_spellings = {}
         for person in self.registry.people:
             self._reg_by_id.setdefault(person.id, person)
             self._reg_record[person.id] = person  # a repeated id: the last entry names the record
