@@ -93,6 +93,7 @@ class AnswerView(discord.ui.View):
         self.page = 0
         self.services = services
         self.choices: tuple[Choice, ...] = answer.choices[:MAX_CHOICES]
+        self.origin: discord.Interaction[Any] | None = None  # whose response carries these buttons
         self.prev = discord.ui.Button[AnswerView](label="◀ Prev", custom_id="briefbot:prev", row=0)
         self.counter = discord.ui.Button[AnswerView](label="", custom_id="briefbot:page", disabled=True, row=0)
         self.next = discord.ui.Button[AnswerView](label="Next ▶", custom_id="briefbot:next", row=0)
@@ -132,6 +133,15 @@ class AnswerView(discord.ui.View):
         await send_text(interaction, "Only the person who asked can use these buttons; ask your own question.")
         return False
 
+    async def on_timeout(self) -> None:
+        """Remove the expired buttons so nobody presses a dead one."""
+        if self.origin is None:
+            return
+        try:
+            await self.origin.edit_original_response(view=None)
+        except discord.HTTPException:  # message deleted or token expired: nothing left to tidy
+            log.debug("could not remove expired buttons", exc_info=True)
+
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, item: Any) -> None:
         """Log the error and apologise."""
         log.error("button or menu %s failed", getattr(item, "custom_id", item), exc_info=error)
@@ -156,6 +166,8 @@ class AnswerView(discord.ui.View):
         view = answer_view(interaction.user.id, answer, pages, self.services)
         self.stop()
         await interaction.response.edit_message(embeds=pages[0], view=view, allowed_mentions=NO_MENTIONS)
+        if view is not None:
+            view.origin = interaction
 
 
 def answer_view(
@@ -177,6 +189,8 @@ async def send_answer(
     if view is not None:
         kwargs["view"] = view
     await send(interaction, ephemeral=ephemeral or not answer.ok, **kwargs)
+    if view is not None:
+        view.origin = interaction
 
 
 async def respond(

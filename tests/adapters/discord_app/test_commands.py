@@ -315,3 +315,15 @@ async def test_rate_limited_reply_is_retried(bot: Bot) -> None:
 def test_fake_is_importable_without_network() -> None:
     """The fake builds interaction payloads with the test guild (sanity of the harness)."""
     assert FakeDiscord().interaction(2, {})["guild_id"]
+
+
+async def test_expired_buttons_are_removed(connect: Any, long_briefs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the paging buttons time out, the message is edited to drop them."""
+    from bot.adapters.discord_app import commands
+
+    monkeypatch.setattr(commands, "VIEW_TIMEOUT", 0.05)
+    bot = await connect(briefs=long_briefs)
+    token = await invoke(bot.fake, 2, command_data("dialogue", "show", dialogue="long-dialogue"))
+    assert components(await reply(bot.fake, token))
+    edit = await bot.fake.wait_for(lambda c: c.method == "PATCH" and f"/{token}/messages/@original" in c.path)
+    assert edit.body.get("components") == []
