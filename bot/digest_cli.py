@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import sys
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.errors import ConfigError
 
@@ -81,7 +83,10 @@ def cmd_status(args: argparse.Namespace) -> int:
         if not rows:
             print("No digests are configured.")
         for row in rows:
-            nxt = row.next_run.isoformat(timespec="minutes") if row.next_run else "never"
+            nxt = "never"
+            if row.next_run:
+                local = row.next_run.astimezone(ZoneInfo(row.timezone))
+                nxt = f"{local.isoformat(timespec='minutes')} ({row.next_run.astimezone(dt.UTC):%H:%M} UTC)"
             print(f"{row.name}: '{row.schedule}' {row.timezone}; last run {_when(row.last_run)}; next {nxt}")
             for t in row.targets:
                 state = f"DISABLED ({t.disabled})" if t.disabled else "enabled"
