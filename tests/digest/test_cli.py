@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,17 +16,13 @@ async def test_status_after_run(fake: FakePlatforms, site: Path) -> None:
     config = setup_site(site, fake)
     assert await run_digest(config, full_cli=True) == 0
     env = {**os.environ, "DISCORD_HOOK": env_hooks["discord"], "SLACK_HOOK": env_hooks["slack"]}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "digest", "status", "--config", str(config)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    head, *targets = done.stdout.strip().splitlines()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "digest", "status", "--config", str(config),
+        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    head, *targets = out.decode().strip().splitlines()
     assert head.startswith("weekly:") and "UTC)" in head and "last run never" not in head
     assert len(targets) == 4
-    assert all("enabled" in line and "14 brief(s) delivered" in line for line in targets), done.stdout
+    assert all("enabled" in line and "14 brief(s) delivered" in line for line in targets), out.decode()
