@@ -2,6 +2,8 @@
 
 Cases: every tests/ingest/fixtures/<name>.(txt|html) with <name>.expected.yaml, plus the real articles in
 ../shared/articles/ scored against the curated briefs in briefs/ when both are present.
+Held out: tests/ingest/holdout/ (same conventions), written without looking at the extractor's rules,
+reported as a separate table and as the "holdout" section of the JSON report.
 
     .venv/bin/python bench/eval_ingest.py [--json bench/eval_ingest.json] [--articles DIR]
 """
@@ -26,6 +28,7 @@ from bot.models import Dialogue, fold, normalize_name  # noqa: E402
 from bot.parsing import parse_registry  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
+HOLDOUT = ROOT / "tests" / "ingest" / "holdout"
 BRIEFS = ROOT / "briefs"
 ARTICLES = ROOT.parent / "shared" / "articles"
 SET_FIELDS = (
@@ -236,8 +239,12 @@ def main(argv: list[str] | None = None) -> int:
     cases = fixture_cases() + article_cases(Path(args.articles))
     result = evaluate(cases)
     print(table(result))
+    holdout = evaluate(fixture_cases(HOLDOUT))
+    print("\nheld out (tests/ingest/holdout):")
+    print(table(holdout))
+    result["holdout"] = holdout
     if args.verbose:
-        for name, scores in result["per_case"].items():
+        for name, scores in [*result["per_case"].items(), *holdout["per_case"].items()]:
             if "misses" in scores:
                 print(f"\n{name}:")
                 for field_name, miss in scores["misses"].items():
