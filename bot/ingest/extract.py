@@ -260,11 +260,14 @@ ROLE_WORDS = {
 }
 _HONORIFIC = (
     r"(?:(?:His|Her) Excellency|H\.\s?E\.|Ambassador|Amb\.|Professor|Prof\.?|Dr\.?|Mrs\.?|Mr\.?|Ms\.?|Miss|Senator|"
-    r"Sen\.|Lt\.?\s?Gen\.?|Maj\.?\s?Gen\.?|Brig\.?|Air Marshal|Vice Admiral|Engr\.|Justice|Sir|Madam)"
+    r"Sen\.|Lt\.?\s?Gen\.?|Maj\.?\s?Gen\.?|Brig\.?|Air Marshal|Vice Admiral|Engr\.|Justice|Sir|Madam|"
+    # military ranks, as retired officers are often introduced: "Col (Retd)", "Air Cdre (R)", "Rear Admiral"
+    r"Gen\.?|Lt\.?\s?Col\.?|Col\.?|Maj\.?|Capt\.?|Cdr\.?|Cdre\.?|Commodore|Air\s(?:Vice|Chief)\sMarshal|"
+    r"Air\sCdre\.?|Rear\sAdmiral|Admiral)"
 )
 _HONORIFICS = rf"(?:{_HONORIFIC}(?:\s*\((?:Retd|retd|R)\.?\))?\s+)+"
 _NAME_TOKEN = (
-    r"(?:[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ]+(?:[A-Z][a-z]+)?(?:['’-][A-Za-zÀ-ÿ]+)*|[A-Z]\."
+    r"(?:[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ]+(?:[A-Z][a-z]+)?(?:['’-][A-Za-zÀ-ÿĀ-ſ]+)*|[A-Z]\."
     r"|(?:al|el|ul|ud|bin|ibn|van|von|de|da|di|du|der|den|le)-[A-Z][a-z]+|(?:al|bin|ibn|van|von|de|da|di|der|le))"
 )
 _NAME = rf"{_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{0,5}}"
@@ -566,7 +569,7 @@ def read_article(raw: str, *, url: str | None = None, file: str | None = None, h
 
 
 _ABBREV = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|Amb|St|Gen|Lt|Col|Brig|Maj|Capt|Sen|No|Jr|Sr|Retd|Engr|vs|etc|e\.g|i\.e)|"
+    r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|Amb|St|Gen|Lt|Col|Brig|Maj|Capt|Cdr|Cdre|Sen|No|Jr|Sr|Retd|Engr|vs|etc|e\.g|i\.e)|"
     r"\b[A-Z]|\bH\.E|\bU\.S|\bU\.K)\.$"
 )
 
@@ -743,9 +746,46 @@ def _looks_like_person(name: str) -> bool:
     return not re.search(r"[A-Z]{2,}", name) and not name.endswith("'s")
 
 
+_ROLE_NOUN = re.compile(
+    r"^(?:director|chairman|chairperson|chairwoman|chair|president|minister|head|secretary|ambassador|professor|"
+    r"fellow|dean|adviser|advisor|chief|editor|founder|coordinator|lecturer|analyst|consul|counsellor|counselor|"
+    r"spokesperson|governor|commissioner|researcher|officer|manager|lead|expert|member|specialist|scholar|diplomat|"
+    r"envoy|representative|associate|economist|commander|attach[eé]|rector|principal|partner)s?$",
+    re.IGNORECASE,
+)
+_NOT_BEFORE_ROLE = {
+    "in", "as", "at", "of", "on", "for", "with", "by", "his", "her", "their", "its", "this", "that", "these",
+    "who", "which", "and", "to", "from", "said", "says", "time", "also",
+}  # fmt: skip
+_WHO_HEADS = re.compile(
+    r"^,?\s*who\s+(?:currently\s+|now\s+)?(?P<verb>heads|leads|chairs|directs)\s+(?:the\s+)?"
+    r"(?P<org>[A-Z][^,;.]*?)(?=\s*(?:[,;.]|\band\b|$))"
+)
+_WHO_ROLE = {"heads": "Head", "leads": "Head", "chairs": "Chair", "directs": "Director"}
+
+
+def _lowercase_role(chunk: str) -> bool:
+    """Tell whether a lower-case descriptor ('a former defence secretary', 'associate professor of ...') is a role."""
+    words = re.sub(r"^(?:a|an|another|the)\s+", "", chunk).split()
+    for i, word in enumerate(words[:5]):
+        if _ROLE_NOUN.match(word.strip("'")):
+            return True
+        if word.lower() in _NOT_BEFORE_ROLE or (i < len(words) - 1 and re.search(r"(?:ing|ed)$", word)):
+            return False
+    return False
+
+
 def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
     """Split the words after a name (', Director General ISSI; ...') into role and affiliation."""
     text = _ascii_quotes(text)
+    who = _WHO_HEADS.match(text.lstrip())
+    if who:
+        # prose introduces people by what they do: "said Prof. X, who heads ACST"
+        return _WHO_ROLE[who["verb"]], who["org"].strip()
+    lead = re.match(r"^\s*(?:[–—]|-\s)", text)
+    if lead:
+        # a speakers list may separate name and role with a dash: "Dr. X – Senior Fellow, CICIR"
+        text = "," + text[lead.end() :]
     if not text.lstrip().startswith(","):
         return None, None
     text = text.lstrip()[1:].split(";")[0]
@@ -758,8 +798,10 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
         if chunk.startswith("and ") or chunk in {"and", "as well as"}:
             break
         first = chunk.split()[0]
-        if first[:1].islower() and (
-            first not in _ROLE_PREFIX_OK or len(chunk.split()) < 2 or not chunk.split()[1][:1].isupper()
+        if (
+            first[:1].islower()
+            and (first not in _ROLE_PREFIX_OK or len(chunk.split()) < 2 or not chunk.split()[1][:1].isupper())
+            and (chunks or not _lowercase_role(_DESC_CUT.sub("", chunk)))
         ):
             break
         cut = _DESC_CUT.sub("", chunk)
@@ -774,6 +816,10 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
         return None, None
     role = re.sub(r"^(?:a|an|another|the)\s+", "", chunks[0])
     if len(chunks) > 1:
+        at = re.search(r"\s+at\s+(?:the\s+)?(?=[A-Z])", role)
+        if at and any(w in ORG_HEADS or w in acronyms for w in role[at.end() :].split()):
+            # "Assistant Professor at the Faculty of World Studies, University of Tehran"
+            return role[: at.start()], ", ".join([role[at.end() :], *chunks[1:]])
         return role or None, ", ".join(chunks[1:])
     splits = [*re.finditer(r"\s+at\s+(?:the\s+)?", role), *re.finditer(r"\s+(?:of|with)\s+(?:the\s+)?", role)]
     for split in splits:
@@ -787,6 +833,22 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
     if m and m["org"] in acronyms:
         return m["role"], m["org"]
     return role, None
+
+
+_TITLE_BEFORE = (
+    r"(?:(?:Vice|Deputy|Executive|Acting|Associate)\s+)?(?:President|Director[- ]General|Director|Chairman|Chairperson|"
+    r"Chairwoman|Chair|Head|Dean|Secretary[- ]General|Chief Executive|Founder|Rector)"
+)
+
+
+def _role_before(before: str, acronyms: set[str]) -> tuple[str | None, str | None]:
+    """Read a title written before the name: 'IPRI President Ambassador X', 'Director General ISSI Dr. Y'."""
+    m = re.search(rf"(?:^|[\s,(])(?P<org>[A-Z][A-Za-z&]{{1,9}})\s+(?P<role>{_TITLE_BEFORE})\s+$", before)
+    if m is None:
+        m = re.search(rf"(?:^|[\s,(])(?P<role>{_TITLE_BEFORE})\s+(?:of\s+)?(?P<org>[A-Z][A-Za-z&]{{1,9}})\s+$", before)
+    if m and m["org"] in acronyms and m["org"].isupper():
+        return m["role"], m["org"]
+    return None, None
 
 
 def _org_alt(acronyms: set[str]) -> str:
@@ -1124,6 +1186,8 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
                     continue
                 nxt = anchors[k + 1].start if k + 1 < len(anchors) else len(work)
                 role, aff = _parse_descriptor(work[anc.end : nxt], acronyms)
+                if role is None:
+                    role, aff = _role_before(before, acronyms)
                 found = people.add(anc.name, _honorific(anc.honorific), role, aff)
                 if found is None:
                     continue
