@@ -7,6 +7,7 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
 from bot.models import Dialogue, PeopleRegistry, Person, fold, normalize_name
@@ -291,7 +292,7 @@ _MODERATOR_BEFORE = re.compile(
 _MODERATOR_AFTER = re.compile(r"^[^.;]{0,160}?\b(?:moderated|chaired|presided over)\s+(?:the|both|all|each)\b")
 _MENTION_BEFORE = re.compile(
     r"(?:visit (?:of|by)|message (?:from|of)|tribute to|on behalf of|invitation (?:of|from)|memory of|"
-    r"the late|condolences? (?:to|for))\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,4}$",
+    r"the late|condolences? (?:to|for))\s+(?:the\s+)?(?:[A-Z][\w'-]*,?\s+|(?:for|of)\s+){0,6}$",
     re.IGNORECASE,
 )
 _SPEECH = (
@@ -353,6 +354,7 @@ _ORDINALS = {
     "concluding": 99,
     "closing": 99,
 }
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
 
 _BOILERPLATE_LINE = re.compile(
@@ -368,13 +370,22 @@ _TAIL_START = re.compile(
     r"comments?|\d+ comments?|you may also like|more from .*)$",
     re.IGNORECASE,
 )
+_GENERIC_HEADING = re.compile(
+    r"^(?:(?:webinar|event|seminar|dialogue|conference|news|press|media|meeting)\s+)?"
+    r"(?:recap|report|release|update|summary|highlights|news|announcement|brief)$",
+    re.I,
+)
 _AUTHOR_WORDS = re.compile(
     r"\b(?:journalist|writer|author|correspondent|columnist|reporter|contributor|editor)\b", re.I
 )
 _LABEL_LINE = re.compile(
-    r"^(?:Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants)\s*[:-]", re.I
+    r"^(?:Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants|(?:Event )?Date|When|Time|"
+    r"Venue|Location|Place|Platform)\s*[:-]",
+    re.I,
 )
-_BYLINE = re.compile(r"^by\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})(?:\s*[,|–-].*)?$")
+_DATE_LABEL = re.compile(r"^(?:event\s+)?(?:date|when)\s*:\s*(?P<value>.{6,80})$", re.I)
+_VENUE_LABEL = re.compile(r"^(?:venue|location|place)\s*:\s*(?P<value>.{2,120})$", re.I)
+_BYLINE = re.compile(r"^(?:by|By|BY)\s+(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,4})(?:\s*[,|–-].*)?$")
 _DATELINE = re.compile(
     rf"^\s*(?P<city>[A-Z][A-Za-z .'-]{{2,30}}?),?\s+(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
     r"(?:,?\s+(?P<year>\d{4}))?"
@@ -409,6 +420,7 @@ class Article:
     url: str | None = None
     file: str | None = None
     dropped: list[str] = field(default_factory=list)
+    label: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:
@@ -488,6 +500,10 @@ def clean_text(raw: str) -> Article:
             name = _ANCHOR.match(s)
             article.author = article.author or (name["name"] if name else s.split(",")[0])
             break
+        if head and article.title is None and _GENERIC_HEADING.match(s):
+            article.label = article.label or s
+            article.dropped.append(s)
+            continue
         if head and article.title is None and len(s) < 160 and not s.endswith("."):
             article.title = s
             # the title often repeats right after the breadcrumb; keep it out of the body
@@ -536,6 +552,9 @@ def article_from_html(html: str, *, url: str | None = None, file: str | None = N
         text = trafilatura.extract(html, url=url, include_comments=False, favor_recall=True) or ""
     article = clean_text(text)
     article.url, article.file = url, file
+    recovered = [ln for ln in _label_lines(html) if ln not in article.text]
+    if recovered:
+        article.text = "\n".join([*recovered, article.text])
     meta = trafilatura.extract_metadata(html, default_url=url)
     if meta is not None:
         article.title = meta.title or article.title
@@ -549,6 +568,72 @@ def article_from_html(html: str, *, url: str | None = None, file: str | None = N
     if found:
         article.published = dt.date.fromisoformat(found)
     return article
+
+
+class _LabelLines(HTMLParser):
+    """Collect the text lines of a page outside navigation, sidebars, comments and footers."""
+
+    _BLOCKS = frozenset(
+        {"p", "li", "dd", "dt", "td", "th", "div", "section", "article", "main", "ul", "ol", "dl", "table", "tr"}
+        | {"h1", "h2", "h3", "h4", "h5", "h6", "br", "header"}
+    )
+    _VOID = frozenset({"br", "meta", "img", "input", "link", "hr", "source", "wbr", "col", "area", "base", "embed"})
+    _SKIP_TAGS = frozenset({"nav", "footer", "aside", "script", "style", "form", "noscript", "template"})
+    _SKIP_CLASS = re.compile(r"related|sidebar|widget|comment|cookie|share|footer|menu|\bnav", re.I)
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.skipping = 0
+        self.buf: list[str] = []
+        self.lines: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._BLOCKS:
+            self._flush()
+        if tag in self._VOID:
+            return
+        marks = " ".join(v or "" for k, v in attrs if k in {"class", "id"})
+        skip = tag in self._SKIP_TAGS or bool(self._SKIP_CLASS.search(marks))
+        self.stack.append((tag, skip))
+        self.skipping += skip
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._BLOCKS:
+            self._flush()
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][0] == tag:
+                self.skipping -= sum(skip for _, skip in self.stack[i:])
+                del self.stack[i:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.buf.append(data)
+
+    def _flush(self) -> None:
+        line = " ".join("".join(self.buf).split())
+        self.buf = []
+        if line:
+            self.lines.append(line)
+
+
+def _label_lines(html: str) -> list[str]:
+    """Return the page's 'Date: ...' and 'Venue: ...' lines, which event pages keep in a block of their own."""
+    parser = _LabelLines()
+    try:
+        parser.feed(html)
+        parser.close()
+    except Exception:  # a malformed page: the labels are a bonus, not a requirement
+        log.debug("label scan failed", exc_info=True)
+    parser._flush()
+    out: list[str] = []
+    for line in parser.lines:
+        line = _ascii_quotes(line)
+        date = _DATE_LABEL.match(line)
+        if ((date and _parse_any_date(date["value"])) or _VENUE_LABEL.match(line)) and line not in out:
+            out.append(line)
+    return out[:4]
 
 
 def _clean_author(author: str | None) -> str | None:
@@ -630,7 +715,7 @@ def _country_of(text: str) -> str | None:
 def find_orgs(text: str) -> list[Org]:
     """Return organisations defined with an acronym in parentheses, walking back to the start of the name."""
     orgs: list[Org] = []
-    for m in re.finditer(r"\((?P<acr>[A-Z][A-Za-z&]{1,11})\)", text):
+    for m in re.finditer(r"\((?P<acr>[A-Z][A-Za-z&]{1,11}(?: [A-Z]{2,6})?)\)", text):
         before = text[max(0, m.start() - 220) : m.start()]
         tokens = list(re.finditer(r"[^\s,]+|,", before))
         name_toks: list[str] = []
@@ -892,11 +977,41 @@ def _slug(text: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9]+", "-", fold(text))).strip("-")[:80] or "draft"
 
 
+_QUOTED_THEME = re.compile(
+    r"(?:\b(?:on|titled|entitled|themed|theme|under the theme)\s*:?\s*|\btheme\b[^.“\"]{0,50}?\b(?:was|is)\s+)"
+    r"[“\"]([^”\"]{8,200})[”\"]"
+)
+_REPORT_SUFFIX = re.compile(
+    r"\s*[:|–—-]\s*(?:an?\s+|the\s+)?(?:report|summary|recap|proceedings|highlights)\b(?:\s+(?:on|of)\b.*)?$", re.I
+)
+
+
+def _unit_without_acronym(paras: list[str]) -> Org | None:
+    """Find 'hosted by the Centre for South Asian Studies of IOS RAS', a host unit the text gives no acronym."""
+    heads = "|".join(UNIT_HEADS)
+    for para in paras:
+        m = re.search(
+            rf"\b(?:hosted|organi[sz]ed|convened) by (?:the |its )?"
+            rf"(?P<unit>(?:{heads})\s+(?:for|of|on)\s+[A-Z][^,.;:]{{3,100}}?)"
+            r"(?=\s+and\s+[a-z]|\s+(?:in|on|at|with)\s|[,.;:]|$)",
+            para,
+        )
+        if m:
+            return Org(name=m["unit"], acronym=None, country=None, start=0, end=0)
+    return None
+
+
 def _find_title(article: Article, text: str, first_para: str) -> tuple[str, bool]:
     host = next((s for s in sentences(first_para) if _HOST_VERB.search(s) or _EVENT_WORDS.search(s)), first_para)
-    m = re.search(r"\b(?:on|titled|entitled|themed|theme|under the theme)\s*:?\s*[“\"]([^”\"]{8,200})[”\"]", host)
+    m = _QUOTED_THEME.search(host)
     if m:
         return m.group(1).strip().rstrip(",."), True
+    # the theme is often stated in the second or third paragraph, after a lead about what was said
+    for para in text.split("\n")[:5]:
+        for sent in sentences(para):
+            m = _QUOTED_THEME.search(sent)
+            if m and (_HOST_VERB.search(sent) or _EVENT_WORDS.search(sent) or re.search(r"\btheme\b", sent, re.I)):
+                return m.group(1).strip().rstrip(",."), True
     m = re.search(
         r"\b([A-Z]{2,8}(?:[-–][A-Z]{2,8})+\s+(?:(?:Annual|Bilateral|Trilateral|Strategic|Joint)\s+)?"
         r"(?:Dialogue|Roundtable|Round-table|Conference|Forum|Seminar|Consultations|Webinar))",
@@ -911,7 +1026,8 @@ def _find_title(article: Article, text: str, first_para: str) -> tuple[str, bool
     if m:
         return m.group(1), True
     if article.title and not article.title.lower().startswith("home"):
-        return article.title.strip(), False
+        # "Dialogue X: Report on the Fourth Meeting" -> "Dialogue X"
+        return _REPORT_SUFFIX.sub("", article.title.strip()) or article.title.strip(), False
     return (first_para[:80].rsplit(" ", 1)[0] if first_para else "Untitled dialogue"), False
 
 
@@ -922,7 +1038,9 @@ def _find_kind(text: str) -> str | None:
         (r"trilateral dialogue", "trilateral dialogue"),
         (r"bilateral dialogue", "bilateral dialogue"),
         (r"strategic dialogue", "strategic dialogue"),
-        (r"virtual dialogue|online dialogue|webinar|held virtually|video link|held online", "virtual dialogue"),
+        (r"track[- ]ii (?:dialogue|meeting)", "Track-II dialogue"),
+        (r"webinar", "webinar"),
+        (r"virtual dialogue|online dialogue|held virtually|video link|held online", "virtual dialogue"),
         (r"round-?\s?table", "roundtable"),
         (r"conference", "conference"),
         (r"seminar", "seminar"),
@@ -954,6 +1072,11 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
     if dl:
         city = dl["city"].strip().title()
         agency = dl["agency1"] or dl["agency2"]
+    for para in paras[:10]:
+        label = _DATE_LABEL.match(para)
+        labelled = _parse_any_date(label["value"]) if label else None
+        if label and labelled:
+            return labelled.isoformat(), f"Stated on the page ({para.strip()}).", city, agency
     for para in paras[:6]:
         for sent in sentences(para):
             if not _EVENT_WORDS.search(sent):
@@ -1001,7 +1124,7 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
     return None, note, city, agency
 
 
-def _find_location(text: str, dateline_city: str | None) -> str | None:
+def _find_location(text: str, dateline_city: str | None, paras: list[str] | None = None) -> str | None:
     if re.search(
         r"\b(?:held virtually|virtual(?:ly)? (?:dialogue|meeting|roundtable)|webinar|video link|"
         r"held online|online (?:dialogue|roundtable|meeting)|via zoom)\b",
@@ -1009,6 +1132,11 @@ def _find_location(text: str, dateline_city: str | None) -> str | None:
         re.IGNORECASE,
     ):
         return "online"
+    for para in (paras or [])[:10]:
+        venue = _VENUE_LABEL.match(para)
+        if venue:
+            city = next((c for c in CITIES if re.search(rf"\b{re.escape(c)}\b", venue["value"])), None)
+            return city or venue["value"].split(",")[-1].strip()
     if dateline_city:
         return dateline_city
     verb = re.search(r"\b(?:held|hosted|took place|convened|organi[sz]ed|met)\b", text)
@@ -1069,7 +1197,9 @@ class _People:
 
 
 _MENTION_TITLE = re.compile(
-    r"visit (?:of|by) (?:the )?(?P<title>President|Prime Minister|Foreign Minister|Supreme Leader|King|Crown Prince|"
+    r"visit (?:of|by) (?:the )?(?:(?:[A-Z][a-z]+'s|"
+    + "|".join(DEMONYMS)
+    + r") )?(?P<title>President|Prime Minister|Foreign Minister|Supreme Leader|King|Crown Prince|"
     r"Chief of Army Staff|Speaker)(?: of (?:the )?(?P<country>[A-Z][\w ]+?))?"
     r"(?:\s+(?P<name>[A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,3}))?(?=\s(?:to|in|at|on|as|and|for)\b|[,.])",
 )
@@ -1112,18 +1242,20 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
             host_unit = org
         elif host_sentence and f"({org.acronym})" in host_sentence and not is_unit:
             organisers.append(org)
+    if host_unit is None:
+        host_unit = _unit_without_acronym(paras[:6])
     org_country = {o.acronym: o.country for o in organisers if o.acronym}
     if host_unit and host_unit.acronym and organisers:
         org_country[host_unit.acronym] = organisers[0].country
 
     title, title_sure = _find_title(article, text, first_para)
-    kind = _find_kind(title + " " + " ".join(paras[:3]))
+    kind = _find_kind(" ".join([article.label or "", title, *paras[:3]]))
     date, date_note, dl_city, agency = _event_date(article, paras)
     dateline = _DATELINE.match(paras[0])
     if dateline:
         paras[0] = paras[0][dateline.end() :].strip()
         text = "\n".join(paras)
-    location = _find_location(" ".join(paras[:3]), dl_city)
+    location = _find_location(" ".join(paras[:3]), dl_city, paras)
 
     # people, sessions, moderators, positions
     people = _People()
@@ -1312,13 +1444,16 @@ def _session_heading(para: str) -> tuple[str, float] | None:
     if not _is_heading(para):
         return None
     m = re.match(
-        r"^(?:(?:Working|Plenary|Technical)\s+)?(?:Session|Panel)\s+(?P<n>[IVX]+|\d+)\s*[:.–—-]\s*(?P<title>.+)$",
+        r"^(?:(?:Working|Plenary|Technical)\s+)?(?:Session|Panel)\s+(?P<n>[IVX]+|\d+|"
+        + "|".join(_WORD_NUMBERS)
+        + r")\s*[:.–—-]\s*(?P<title>.+)$",
         para,
         re.I,
     )
     if m:
         n = m["n"].lower()
-        return m["title"].strip().strip('“”"'), float(_ROMAN.get(n, int(n) if n.isdigit() else 50))
+        order = _ROMAN.get(n) or _WORD_NUMBERS.get(n) or (int(n) if n.isdigit() else 50)
+        return m["title"].strip().strip('“”"'), float(order)
     m = re.match(
         r"^(?P<label>Inaugural|Opening|Concluding|Closing)\s+Session\s*(?:[:.–—-]\s*(?P<title>.+))?$", para, re.I
     )
