@@ -309,7 +309,7 @@ _ROLE_PREFIX_OK = ("former", "then", "acting", "retired", "a", "an", "another", 
 _HOST_VERB = re.compile(
     r"\b(?:held|hold|holds|hosted|hosts?|organi[sz]ed|organi[sz]es|co-organi[sz]ed|co-hosted|convened|jointly|"
     r"came together|in collaboration with|in partnership with|partnered|teamed up|brought together|met|"
-    r"consultations between|dialogue between|talks between)\b",
+    r"consultations between|dialogue between|talks between|joint meeting of)\b",
     re.IGNORECASE,
 )
 _TAKEAWAY = re.compile(
@@ -913,7 +913,10 @@ def _parse_descriptor(text: str, acronyms: set[str]) -> tuple[str | None, str | 
             continue
         if org in acronyms or any(w.strip(",") in ORG_HEADS for w in org.split()):
             # a compound title ("Deputy Foreign Minister of Iran and President of IPIS") stays whole
-            return (role if (" and " in head or "/" in head) else head), org
+            compound = "/" in head or any(
+                _ROLE_NOUN.match(w) for w in re.findall(r"\band\s+(?:(?:Vice|Deputy|Acting)\s+)?(\w+)", head)
+            )
+            return (role if compound else head), org
     m = re.match(r"^(?P<role>.+?)\s+(?P<org>[A-Z][A-Za-z&]{1,9})$", role)
     if m and m["org"] in acronyms:
         return m["role"], m["org"]
@@ -1001,6 +1004,13 @@ def _unit_without_acronym(paras: list[str]) -> Org | None:
     return None
 
 
+_EVENT_PREFIX = re.compile(
+    r"^(?:[\w-]+\s+){0,2}(?:roundtable|round-table|webinar|seminar|workshop|panel discussion|lecture)"
+    r"\s*[:–—|]\s+(?=\S{3})",
+    re.I,
+)
+
+
 def _find_title(article: Article, text: str, first_para: str) -> tuple[str, bool]:
     host = next((s for s in sentences(first_para) if _HOST_VERB.search(s) or _EVENT_WORDS.search(s)), first_para)
     m = _QUOTED_THEME.search(host)
@@ -1027,7 +1037,8 @@ def _find_title(article: Article, text: str, first_para: str) -> tuple[str, bool
         return m.group(1), True
     if article.title and not article.title.lower().startswith("home"):
         # "Dialogue X: Report on the Fourth Meeting" -> "Dialogue X"
-        return _REPORT_SUFFIX.sub("", article.title.strip()) or article.title.strip(), False
+        heading = _EVENT_PREFIX.sub("", _REPORT_SUFFIX.sub("", article.title.strip()))
+        return heading or article.title.strip(), False
     return (first_para[:80].rsplit(" ", 1)[0] if first_para else "Untitled dialogue"), False
 
 
@@ -1045,6 +1056,8 @@ def _find_kind(text: str) -> str | None:
         (r"conference", "conference"),
         (r"seminar", "seminar"),
         (r"dialogue", "dialogue"),
+        (r"\bforum\b", "forum"),
+        (r"\bworkshop\b", "workshop"),
     ):
         if re.search(pattern, low):
             return kind
