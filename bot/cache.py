@@ -37,7 +37,7 @@ from bot.names import name_tokens, skeleton
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 4
+SCHEMA = 5
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 _CODE_FILES = ("models.py", "parsing.py", "catalog.py", "store.py", "cache.py", "names.py")
 
@@ -59,6 +59,8 @@ class PartRecord(NamedTuple):
     person: str | None
     parts: tuple[str, ...]
     keys: SpellingKeys
+    role: str | None = None
+    affiliation: str | None = None
 
 
 class Summary(NamedTuple):
@@ -70,9 +72,11 @@ class Summary(NamedTuple):
     date: str | None
     status: str
     participants: tuple[PartRecord, ...]
+    cite: tuple[str | None, str | None] = (None, None)  # the first source: label, URL
 
 
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
+ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see catalog.text_items)
 
 
 def spelling_keys(spelling: str) -> SpellingKeys:
@@ -94,22 +98,41 @@ def summarize(dialogue: Dialogue) -> Summary:
         # same rule as Dialogue.parts_of, with each name normalised once
         moderates = keys.norm in moderators
         roles = (("moderator",) if moderates else ()) + (("speaker",) if keys.norm in speakers or not moderates else ())
-        parts.append(PartRecord(p.name, p.honorific, p.country, p.person, roles, keys))
-    return Summary(dialogue.id, dialogue.title, fold(dialogue.title), dialogue.date, dialogue.status, tuple(parts))
+        parts.append(PartRecord(p.name, p.honorific, p.country, p.person, roles, keys, p.role, p.affiliation))
+    cite = source_cite(dialogue)
+    return Summary(
+        dialogue.id, dialogue.title, fold(dialogue.title), dialogue.date, dialogue.status, tuple(parts), cite
+    )
+
+
+def source_cite(dialogue: Dialogue) -> tuple[str | None, str | None]:
+    """Return the citation label and URL of a dialogue's first source."""
+    source = dialogue.sources[0] if dialogue.sources else None
+    if source is None:
+        return (None, None)
+    bits = [b for b in (source.publisher, source.author) if b]
+    if source.published:
+        bits.append(source.published.isoformat())
+    return (", ".join(bits) or None, source.url)
 
 
 def summary_to_data(summary: Summary) -> Any:
-    """Return a summary as plain tuples (for marshal)."""
-    return (*summary[:5], tuple((*p[:5], tuple(p.keys)) for p in summary.participants))
+    """Return a summary as plain tuples (for marshal): head (id, title, folded, date, status, cite), parts."""
+    parts = tuple((*p[:5], tuple(p.keys), p.role, p.affiliation) for p in summary.participants)
+    return (*summary[:5], summary.cite), parts
 
 
-def summary_from_data(data: Any) -> Summary:
-    """Rebuild a summary from plain tuples."""
+def parts_from_data(parts: Any) -> tuple[PartRecord, ...]:
+    """Rebuild participant records from plain tuples."""
     # tuple.__new__ skips the NamedTuple constructor's argument handling: 10,000 briefs x 8 people add up
     new = tuple.__new__
-    did, title, folded, date, status, parts = data
-    people = tuple(new(PartRecord, (*p[:5], new(SpellingKeys, p[5]))) for p in parts)
-    summary: Summary = new(Summary, (did, title, folded, date, status, people))
+    return tuple(new(PartRecord, (*p[:5], new(SpellingKeys, p[5]), *p[6:])) for p in parts)
+
+
+def summary_from_head(head: Any, parts: tuple[PartRecord, ...] = ()) -> Summary:
+    """Rebuild a summary from its plain head tuple and (optionally) its participant records."""
+    did, title, folded, date, status, cite = head
+    summary: Summary = tuple.__new__(Summary, (did, title, folded, date, status, parts, cite))
     return summary
 
 
@@ -187,6 +210,7 @@ class Compiled(NamedTuple):
     blob: bytes
     rows: tuple[TextRow, ...]
     digest: str
+    items: tuple[ItemRow, ...] = ()
 
 
 def content_digest(raw: bytes) -> str:
@@ -196,7 +220,7 @@ def content_digest(raw: bytes) -> str:
 
 def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
     """Read, validate and compile one brief; return it (or its errors) and its content hash."""
-    from bot.catalog import text_fields
+    from bot.catalog import text_fields, text_items
     from bot.parsing import dialogue_from_data, read_yaml
 
     try:
@@ -211,7 +235,7 @@ def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
     if dialogue is None:
         return None, errors, digest
     rows = tuple(text_fields(dialogue))
-    return Compiled(summarize(dialogue), pack(dialogue), rows, digest), [], digest
+    return Compiled(summarize(dialogue), pack(dialogue), rows, digest, tuple(text_items(dialogue))), [], digest
 
 
 def compile_many(paths: Sequence[str]) -> list[tuple[str, Compiled | None, list[BriefError], str]]:
@@ -346,6 +370,8 @@ class CacheDB:
         self.location = location
         self.persistent = location is not None
         self.db = self._open(location)
+        self._tokenizer = False
+        self.bulk = False  # text rows go to the store only; end_bulk() then builds the index in row-id order
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -394,9 +420,17 @@ class CacheDB:
                 digest TEXT, ver TEXT, summary BLOB);
             CREATE TABLE IF NOT EXISTS details(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
-            CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, lo INT, hi INT);
+            CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, datekey INT, slot INT);
+            CREATE INDEX IF NOT EXISTS textrows_slot ON textrows(datekey, slot);
+            CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, ref INT, ver TEXT, data BLOB,
+                PRIMARY KEY (did, kind, ref)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS textstore(rowid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,
+                field TEXT, body TEXT, ver TEXT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
-                field UNINDEXED, body, ver UNINDEXED, sortkey UNINDEXED, tokenize='unicode61 remove_diacritics 2');
+                field UNINDEXED, body, ver UNINDEXED, content='textstore', content_rowid='rowid',
+                tokenize='unicode61 remove_diacritics 2');
+            CREATE VIRTUAL TABLE IF NOT EXISTS tv USING fts5vocab(t, 'row');
+            CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY) WITHOUT ROWID;
             COMMIT;
             """
         )
@@ -416,9 +450,11 @@ class CacheDB:
         wanted = set(names)
         out: dict[str, Summary] = {}
         new = tuple.__new__
+        loads = marshal.loads
         for name, blob in self.db.execute("SELECT name, summary FROM files"):
             if name in wanted:
-                out[name] = new(Summary, (*marshal.loads(blob), ()))
+                head = loads(blob)
+                out[name] = new(Summary, (*head[:5], (), head[5]))
         return out
 
     def participants(self, ver: str) -> tuple[PartRecord, ...]:
@@ -426,7 +462,7 @@ class CacheDB:
         row = self.db.execute("SELECT data FROM parts WHERE ver = ?", (ver,)).fetchone()
         if row is None:
             return ()
-        return summary_from_data(("", "", "", None, "", marshal.loads(row[0]))).participants
+        return parts_from_data(marshal.loads(row[0]))
 
     def get_meta(self, key: str) -> Any:
         """Return a marshalled value stored under key, or None."""
@@ -457,6 +493,7 @@ class CacheDB:
 
     def put_file(self, name: str, record: FileRecord, compiled: Compiled) -> None:
         """Record one compiled file (inside a transaction)."""
+        head, parts = summary_to_data(compiled.summary)
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
             (
@@ -466,14 +503,11 @@ class CacheDB:
                 int(record.racy),
                 record.digest,
                 record.ver,
-                marshal.dumps(summary_to_data(compiled.summary)[:5]),
+                marshal.dumps(head),
             ),
         )
         self.db.execute("INSERT OR IGNORE INTO details VALUES (?,?)", (record.ver, compiled.blob))
-        self.db.execute(
-            "INSERT OR IGNORE INTO parts VALUES (?,?)",
-            (record.ver, marshal.dumps(summary_to_data(compiled.summary)[5])),
-        )
+        self.db.execute("INSERT OR IGNORE INTO parts VALUES (?,?)", (record.ver, marshal.dumps(parts)))
 
     def set_stamp(self, name: str, record: FileRecord) -> None:
         """Update the stamp of a file whose content is unchanged."""
@@ -490,29 +524,98 @@ class CacheDB:
         """Return the version of each dialogue id whose text is indexed."""
         return dict(self.db.execute("SELECT did, ver FROM textrows").fetchall())
 
-    def put_text(self, did: str, ver: str, date: str | None, rows: Iterable[TextRow]) -> None:
-        """Index (or re-index) the text of one dialogue (inside a transaction)."""
+    def put_text(
+        self, did: str, ver: str, date: str | None, rows: Iterable[TextRow], items: Iterable[ItemRow] = ()
+    ) -> None:
+        """Index (or re-index) the text of one dialogue and its display items (inside a transaction).
+
+        Row ids encode (field class, event date, slot, field number), so a walk in descending row-id order meets
+        titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
+        """
+        key = date_key(date)
+        current = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
         self.drop_text(did)
+        if current is not None and current[0] == key:
+            slot = int(current[1])
+        else:
+            used = {r[0] for r in self.db.execute("SELECT slot FROM textrows WHERE datekey = ?", (key,))}
+            slot = next(i for i in range(len(used) + 1) if i not in used)
+        base = (key << DATE_SHIFT) | (slot << SLOT_SHIFT)
         cur = self.db.cursor()
-        lo = hi = None
-        # equal BM25 scores rank the newer dialogue first (then field order): the sort key says which is newer
-        sortkey = f"{date or ''}\0{did}"
-        for kind, ref, field, body in rows:
-            cur.execute(
-                "INSERT INTO t(did, kind, ref, field, body, ver, sortkey) VALUES (?,?,?,?,?,?,?)",
-                (did, kind, ref, field, body, ver, sortkey),
-            )
-            hi = int(cur.lastrowid or 0)
-            lo = hi if lo is None else lo
-        if lo is not None:
-            self.db.execute("INSERT INTO textrows VALUES (?,?,?,?)", (did, ver, lo, hi))
+        batch = []
+        for seq, (kind, ref, field, body) in enumerate(rows):
+            if seq > SEQ_MASK:
+                log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
+                break
+            rowid = (field_class(kind, field) << CLASS_SHIFT) | base | seq
+            batch.append((rowid, did, kind, ref, field, body, ver))
+        cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?)", batch)
+        if not self.bulk:
+            cur.executemany("INSERT INTO t(rowid, did, kind, ref, field, body, ver) VALUES (?,?,?,?,?,?,?)", batch)
+            self._add_terms(row[5] for row in batch)
+        cur.executemany(
+            "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?)",
+            [(did, kind, ref, ver, data) for kind, ref, data in items],
+        )
+        self.db.execute("INSERT INTO textrows VALUES (?,?,?,?)", (did, ver, key, slot))
 
     def drop_text(self, did: str) -> None:
         """Remove the indexed text of one dialogue."""
-        row = self.db.execute("SELECT lo, hi FROM textrows WHERE did = ?", (did,)).fetchone()
+        row = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
         if row:
-            self.db.execute("DELETE FROM t WHERE rowid BETWEEN ? AND ?", row)
+            base = (row[0] << DATE_SHIFT) | (row[1] << SLOT_SHIFT)
+            for cls in range(CLASSES):
+                lo = (cls << CLASS_SHIFT) | base
+                span = (lo, lo | SEQ_MASK)
+                if not self.bulk:
+                    self.db.execute(
+                        "INSERT INTO t(t, rowid, did, kind, ref, field, body, ver) SELECT 'delete', rowid, did, kind,"
+                        " ref, field, body, ver FROM textstore WHERE rowid BETWEEN ? AND ?",
+                        span,
+                    )
+                self.db.execute("DELETE FROM textstore WHERE rowid BETWEEN ? AND ?", span)
             self.db.execute("DELETE FROM textrows WHERE did = ?", (did,))
+            self.db.execute("DELETE FROM items WHERE did = ?", (did,))
+
+    def begin_bulk(self) -> None:
+        """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk()."""
+        self.bulk = True
+
+    def end_bulk(self) -> None:
+        """Build the text index from the stored rows (inside a transaction)."""
+        if self.bulk:
+            self.bulk = False
+            self.db.execute("INSERT INTO t(t) VALUES ('rebuild')")
+            self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
+
+    def _add_terms(self, bodies: Iterable[str]) -> None:
+        """Add the words of these texts, as the index tokenizes them, to the term list."""
+        if not self._tokenizer:
+            self.db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.tok USING fts5(body, tokenize='unicode61 remove_diacritics 2')"
+            )
+            self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.tokv USING fts5vocab(temp, tok, 'row')")
+            self._tokenizer = True
+        self.db.executemany("INSERT INTO temp.tok(body) VALUES (?)", ((b,) for b in bodies))
+        self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM temp.tokv")
+        self.db.execute("DELETE FROM temp.tok")
+
+    def terms(self, prefix: str, limit: int) -> list[str]:
+        """Return up to limit indexed words starting with prefix (words of deleted rows may linger)."""
+        rows = self.db.execute(
+            "SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?", (prefix, prefix + "\U0010ffff", limit)
+        )
+        return [r[0] for r in rows]
+
+    def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], tuple[str, bytes]]:
+        """Return (version, data) of display items by (dialogue id, kind, ref)."""
+        out = {}
+        execute = self.db.execute
+        for key in keys:
+            row = execute("SELECT ver, data FROM items WHERE did = ? AND kind = ? AND ref = ?", key).fetchone()
+            if row is not None:
+                out[key] = (row[0], row[1])
+        return out
 
     def vacuum_details(self) -> None:
         """Delete packed dialogues no file record refers to any more."""
@@ -521,6 +624,39 @@ class CacheDB:
     def query_text(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
         """Run a read query on the text index."""
         return self.db.execute(sql, params).fetchall()
+
+
+# ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------
+
+CLASSES = 5
+CLASS_SHIFT = 60
+DATE_SHIFT = 33
+SLOT_SHIFT = 14
+SEQ_MASK = (1 << SLOT_SHIFT) - 1
+CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
+
+
+def field_class(kind: str, field: str) -> int:
+    """Return the class of a text field: titles and topics rank first, then session titles, bodies, the rest."""
+    if kind in ("title", "topic"):
+        return CLASS_HEAD
+    if kind == "session":
+        return CLASS_SESSION_TITLE if field.endswith(".title") else CLASS_SESSION
+    if kind == "position":
+        return CLASS_POSITION
+    return CLASS_REST
+
+
+def date_key(date: str | None) -> int:
+    """Return an event date as an integer that sorts like the text (2025 < 2025-07 < 2025-07-29; none = 0)."""
+    if not date:
+        return 0
+    bits = [*date.split("-"), "0", "0"][:3]
+    try:
+        year, month, day = (int(b) for b in bits)
+    except ValueError:
+        return 0
+    return max(0, min(year, 9999)) * 10000 + month * 100 + day
 
 
 def is_racy(mtime_ns: int, now_ns: int | None = None) -> bool:

@@ -74,6 +74,7 @@ class TextHit:
     field: str
     text: str
     score: float
+    recency: bool = False  # ranked by field class and recency (a very common query), not by BM25
 
 
 def sort_key(dialogue: Dialogue) -> tuple[str, str]:
@@ -83,10 +84,32 @@ def sort_key(dialogue: Dialogue) -> tuple[str, str]:
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "participant": 1.5}
+PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
+BM25_MAX = 1000  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
+_KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
+
+
+def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
+    """Return the row-id ranges (highest class first) holding the fields of these kinds."""
+    from bot.cache import CLASS_SHIFT, CLASSES
+
+    classes = sorted({c for k in kinds for c in _KIND_CLASSES.get(k, (0,))} if kinds else range(CLASSES))
+    ranges: list[list[int]] = []
+    for c in classes:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return [(lo << CLASS_SHIFT, ((hi + 1) << CLASS_SHIFT) - 1) for lo, hi in reversed(ranges)]
 
 
 class TextIndex:
-    """SQLite FTS5 full-text index over every text field of the briefs, ranked with BM25."""
+    """SQLite FTS5 full-text index over every text field of the briefs.
+
+    Up to BM25_MAX matching fields are ranked with BM25. A query matching more (a one-word topic over thousands
+    of briefs) is answered by walking the index in row-id order, which the row ids make "titles and topics, then
+    session titles, session text, positions, the rest; newest first within each", stopping after `limit` hits.
+    """
 
     def __init__(self, db: CacheDB | None = None, versions: Mapping[str, str] | None = None) -> None:
         from bot.cache import CacheDB
@@ -98,8 +121,10 @@ class TextIndex:
     def add(self, dialogues: Iterable[Dialogue]) -> None:
         """Index the text fields of these dialogues."""
         self._cache.begin()
+        self._cache.begin_bulk()
         for dialogue in dialogues:
-            self._cache.put_text(dialogue.id, "", dialogue.date, text_fields(dialogue))
+            self._cache.put_text(dialogue.id, "", dialogue.date, text_fields(dialogue), text_items(dialogue))
+        self._cache.end_bulk()
         self._cache.commit()
 
     def remove(self, dialogue_id: str) -> None:
@@ -114,28 +139,140 @@ class TextIndex:
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
-        hits = self._query(" AND ".join(f'"{w}"*' for w in words), kind_set, limit)
+        terms = [self._prefix(w) for w in words]
+        hits = self._query(" AND ".join(terms), kind_set, limit)
         if not hits and len(words) > 1:
-            hits = self._query(" OR ".join(f'"{w}"*' for w in words), kind_set, limit)
+            hits = self._query(" OR ".join(terms), kind_set, limit)
         return hits
 
+    def _prefix(self, word: str) -> str:
+        """Return the query for words starting with word: the indexed words spelled out, as FTS5 walks a list of
+        words lazily but builds the whole match list of a `word*` prefix query before it can stop early."""
+        found = self._cache.terms(word, PREFIX_TERMS + 1)
+        if not found or len(found) > PREFIX_TERMS:
+            return f'"{word}"*'
+        return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
+
+    def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
+        """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
+        import marshal
+
+        versions = self._versions
+        return {
+            key: marshal.loads(data)
+            for key, (ver, data) in self._cache.items(keys).items()
+            if versions is None or versions.get(key[0]) == ver
+        }
+
     def _query(self, match: str, kinds: set[str] | None, limit: int) -> list[TextHit]:
-        sql = "SELECT did, kind, ref, field, body, bm25(t), ver FROM t WHERE t MATCH ?"
-        params: list[object] = [match]
+        ranges = _class_ranges(kinds)
+        budget = BM25_MAX
+        for lo, hi in ranges:
+            budget -= self._cache.query_text(
+                "SELECT count(*) FROM (SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?"
+                " ORDER BY rowid DESC LIMIT ?)",
+                (match, lo, hi, budget + 1),
+            )[0][0]
+            if budget < 0:
+                return self._recent(match, kinds, ranges, limit)
+        return self._bm25(match, kinds, ranges, limit)
+
+    def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
+        from bot.cache import DATE_SHIFT, SEQ_MASK
+
+        where = " OR ".join("rowid BETWEEN ? AND ?" for _ in ranges)
+        sql = f"SELECT rowid, did, kind, ref, field, body, bm25(t), ver FROM t WHERE t MATCH ? AND ({where})"
+        params: list[object] = [match, *(x for r in ranges for x in r)]
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(sorted(kinds))
-        sql += " ORDER BY bm25(t), sortkey DESC, rowid LIMIT ?"
+        sql += " ORDER BY bm25(t), rowid DESC LIMIT ?"
         params.append(limit * 4)
         rows = self._cache.query_text(sql, params)
         versions = self._versions
+        rows = [r for r in rows if versions is None or versions.get(r[1]) == r[7]]
+        # equal scores: newer dialogue first (date, then id, descending), then field order
+        rows.sort(key=lambda r: r[0] & SEQ_MASK)
+        rows.sort(key=lambda r: ((r[0] >> DATE_SHIFT) & 0x7FFFFFF, r[1]), reverse=True)
         hits = [
             TextHit(did, kind, int(ref), name, body, -float(score) * _KIND_WEIGHT.get(kind, 1.0))
-            for did, kind, ref, name, body, score, ver in rows
-            if versions is None or versions.get(did) == ver
+            for _, did, kind, ref, name, body, score, _ in rows
         ]
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
+
+    def _recent(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
+        from bot.cache import DATE_SHIFT, SEQ_MASK
+
+        sql = (
+            "SELECT rowid, did, kind, ref, field, body, ver FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?"
+            " ORDER BY rowid DESC LIMIT ?"
+        )
+        versions = self._versions
+        wanted = limit * 2 if kinds else limit  # kinds may share a class with others, filtered out below
+        out: list[tuple[Any, ...]] = []
+        for lo, hi in ranges:
+            need = wanted - len(out)
+            rows = self._cache.query_text(sql, (match, lo, hi, need))
+            if len(rows) == need:
+                # within one class and date, rows are in slot order, not id order: take the whole last date
+                last = rows[-1][0]
+                group = last & ~((1 << DATE_SHIFT) - 1)
+                rows += self._cache.query_text(sql, (match, group, last - 1, -1))
+            out.extend(
+                r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)
+            )
+            if len(out) >= wanted:
+                break
+        out.sort(key=lambda r: r[0] & SEQ_MASK)
+        out.sort(key=lambda r: (r[0] >> DATE_SHIFT, r[1]), reverse=True)  # class, date, then id: newest first
+        out = out[:limit]
+        n = len(out)
+        return [
+            TextHit(did, kind, int(ref), name, body, float(n - i), True)
+            for i, (_, did, kind, ref, name, body, _) in enumerate(out)
+        ]
+
+
+def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
+    """Yield (kind, ref, marshalled data) of what answers show of each session and position, without the dialogue.
+
+    session: (title, moderator shown as "Name — role, affiliation", summary, takeaways);
+    position: (topic, summary, session, ((name, participant index or -1, shown name, folded
+    affiliation/country/role), ...)).
+    """
+    import marshal
+
+    people = dialogue.participants
+    index: dict[str, int] = {}
+    for i, p in enumerate(people):
+        index.setdefault(normalize_name(p.name), i)
+
+    def shown(p: Participant) -> str:  # as bot.query.full_name
+        return f"{p.honorific} {p.name}" if p.honorific else p.name
+
+    for i, s in enumerate(dialogue.sessions):
+        moderator = None
+        if s.moderator:
+            j = index.get(normalize_name(s.moderator))
+            if j is None:
+                moderator = s.moderator
+            else:
+                p = people[j]
+                role = ", ".join(b for b in (p.role, p.affiliation) if b) or "role not given"
+                moderator = f"{shown(p)} — {role}"
+        yield "session", i, marshal.dumps((s.title, moderator, s.summary, tuple(s.takeaways)))
+    for i, pos in enumerate(dialogue.positions):
+        by = []
+        for name in pos.by:
+            j = index.get(normalize_name(name))
+            if j is None:
+                by.append((name, -1, name, ""))
+            else:
+                p = people[j]
+                hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
+                by.append((name, j, shown(p), hay))
+        yield "position", i, marshal.dumps((pos.topic, pos.summary, pos.session, tuple(by)))
 
 
 def text_fields(dialogue: Dialogue) -> Iterator[tuple[str, int, str, str]]:
@@ -277,6 +414,7 @@ class _People(Mapping[str, PersonRecord]):
 
 
 _MISSING = object()
+FUZZY_PREFILTER = 256  # above this many spellings, fuzzy matching scores a prefiltered few
 _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 
 
@@ -393,11 +531,20 @@ class Catalog:
         else:
             self._update_people(previous)
         self._spellings = list(self._exact)
+        self._spelling_position: dict[str, int] | None = None
         self._spelling_keys = [self._exact[s] for s in self._spellings]
         self.people = _People(self._people, self.all)
 
     def __len__(self) -> int:
         return len(self.dialogues)
+
+    def summary(self, dialogue_id: str) -> Summary:
+        """Return the compact summary of a dialogue (id, title, date, status, first source), without loading it."""
+        return self._summaries[dialogue_id]
+
+    def part(self, dialogue_id: str, index: int) -> PartRecord:
+        """Return the compact record of one participant of a dialogue (name, honorific, country, role ...)."""
+        return self._parts(dialogue_id)[index]
 
     def rank(self, dialogue_id: str) -> int:
         """Return the position of a dialogue in newest-first order."""
@@ -547,7 +694,17 @@ class Catalog:
         from rapidfuzz import fuzz, process
 
         scored: dict[str, float] = {}
-        for _, score, index in process.extract(key, self._spellings, scorer=fuzz.WRatio, limit=20):
+        spellings: Sequence[str] = self._spellings
+        positions: list[int] | None = None
+        if len(spellings) > FUZZY_PREFILTER:
+            # WRatio over thousands of spellings takes milliseconds: score only the likely ones (close by plain
+            # edit ratio, or sharing a word or its transliteration key with the query)
+            near = {i for _, _, i in process.extract(key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4)}
+            near.update(self._word_neighbours(words))
+            positions = sorted(near)
+            spellings = [self._spellings[i] for i in positions]
+        for _, score, found in process.extract(key, spellings, scorer=fuzz.WRatio, limit=20):
+            index = positions[found] if positions is not None else found
             for person_key in self._spelling_keys[index]:
                 scored[person_key] = max(scored.get(person_key, 0.0), float(score))
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
@@ -557,6 +714,21 @@ class Catalog:
             return NameMatch(close, "fuzzy")
         suggestions = tuple(self._people[k].name for k, _ in ranked[:3])
         return NameMatch((), "none", suggestions)
+
+    def _word_neighbours(self, words: list[str]) -> set[int]:
+        """Return the positions of spellings that share a word (or a word's skeleton) with the query."""
+        positions = self._spelling_position
+        if positions is None:
+            positions = self._spelling_position = {s: i for i, s in enumerate(self._spellings)}
+        out: set[int] = set()
+        for word in words:
+            for people in (self._tokens.get(word), self._tokens.get(skeleton(word))):
+                for person in list(people or ())[:FUZZY_PREFILTER]:
+                    for spelling in self._people[person].spellings:
+                        i = positions.get(normalize_name(spelling))
+                        if i is not None:
+                            out.add(i)
+        return out
 
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
         people = self._people

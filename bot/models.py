@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Annotated, Any, Literal
 
@@ -228,6 +229,7 @@ def fold(text: str) -> str:
     return " ".join(_NON_WORD.sub(" ", stripped.replace("_", " ")).split())
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalize_name(name: str) -> str:
     """Return a comparison key for a person's name: folded, honorifics like 'Ambassador' removed."""
     folded = fold(name)

@@ -43,6 +43,18 @@ def citation(dialogue: Dialogue) -> Citation:
     return Citation(dialogue.id, dialogue.title, dialogue.date, label, url)
 
 
+def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
+    """Return the citation of a dialogue from its summary, without loading the dialogue."""
+    summary = catalog.summary(dialogue_id)
+    label, url = summary.cite
+    return Citation(summary.id, summary.title, summary.date, label, url)
+
+
+def _summary_heading(catalog: Catalog, dialogue_id: str) -> str:
+    summary = catalog.summary(dialogue_id)
+    return f"{summary.title} ({summary.date or 'date not given'})"
+
+
 def full_name(participant: Participant) -> str:
     """Return 'Ambassador Sohail Mahmood' style names."""
     return f"{participant.honorific} {participant.name}" if participant.honorific else participant.name
@@ -254,8 +266,10 @@ def who(catalog: Catalog, name: str) -> Answer:
         choices = []
         for key in match.keys[:25]:
             record = catalog.people[key]
-            newest = record.appearances[0].participant
-            choices.append(Choice(_display(record), f"who {record.name}", describe(newest)))
+            first = record.appearances[0]
+            newest = catalog.part(first.dialogue_id, first.index)
+            role = ", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given"
+            choices.append(Choice(_display(catalog, record), f"who {record.name}", role))
         return Answer(
             AnswerKind.CHOOSE,
             f"{len(match.keys)} people match {name!r}",
@@ -266,8 +280,12 @@ def who(catalog: Catalog, name: str) -> Answer:
     return person_answer(catalog, catalog.people[match.keys[0]], match.how)
 
 
-def _display(record: PersonRecord) -> str:
-    newest = record.appearances[0].participant if record.appearances else None
+WHO_FULL = 5  # a person's most recent dialogues shown in full (role then, sessions moderated, positions)
+
+
+def _display(catalog: Catalog, record: PersonRecord) -> str:
+    first = record.appearances[0] if record.appearances else None
+    newest = catalog.part(first.dialogue_id, first.index) if first else None
     honorific = (newest.honorific if newest else None) or record.honorific
     return f"{honorific} {record.name}" if honorific else record.name
 
@@ -284,22 +302,24 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     if spelled:
         intro += " Also spelled: " + ", ".join(spelled) + "."
     items = []
-    for appearance in record.appearances:
+    for n, appearance in enumerate(record.appearances):
+        if n >= WHO_FULL:  # older dialogues: one compact line each, from the summaries (no dialogue is loaded)
+            did = appearance.dialogue_id
+            fields = (("Part", ", ".join(appearance.parts)),)
+            items.append(Item(_summary_heading(catalog, did), fields, citation=summary_citation(catalog, did)))
+            continue
         dialogue = catalog.dialogues[appearance.dialogue_id]
         p = appearance.participant
+        key = normalize_name(p.name)
         fields = [("Part", ", ".join(appearance.parts)), ("Then", describe(p))]
-        moderated = [
-            s.title for s in dialogue.sessions if s.moderator and normalize_name(s.moderator) == normalize_name(p.name)
-        ]
+        moderated = [s.title for s in dialogue.sessions if s.moderator and normalize_name(s.moderator) == key]
         if moderated:
             fields.append(("Moderated", "; ".join(moderated)))
         bullets = tuple(
-            f"{pos.topic}: {pos.summary}"
-            for pos in dialogue.positions
-            if normalize_name(p.name) in {normalize_name(b) for b in pos.by}
+            f"{pos.topic}: {pos.summary}" for pos in dialogue.positions if key in {normalize_name(b) for b in pos.by}
         )
         items.append(Item(f"{dialogue.title} ({_date_text(dialogue)})", tuple(fields), (), bullets, citation(dialogue)))
-    return Answer(AnswerKind.PERSON, _display(record), intro, tuple(items), refs=(record.key,))
+    return Answer(AnswerKind.PERSON, _display(catalog, record), intro, tuple(items), refs=(record.key,))
 
 
 # ----- sessions, positions, search --------------------------------------------------------------------------
@@ -311,23 +331,33 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
     if not topic:
         return help_answer("Which topic? Try `session Afghanistan`.")
     seen: dict[tuple[str, int], float] = {}
-    for hit in catalog.text.search(topic, kinds=("session",), limit=MAX_HITS * 3):
+    hits = catalog.text.search(topic, kinds=("session",), limit=MAX_HITS * 3)
+    for hit in hits:
         key = (hit.dialogue_id, hit.ref)
         if hit.dialogue_id in catalog.dialogues:
-            seen[key] = seen.get(key, 0.0) + hit.score + (5.0 if hit.field.endswith(".title") else 0.0)
+            if hit.recency:  # already in answer order: session titles, then session text, newest first
+                seen.setdefault(key, -float(len(seen)))
+            else:
+                seen[key] = seen.get(key, 0.0) + hit.score + (5.0 if hit.field.endswith(".title") else 0.0)
     if not seen:
         return _not_found("No sessions found", f"No session is about {topic!r}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
+    shown = catalog.text.items((did, "session", ref) for (did, ref), _ in ranked)
     items = []
     for (did, ref), _ in ranked:
-        dialogue = catalog.dialogues[did]
-        session = dialogue.sessions[ref]
-        fields = [("Dialogue", f"{dialogue.title} ({_date_text(dialogue)})")]
-        if session.moderator:
-            p = dialogue.participant(session.moderator)
-            fields.append(("Moderator", f"{full_name(p)} — {describe(p)}" if p else session.moderator))
-        lines = (session.summary,) if session.summary else ()
-        items.append(Item(session.title, tuple(fields), lines, session.takeaways, citation(dialogue)))
+        data = shown.get((did, "session", ref))
+        if data is None:  # not in the index (it changed under us): read the dialogue itself
+            dialogue = catalog.dialogues[did]
+            session = dialogue.sessions[ref]
+            p = dialogue.participant(session.moderator) if session.moderator else None
+            moderator = f"{full_name(p)} — {describe(p)}" if p else session.moderator
+            data = (session.title, moderator, session.summary, session.takeaways)
+        title, moderator, summary, takeaways = data
+        fields = [("Dialogue", _summary_heading(catalog, did))]
+        if moderator:
+            fields.append(("Moderator", moderator))
+        lines = (summary,) if summary else ()
+        items.append(Item(title, tuple(fields), lines, tuple(takeaways), summary_citation(catalog, did)))
     return Answer(
         AnswerKind.SESSIONS,
         f"Sessions on {topic}",
@@ -337,30 +367,42 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
     )
 
 
-def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[Dialogue, Position], bool], str]:
+PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ...]]
+
+
+def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
+    """Return what an answer shows of a position (see catalog.text_items), reading the dialogue only if needed."""
+    data: PositionData | None = catalog.text.items([(did, "position", ref)]).get((did, "position", ref))
+    if data is not None:
+        return data
+    dialogue = catalog.dialogues[did]
+    pos = dialogue.positions[ref]
+    by = []
+    for name in pos.by:
+        p = dialogue.participant(name)
+        if p is None:
+            by.append((name, -1, name, ""))
+        else:
+            hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
+            by.append((name, dialogue.participants.index(p), full_name(p), hay))
+    return (pos.topic, pos.summary, pos.session, tuple(by))
+
+
+def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionData], bool], str]:
     """Return a predicate for positions by a person (name) or an institute/country, and what it matched."""
     match = catalog.find_people(by)
     if match.keys and match.how in {"exact", "transliteration", "part"}:
-        wanted = set(match.keys)
-        spellings = {
-            (a.dialogue_id, normalize_name(a.participant.name)) for k in wanted for a in catalog.people[k].appearances
-        }
+        wanted = {(a.dialogue_id, a.index) for k in match.keys for a in catalog.people[k].appearances}
 
-        def by_person(d: Dialogue, pos: Position) -> bool:
-            return any((d.id, normalize_name(b)) in spellings for b in pos.by)
+        def by_person(did: str, data: PositionData) -> bool:
+            return any((did, index) in wanted for _, index, _, _ in data[3])
 
         return by_person, ", ".join(catalog.people[k].name for k in match.keys)
     terms = fold(by).split()
+    patterns = [re.compile(rf"\b{re.escape(t)}\b") for t in terms]
 
-    def by_institute(d: Dialogue, pos: Position) -> bool:
-        for name in pos.by:
-            p = d.participant(name)
-            if p is None:
-                continue
-            hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
-            if all(re.search(rf"\b{re.escape(t)}\b", hay) for t in terms):
-                return True
-        return False
+    def by_institute(did: str, data: PositionData) -> bool:
+        return any(index >= 0 and all(p.search(hay) for p in patterns) for _, index, _, hay in data[3])
 
     return by_institute, by
 
@@ -370,38 +412,39 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
     topic = topic.strip()
     if not topic:
         return help_answer("Which topic? Try `positions Afghanistan` or `positions Palestine by ISSI`.")
-    predicate: Callable[[Dialogue, Position], bool] | None = None
+    predicate: Callable[[str, PositionData], bool] | None = None
     who_text = ""
     if by and by.strip():
         predicate, who_text = _speaker_filter(catalog, by.strip())
-    found: dict[tuple[str, int], float] = {}
-    for hit in catalog.text.search(topic, kinds=("position",), limit=MAX_HITS * 4):
-        dialogue = catalog.dialogues.get(hit.dialogue_id)
-        if dialogue is None:
+    hits = catalog.text.search(topic, kinds=("position",), limit=MAX_HITS * 4)
+    hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
+    if not predicate:  # only the newest MAX_HITS are shown: look up no more than those
+        hits = sorted(hits, key=lambda h: (catalog.rank(h.dialogue_id), h.ref))[:MAX_HITS]
+    shown = catalog.text.items((h.dialogue_id, "position", h.ref) for h in hits)
+    found: dict[tuple[str, int], PositionData] = {}
+    for hit in hits:
+        data = shown.get((hit.dialogue_id, "position", hit.ref)) or _position_data(catalog, hit.dialogue_id, hit.ref)
+        if predicate and not predicate(hit.dialogue_id, data):
             continue
-        position = dialogue.positions[hit.ref]
-        if predicate and not predicate(dialogue, position):
-            continue
-        found[(hit.dialogue_id, hit.ref)] = hit.score
+        found[(hit.dialogue_id, hit.ref)] = data
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         return _not_found("No positions found", f"No recorded position on {topic!r}{suffix}. Try `search {topic}`.")
     ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:MAX_HITS]
-    items = tuple(
-        _position_item(
-            catalog.dialogues[d],
-            catalog.dialogues[d].positions[i],
-            citation(catalog.dialogues[d]),
-            with_dialogue=True,
-        )
-        for d, i in ordered
-    )
+    items = []
+    for did, ref in ordered:
+        topic_text, summary, session, speakers = found[(did, ref)]
+        fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in speakers))]
+        fields.append(("Dialogue", _summary_heading(catalog, did)))
+        if session:
+            fields.append(("Session", session))
+        items.append(Item(f"Position: {topic_text}", tuple(fields), (summary,), (), summary_citation(catalog, did)))
     dialogues = len({d for d, _ in ordered})
     return Answer(
         AnswerKind.POSITIONS,
         f"Positions on {topic}{suffix}",
         f"{len(items)} statement(s) from {dialogues} dialogue(s), newest first.",
-        items,
+        tuple(items),
         refs=tuple(f"{d}#{i}" for d, i in ordered),
     )
 
@@ -421,16 +464,10 @@ def search(catalog: Catalog, text: str) -> Answer:
         return _not_found("Nothing found", f"No brief mentions {text!r}.")
     items = []
     for hit in hits:
-        dialogue = catalog.dialogues[hit.dialogue_id]
+        title = catalog.summary(hit.dialogue_id).title
         snippet = hit.text if len(hit.text) <= 400 else hit.text[:397].rsplit(" ", 1)[0] + "…"
         items.append(
-            Item(
-                f"{dialogue.title} › {_field_label(hit.field)}",
-                (),
-                (snippet,),
-                (),
-                citation(dialogue),
-            )
+            Item(f"{title} › {_field_label(hit.field)}", (), (snippet,), (), summary_citation(catalog, hit.dialogue_id))
         )
     return Answer(
         AnswerKind.SEARCH,

@@ -31,6 +31,7 @@ REGISTRY_FILE = "people.yaml"
 BRIEF_SUFFIXES = (".yaml", ".yml")
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
 PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
+BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt once rather than updated per file
 DETAIL_CACHE = 1024  # full dialogues kept built in memory
 
 
@@ -283,6 +284,8 @@ class BriefStore:
         if to_compile or restamp or report.removed:
             db.begin()
             try:
+                if len(to_compile) >= BULK_MIN_FILES:
+                    db.begin_bulk()
                 for name, record in restamp:
                     db.set_stamp(name, record)
                 fresh: dict[str, _Good] = {}
@@ -294,7 +297,7 @@ class BriefStore:
                         continue
                     db.put_file(name, record, result)
                     if self.include_drafts or result.summary.status == "published":
-                        db.put_text(result.summary.id, record.ver, result.summary.date, result.rows)
+                        db.put_text(result.summary.id, record.ver, result.summary.date, result.rows, result.items)
                         self._indexed[result.summary.id] = record.ver
                     fresh[name] = _Good(record, result.summary)
                 for name in sorted(fresh):  # file-name order, as a first load has always kept them
@@ -310,8 +313,10 @@ class BriefStore:
                     for name in [n for n in cached if n not in files]:
                         db.drop_file(name)
                 self._sync_text(None if first else touched)
+                db.end_bulk()
                 db.commit()
             except BaseException:
+                db.bulk = False
                 db.db.rollback()
                 raise
         elif report.changed or not self._indexed:
@@ -349,7 +354,7 @@ class BriefStore:
     def _sync_text(self, only: set[str] | None = None) -> None:
         """Make the text index hold exactly the served version of every visible dialogue."""
         from bot.cache import unpack
-        from bot.catalog import text_fields
+        from bot.catalog import text_fields, text_items
 
         db = self._db
         assert db is not None
@@ -375,7 +380,8 @@ class BriefStore:
             blob = db.detail(ver)
             if blob is None:  # pragma: no cover - only if the cache file was tampered with
                 continue
-            db.put_text(did, ver, good.summary.date, text_fields(unpack(blob)))
+            dialogue = unpack(blob)
+            db.put_text(did, ver, good.summary.date, text_fields(dialogue), text_items(dialogue))
             self._indexed[did] = ver
 
     def _refresh_registry(self, report: LoadReport) -> None:
