@@ -609,12 +609,16 @@ class CacheDB:
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], tuple[str, bytes]]:
         """Return (version, data) of display items by (dialogue id, kind, ref)."""
-        out = {}
-        execute = self.db.execute
-        for key in keys:
-            row = execute("SELECT ver, data FROM items WHERE did = ? AND kind = ? AND ref = ?", key).fetchone()
-            if row is not None:
-                out[key] = (row[0], row[1])
+        out: dict[tuple[str, str, int], tuple[str, bytes]] = {}
+        wanted = list(dict.fromkeys(keys))
+        for i in range(0, len(wanted), 100):
+            chunk = wanted[i : i + 100]
+            where = " OR ".join("(did = ? AND kind = ? AND ref = ?)" for _ in chunk)  # one primary-key probe each
+            rows = self.db.execute(
+                f"SELECT did, kind, ref, ver, data FROM items WHERE {where}", [x for key in chunk for x in key]
+            )
+            for did, kind, ref, ver, data in rows:
+                out[(did, kind, ref)] = (ver, data)
         return out
 
     def vacuum_details(self) -> None:

@@ -85,7 +85,7 @@ def sort_key(dialogue: Dialogue) -> tuple[str, str]:
 _WORD = re.compile(r"\w+", re.UNICODE)
 _KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "participant": 1.5}
 PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
-BM25_MAX = 1000  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
+BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
 _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
 
 
@@ -133,16 +133,22 @@ class TextIndex:
         self._cache.drop_text(dialogue_id)
         self._cache.commit()
 
-    def search(self, text: str, kinds: Iterable[str] | None = None, limit: int = 50) -> list[TextHit]:
-        """Return hits for all words of text (or, failing that, any word), best first."""
+    def search(
+        self, text: str, kinds: Iterable[str] | None = None, limit: int = 50, recent_limit: int | None = None
+    ) -> list[TextHit]:
+        """Return hits for all words of text (or, failing that, any word), best first.
+
+        recent_limit, when given, caps the hits of a query ranked by recency (a caller that keeps only the newest
+        few of BM25's best `limit` needs no more than those).
+        """
         words = [w for w in _WORD.findall(fold(text)) if w][:12]
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
         terms = [self._prefix(w) for w in words]
-        hits = self._query(" AND ".join(terms), kind_set, limit)
+        hits = self._query(" AND ".join(terms), kind_set, limit, recent_limit)
         if not hits and len(words) > 1:
-            hits = self._query(" OR ".join(terms), kind_set, limit)
+            hits = self._query(" OR ".join(terms), kind_set, limit, recent_limit)
         return hits
 
     def _prefix(self, word: str) -> str:
@@ -164,17 +170,21 @@ class TextIndex:
             if versions is None or versions.get(key[0]) == ver
         }
 
-    def _query(self, match: str, kinds: set[str] | None, limit: int) -> list[TextHit]:
+    def _query(self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None) -> list[TextHit]:
         ranges = _class_ranges(kinds)
-        budget = BM25_MAX
+        # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
+        # many, gives the newest ones
+        ids: list[int] = []
         for lo, hi in ranges:
-            budget -= self._cache.query_text(
-                "SELECT count(*) FROM (SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?"
-                " ORDER BY rowid DESC LIMIT ?)",
-                (match, lo, hi, budget + 1),
-            )[0][0]
-            if budget < 0:
-                return self._recent(match, kinds, ranges, limit)
+            ids += [
+                r[0]
+                for r in self._cache.query_text(
+                    "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+                    (match, lo, hi, BM25_MAX + 1 - len(ids)),
+                )
+            ]
+            if len(ids) > BM25_MAX:
+                return self._recent(match, ids, kinds, recent_limit or limit)
         return self._bm25(match, kinds, ranges, limit)
 
     def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
@@ -201,29 +211,31 @@ class TextIndex:
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def _recent(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
+    def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int) -> list[TextHit]:
         from bot.cache import DATE_SHIFT, SEQ_MASK
 
-        sql = (
-            "SELECT rowid, did, kind, ref, field, body, ver FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?"
-            " ORDER BY rowid DESC LIMIT ?"
+        wanted = limit * 2 if kinds else limit  # kinds may share a class with others, filtered out below
+        take = ids[:wanted]
+        if len(ids) > wanted:
+            # within one class and date, rows are in slot order, not id order: take the whole last date
+            group = take[-1] >> DATE_SHIFT
+            rest = ids[wanted:]
+            more = [i for i in rest if i >> DATE_SHIFT == group]
+            take += more
+            if len(more) == len(rest):  # the date goes on past the rows walked
+                take += [
+                    r[0]
+                    for r in self._cache.query_text(
+                        "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?",
+                        (match, group << DATE_SHIFT, take[-1] - 1),
+                    )
+                ]
+        marks = ",".join("?" * len(take))
+        rows = self._cache.query_text(
+            f"SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE rowid IN ({marks})", take
         )
         versions = self._versions
-        wanted = limit * 2 if kinds else limit  # kinds may share a class with others, filtered out below
-        out: list[tuple[Any, ...]] = []
-        for lo, hi in ranges:
-            need = wanted - len(out)
-            rows = self._cache.query_text(sql, (match, lo, hi, need))
-            if len(rows) == need:
-                # within one class and date, rows are in slot order, not id order: take the whole last date
-                last = rows[-1][0]
-                group = last & ~((1 << DATE_SHIFT) - 1)
-                rows += self._cache.query_text(sql, (match, group, last - 1, -1))
-            out.extend(
-                r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)
-            )
-            if len(out) >= wanted:
-                break
+        out = [r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)]
         out.sort(key=lambda r: r[0] & SEQ_MASK)
         out.sort(key=lambda r: (r[0] >> DATE_SHIFT, r[1]), reverse=True)  # class, date, then id: newest first
         out = out[:limit]

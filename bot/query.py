@@ -305,8 +305,8 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     for n, appearance in enumerate(record.appearances):
         if n >= WHO_FULL:  # older dialogues: one compact line each, from the summaries (no dialogue is loaded)
             did = appearance.dialogue_id
-            fields = (("Part", ", ".join(appearance.parts)),)
-            items.append(Item(_summary_heading(catalog, did), fields, citation=summary_citation(catalog, did)))
+            part = (("Part", ", ".join(appearance.parts)),)
+            items.append(Item(_summary_heading(catalog, did), part, citation=summary_citation(catalog, did)))
             continue
         dialogue = catalog.dialogues[appearance.dialogue_id]
         p = appearance.participant
@@ -416,7 +416,8 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
     who_text = ""
     if by and by.strip():
         predicate, who_text = _speaker_filter(catalog, by.strip())
-    hits = catalog.text.search(topic, kinds=("position",), limit=MAX_HITS * 4)
+    recent = None if predicate else MAX_HITS
+    hits = catalog.text.search(topic, kinds=("position",), limit=MAX_HITS * 4, recent_limit=recent)
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
     if not predicate:  # only the newest MAX_HITS are shown: look up no more than those
         hits = sorted(hits, key=lambda h: (catalog.rank(h.dialogue_id), h.ref))[:MAX_HITS]
