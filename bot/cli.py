@@ -68,8 +68,11 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of every briefbot command."""
+BUILTIN_COMMANDS = frozenset({"ask", "validate", "schema"})
+
+
+def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
+    """Return the argument parser of every briefbot command (builtin_only: without importing the others)."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Briefings on Track-II dialogues.")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default WARNING)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -91,9 +94,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_schema)
 
-    for register in _extra_commands():
-        register(sub)
+    if not builtin_only:
+        for register in _extra_commands():
+            register(sub)
     return parser
+
+
+def _command_of(argv: Sequence[str]) -> str | None:
+    """Return the subcommand named in argv (the first word that is not an option or an option's value)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--log-level":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+    return None
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
@@ -104,8 +121,10 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction[argparse.Argu
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the briefbot command line."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # `briefbot ask` answers in well under a second: it need not import Discord, Slack and the scheduler
+    parser = build_parser(builtin_only=_command_of(words) in BUILTIN_COMMANDS)
+    args = parser.parse_args(words)
     level = (args.log_level or getattr(args, "default_log_level", None) or "WARNING").upper()
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
