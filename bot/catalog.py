@@ -172,6 +172,9 @@ class TextIndex:
 
     def _query(self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None) -> list[TextHit]:
         ranges = _class_ranges(kinds)
+        recent = recent_limit or limit
+        wanted = recent * 2 if kinds else recent  # kinds may share a class with others, filtered out later
+        walk = max(BM25_MAX, wanted) + 1
         # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
         # many, gives the newest ones
         ids: list[int] = []
@@ -180,11 +183,13 @@ class TextIndex:
                 r[0]
                 for r in self._cache.query_text(
                     "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
-                    (match, lo, hi, BM25_MAX + 1 - len(ids)),
+                    (match, lo, hi, walk - len(ids)),
                 )
             ]
-            if len(ids) > BM25_MAX:
-                return self._recent(match, ids, kinds, recent_limit or limit)
+            if len(ids) >= walk:
+                break
+        if len(ids) > BM25_MAX:
+            return self._recent(match, ids, kinds, recent, wanted)
         return self._bm25(match, kinds, ranges, limit)
 
     def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
@@ -211,10 +216,9 @@ class TextIndex:
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int) -> list[TextHit]:
+    def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int, wanted: int) -> list[TextHit]:
         from bot.cache import DATE_SHIFT, SEQ_MASK
 
-        wanted = limit * 2 if kinds else limit  # kinds may share a class with others, filtered out below
         take = ids[:wanted]
         if len(ids) > wanted:
             # within one class and date, rows are in slot order, not id order: take the whole last date

@@ -7,8 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pytest import MonkeyPatch
 
+import bot.catalog as catalog_module
 from bot.cache import pack, unpack
+from bot.catalog import TextHit
 from bot.parsing import parse_dialogue
 from bot.query import ask
 from bot.store import BriefStore
@@ -178,3 +181,45 @@ def test_packed_dialogue_equals_validated(corpus: Path) -> None:
         again = unpack(pack(dialogue))
         assert again == dialogue
         assert again.model_dump_json() == dialogue.model_dump_json()
+
+
+def _dates(store: BriefStore, hits: list[TextHit]) -> list[tuple[str, str]]:
+    return [(store.catalog.summary(h.dialogue_id).date or "", h.dialogue_id) for h in hits]
+
+
+def test_common_query_walks_titles_first_newest_first(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A query matching more fields than BM25_MAX lists title hits newest first, then other fields newest first."""
+    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    store = _fresh(folder, tmp_path / "cache")
+    hits = store.catalog.text.search("dialogue", limit=60)
+    assert hits and all(h.recency for h in hits)
+    titles = [h for h in hits if h.kind == "title"]
+    expected = sum("dialogue" in store.catalog.summary(did).folded_title for did in store.catalog.dialogues)
+    assert hits[: len(titles)] == titles and len(titles) == expected > 1
+    assert _dates(store, titles) == sorted(_dates(store, titles), reverse=True)
+
+
+def test_edited_old_brief_keeps_its_place(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """After a reload, an edited old brief stays where its date puts it in a recency-ranked answer."""
+    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    store = _fresh(folder, tmp_path / "cache")
+    oldest = min(store.catalog.dialogues, key=lambda did: (store.catalog.summary(did).date or "", did))
+    path = folder / f"{oldest}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
+    assert store.reload().loaded == 1
+    titles = [h for h in store.catalog.text.search("dialogue", limit=60) if h.kind == "title"]
+    assert titles[-1].dialogue_id == oldest and titles[-1].text.startswith("Edited")
+    assert _dates(store, titles) == sorted(_dates(store, titles), reverse=True)
+
+
+def test_recency_ranked_positions_answer_like_dialogues(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """Positions answered from index summaries show what the dialogue itself says, newest first."""
+    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    store = _fresh(folder, tmp_path / "cache")
+    answer = ask(store.catalog, "positions security")
+    assert answer.ok and answer.items
+    ranks = [store.catalog.rank(ref.split("#")[0]) for ref in answer.refs]
+    assert ranks == sorted(ranks)
+    did, ref = answer.refs[0].split("#")
+    position = store.catalog.dialogues[did].positions[int(ref)]
+    assert answer.items[0].heading == f"Position: {position.topic}" and answer.items[0].lines == (position.summary,)
