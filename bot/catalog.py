@@ -430,6 +430,21 @@ class _People(Mapping[str, PersonRecord]):
 
 
 _MISSING = object()
+
+
+def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, str]) -> int:
+    """Return where key belongs in ids, which are newest first by (date or "", id): a binary search."""
+    lo, hi = 0, len(ids)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        other = ids[mid]
+        if (visible[other].date or "", other) > key:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
 FUZZY_PREFILTER = 256  # above this many spellings, fuzzy matching scores a prefiltered few
 _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 
@@ -520,19 +535,24 @@ class Catalog:
         include_drafts: bool,
         previous: Catalog | None,
         people: Any = None,
+        changed: set[str] | None = None,
     ) -> None:
         self._summaries = summaries
         self._load = load
+        self._spellings_changed = False
         self.registry = registry
         self.include_drafts = include_drafts
         self.all = _Dialogues(summaries, load)
-        visible = {did: s for did, s in summaries.items() if include_drafts or s.status == "published"}
-        self._visible = visible
-        self.dialogues = _Dialogues(visible, load)
-        self._ordered_ids = sorted(visible, key=lambda did: (visible[did].date or "", did), reverse=True)
+        if previous is not None and changed is not None and previous.include_drafts == include_drafts:
+            self._order_changes(previous, changed)
+        else:
+            visible = {did: s for did, s in summaries.items() if include_drafts or s.status == "published"}
+            self._visible = visible
+            self._ordered_ids = sorted(visible, key=lambda did: (visible[did].date or "", did), reverse=True)
+            self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
+        self.dialogues = _Dialogues(self._visible, load)
         self.ordered = _Ordered(self._ordered_ids, load)
-        self._rank = {did: i for i, did in enumerate(self._ordered_ids)}
-        self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
+        self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
         if previous is not None and previous.registry is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
@@ -545,11 +565,43 @@ class Catalog:
         elif previous is None:
             self._build_people()
         else:
-            self._update_people(previous)
-        self._spellings = list(self._exact)
+            self._update_people(previous, changed)
+        self._spelling_memo: list[str] | None = None
+        if previous is not None and not self._spellings_changed:
+            self._spelling_memo = previous._spelling_memo  # the same spellings: share the list
         self._spelling_position: dict[str, int] | None = None
-        self._spelling_keys = [self._exact[s] for s in self._spellings]
         self.people = _People(self._people, self.all)
+
+    @property
+    def _spellings(self) -> list[str]:
+        """Every indexed spelling (normalised), built when first needed."""
+        if self._spelling_memo is None:
+            self._spelling_memo = list(self._exact)
+        return self._spelling_memo
+
+    def _order_changes(self, previous: Catalog, changed: set[str]) -> None:
+        """Set the visible map and newest-first order from the previous snapshot's, moving only changed ids."""
+        old = previous._visible
+        visible = dict(old)
+        ids = list(previous._ordered_ids)
+        titles = list(previous._folded_titles)
+        for did in changed:
+            summary = old.get(did)
+            if summary is not None:
+                i = _position(ids, visible, (summary.date or "", did))
+                if i >= len(ids) or ids[i] != did:  # pragma: no cover - the order and the map always agree
+                    i = ids.index(did)
+                del ids[i], titles[i], visible[did]
+        for did in sorted(changed):
+            summary = self._summaries.get(did)
+            if summary is not None and (self.include_drafts or summary.status == "published"):
+                i = _position(ids, visible, (summary.date or "", did))
+                visible[did] = summary
+                ids.insert(i, did)
+                titles.insert(i, summary.folded_title)
+        self._visible = visible
+        self._ordered_ids = ids
+        self._folded_titles = titles
 
     def __len__(self) -> int:
         return len(self.dialogues)
@@ -572,12 +624,17 @@ class Catalog:
         load: Callable[[str], Dialogue],
         text: TextIndex,
         parts: Callable[[str], tuple[PartRecord, ...]] | None = None,
+        changed: set[str] | None = None,
     ) -> Catalog:
-        """Return a new snapshot with these summaries, re-indexing only the people of changed dialogues."""
+        """Return a new snapshot with these summaries, re-indexing only the people of changed dialogues.
+
+        changed, when given, names every dialogue id whose summary may differ from this snapshot's; the order and
+        the people index are then updated for those alone.
+        """
         catalog = Catalog.__new__(Catalog)
         catalog._parts = parts or (lambda did: summaries[did].participants)
         catalog.text = text
-        catalog._setup(summaries, load, self.registry, self.include_drafts, self)
+        catalog._setup(summaries, load, self.registry, self.include_drafts, self, changed=changed)
         return catalog
 
     # ----- people -----------------------------------------------------------------------------------------
@@ -627,6 +684,8 @@ class Catalog:
                     current = index.get(word)
                     if add:
                         if current is None:
+                            if index is self._exact:
+                                self._spellings_changed = True
                             index[word] = {key}
                         elif key not in current:
                             if copy:
@@ -635,6 +694,8 @@ class Catalog:
                                 current.add(key)
                     elif current is not None and key in current:
                         if len(current) == 1:
+                            if index is self._exact:
+                                self._spellings_changed = True
                             del index[word]
                         else:
                             index[word] = current - {key}
@@ -658,9 +719,10 @@ class Catalog:
         for key, data in self._people.items():
             self._index(key, data.spellings, add=True, copy=False)
 
-    def _update_people(self, previous: Catalog) -> None:
+    def _update_people(self, previous: Catalog, only: set[str] | None = None) -> None:
         old, new = previous._visible, self._visible
-        changed = {did for did in old.keys() | new.keys() if old.get(did) is not new.get(did)}
+        candidates: Iterable[str] = old.keys() | new.keys() if only is None else only
+        changed = {did for did in candidates if old.get(did) is not new.get(did)}
         affected: dict[str, None] = {}
         for did in changed:
             for source, catalog in ((old, previous), (new, self)):
@@ -721,7 +783,7 @@ class Catalog:
             spellings = [self._spellings[i] for i in positions]
         for _, score, found in process.extract(key, spellings, scorer=fuzz.WRatio, limit=20):
             index = positions[found] if positions is not None else found
-            for person_key in self._spelling_keys[index]:
+            for person_key in self._exact[self._spellings[index]]:
                 scored[person_key] = max(scored.get(person_key, 0.0), float(score))
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         if ranked and ranked[0][1] >= 85:

@@ -13,11 +13,12 @@ from pathlib import Path
 from bot.config import BotConfig, load_config
 from bot.errors import BriefbotError
 from bot.services import Services, Surface
-from bot.store import BriefStore
+from bot.store import BriefStore, LoadReport
 
 log = logging.getLogger(__name__)
 
-WATCH_INTERVAL_SECONDS = 2.0
+WATCH_INTERVAL_SECONDS = 2.0  # polling, when file events are unavailable
+RESCAN_SECONDS = 300.0  # with file events: a full check after this long without any
 CLOSE_TIMEOUT_SECONDS = 10.0
 
 
@@ -42,21 +43,82 @@ def build_surfaces(services: Services) -> list[Surface]:
     return surfaces
 
 
-async def watch_briefs(services: Services, stop: asyncio.Event, interval: float = WATCH_INTERVAL_SECONDS) -> None:
-    """Reload briefs whose files changed, until stop is set (the store re-reads only changed files)."""
+async def watch_briefs(
+    services: Services,
+    stop: asyncio.Event,
+    interval: float = WATCH_INTERVAL_SECONDS,
+    on_reload: Callable[[LoadReport], None] | None = None,
+) -> None:
+    """Reload briefs whose files change, until stop is set: from OS file events, else by polling the folder.
+
+    on_reload, when given, receives the report of every reload the watcher makes.
+    """
+    try:
+        await _watch_events(services, stop, on_reload)
+    except ImportError:
+        log.info("watchfiles is not installed; checking the briefs folder every %.0f s", interval)
+    except Exception as exc:
+        log.warning("file events unavailable (%s); checking the briefs folder every %.0f s", exc, interval)
+    else:
+        if stop.is_set():
+            return
+        log.warning("file events stopped; checking the briefs folder every %.0f s", interval)
+    await poll_briefs(services, stop, interval, on_reload)
+
+
+async def _watch_events(
+    services: Services, stop: asyncio.Event, on_reload: Callable[[LoadReport], None] | None
+) -> None:
+    """Reload exactly the files that OS file events (watchfiles) name, until stop is set.
+
+    A quiet spell of RESCAN_SECONDS also gets a full check, in case the OS dropped events.
+    """
+    from watchfiles import awatch
+
+    folder = services.store.directory
+    # a full check first: files may have changed between the first load and the watch being in place
+    await _reload(services, None, on_reload)
+    events = awatch(
+        folder,
+        stop_event=stop,
+        recursive=False,
+        debounce=1000,
+        step=50,
+        rust_timeout=int(RESCAN_SECONDS * 1000),
+        yield_on_timeout=True,
+    )
+    async for changes in events:
+        await _reload(services, [Path(path) for _, path in changes] if changes else None, on_reload)
+
+
+async def poll_briefs(
+    services: Services,
+    stop: asyncio.Event,
+    interval: float = WATCH_INTERVAL_SECONDS,
+    on_reload: Callable[[LoadReport], None] | None = None,
+) -> None:
+    """Check the whole folder every interval seconds until stop is set (the store re-reads only changed files)."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
         if stop.is_set():
             return
-        try:
-            report = await services.reload()
-            if report.changed:
-                log.info("briefs reloaded: %d read, %d removed", report.loaded, report.removed)
-        except BriefbotError as exc:
-            log.error("briefs folder unavailable, keeping the last good briefs: %s", exc)
-        except Exception:
-            log.exception("brief reload failed; keeping the last good briefs")
+        await _reload(services, None, on_reload)
+
+
+async def _reload(
+    services: Services, changed: list[Path] | None, on_reload: Callable[[LoadReport], None] | None
+) -> None:
+    try:
+        report = await services.reload(changed)
+        if report.changed:
+            log.info("briefs reloaded: %d read, %d removed", report.loaded, report.removed)
+        if on_reload is not None:
+            on_reload(report)
+    except BriefbotError as exc:
+        log.error("briefs folder unavailable, keeping the last good briefs: %s", exc)
+    except Exception:
+        log.exception("brief reload failed; keeping the last good briefs")
 
 
 def install_signal_handlers(stop: asyncio.Event, on_hangup: Callable[[], None]) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from bot.answer import Answer
@@ -63,9 +64,12 @@ class Services:
             except Exception:  # an unreachable admin channel must not break the caller
                 log.exception("could not deliver an admin alert")
 
-    async def reload(self) -> LoadReport:
-        """Reload changed briefs (keeping the last good version of broken ones) and alert admins on errors."""
-        report = await asyncio.to_thread(self.store.load)
+    async def reload(self, changed: Iterable[Path] | None = None) -> LoadReport:
+        """Reload changed briefs (keeping the last good version of broken ones) and alert admins on errors.
+
+        changed, when given (paths from file events), limits the check to those files; None scans the folder.
+        """
+        report = await asyncio.to_thread(self.store.load, changed)
         current = frozenset(str(e) for e in report.errors)
         new = [e for e in report.errors if str(e) not in self._reported]
         self._reported = current  # alert once per problem, not on every poll while it stays broken

@@ -85,6 +85,15 @@ def stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns)
 
 
+def _regular_stamp(path: Path) -> FileStamp | None:
+    """Return the stamp of a regular file (symlinks followed), or None when it is gone or not a file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return FileStamp(st.st_size, st.st_mtime_ns) if (st.st_mode & 0o170000) == 0o100000 else None
+
+
 def _scan(directory: Path) -> dict[str, FileStamp]:
     """Return the brief files of a folder with their stamps (one stat each), in name order."""
     found: dict[str, FileStamp] = {}
@@ -148,8 +157,11 @@ class BriefStore:
         self._details: OrderedDict[str, Dialogue] = OrderedDict()
         self._details_lock = threading.Lock()
         self._parts_memo: dict[str, tuple[PartRecord, ...]] = {}
-        self._good_version = 0  # bumped whenever _good changes, to know when _winners() must be recomputed
-        self._win: tuple[tuple[int, int], dict[str, tuple[str, _Good]]] = ((-1, -1), {})
+        # dialogue id -> the files holding it, and the served (winning) file of each id, kept up to date per change
+        self._ids: dict[str, dict[str, None]] = {}
+        self._win: dict[str, tuple[str, _Good]] = {}
+        self._touched: set[str] = set()  # dialogue ids changed since the last snapshot
+        self._served: tuple[dict[str, Summary], dict[str, str], dict[str, str]] | None = None
         self.last_report = LoadReport()
 
     @property
@@ -176,11 +188,16 @@ class BriefStore:
         kind = "drafts" if self.include_drafts else "published"
         return root / f"{self.directory.resolve().name[:40]}-{tag}-{kind}.sqlite"
 
-    def load(self) -> LoadReport:
-        """Read the folder (only files changed since the last load) and swap in a new snapshot."""
+    def load(self, changed: Iterable[Path | str] | None = None) -> LoadReport:
+        """Read the folder (only files changed since the last load) and swap in a new snapshot.
+
+        changed, when given (paths from OS file events), limits the check to those files: nothing else is stat'ed
+        and the snapshot is updated for just their dialogues. None scans the whole folder.
+        """
         with self._lock:
             first = self._catalog is None
-            report = self._refresh()
+            names = None if first or changed is None else self._names_in_folder(changed)
+            report = self._refresh(names)
             if report.changed or self._catalog is None:
                 self._catalog = self._build_catalog()
             self.last_report = report
@@ -195,6 +212,17 @@ class BriefStore:
         return report
 
     reload = load
+
+    def _names_in_folder(self, paths: Iterable[Path | str]) -> set[str]:
+        """Return the names of those paths that lie directly in the briefs folder."""
+        folder = self.directory.resolve()
+        names: set[str] = set()
+        for raw in paths:
+            path = Path(raw)
+            parent = path.parent if path.is_absolute() else (self.directory / path).parent
+            if parent == folder or parent.resolve() == folder:
+                names.add(path.name)
+        return names
 
     def errors(self) -> list[BriefError]:
         """Return the errors of files currently failing (their last good version, if any, is served)."""
@@ -211,26 +239,37 @@ class BriefStore:
 
     # ----- reading the folder -----------------------------------------------------------------------------
 
-    def _refresh(self) -> LoadReport:
+    def _refresh(self, only: set[str] | None = None) -> LoadReport:
         from bot.cache import CacheDB, content_digest, is_racy
 
         report = LoadReport()
-        files = _scan(self.directory)
+        if only is None or self._db is None:
+            only = None
+            files = _scan(self.directory)
+            gone = [n for n in (*self._good, *self._bad) if n not in files]
+        else:  # a targeted reload: only the files named by file events
+            files = {}
+            for name in sorted(only):
+                if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+                    continue
+                st = _regular_stamp(self.directory / name)
+                if st is not None:
+                    files[name] = st
+            gone = [n for n in only if n not in files and (n in self._good or n in self._bad)]
         cached: dict[str, FileRecord] = {}
         if self._db is None:
             self._db = CacheDB(self.cache_location(len(files)))
             cached = self._db.records() if self._db.persistent else {}
         db = self._db
-        touched: set[str] = set()
+        touched = self._touched
         first = self._catalog is None
-        for name in [n for n in self._good if n not in files]:
-            touched.add(self._good[name].summary[0])
-            del self._good[name]
-            self._good_version += 1
-            report.removed += 1
-            report.changed = True
-        for name in [n for n in self._bad if n not in files]:
-            del self._bad[name]
+        for name in gone:
+            if name in self._good:
+                touched.add(self._good[name].summary[0])
+                self._drop_good(name)
+                report.removed += 1
+                report.changed = True
+            self._bad.pop(name, None)
 
         def unchanged(record: FileRecord | None, st: FileStamp) -> bool | None:
             """True = same content, False = changed; None = racy and verified (restamp)."""
@@ -275,13 +314,13 @@ class BriefStore:
             for name in from_cache:
                 if name in summaries:
                     self._bad.pop(name, None)
-                    self._good[name] = _Good(cached[name], summaries[name])
-                    self._good_version += 1
+                    touched.add(summaries[name].id)
+                    self._put_good(name, _Good(cached[name], summaries[name]))
                     report.reused += 1
                     report.changed = True
                 else:  # pragma: no cover - the record vanished between two reads
                     to_compile.append(name)
-        if to_compile or restamp or report.removed:
+        if to_compile or restamp or report.removed or gone:
             db.begin()
             try:
                 if len(to_compile) >= BULK_MIN_FILES:
@@ -305,12 +344,11 @@ class BriefStore:
                     if name in self._good:
                         touched.add(self._good[name].summary[0])
                     self._bad.pop(name, None)
-                    self._good[name] = fresh[name]
-                    self._good_version += 1
+                    self._put_good(name, fresh[name])
                     report.loaded += 1
                     report.changed = True
                 if db.persistent:
-                    for name in [n for n in cached if n not in files]:
+                    for name in [n for n in cached if n not in files] if only is None else gone:
                         db.drop_file(name)
                 self._sync_text(None if first else touched)
                 db.end_bulk()
@@ -346,10 +384,35 @@ class BriefStore:
 
     def _winners(self) -> dict[str, tuple[str, _Good]]:
         """Return dialogue id -> (file name, entry); with duplicate ids, the later file wins as it always has."""
-        key = (len(self._good), self._good_version)
-        if self._win[0] != key:
-            self._win = (key, {good.summary[0]: (name, good) for name, good in self._good.items()})
-        return self._win[1]
+        return self._win
+
+    def _put_good(self, name: str, good: _Good) -> None:
+        """Serve this version of a file, keeping the id indexes current."""
+        old = self._good.get(name)
+        self._good[name] = good
+        did = good.summary[0]
+        if old is not None and old.summary[0] != did:
+            self._ids[old.summary[0]].pop(name, None)
+            self._rewin(old.summary[0])
+        self._ids.setdefault(did, {})[name] = None
+        self._rewin(did)
+
+    def _drop_good(self, name: str) -> None:
+        """Stop serving a file."""
+        old = self._good.pop(name)
+        did = old.summary[0]
+        self._ids[did].pop(name, None)
+        self._rewin(did)
+
+    def _rewin(self, did: str) -> None:
+        names = self._ids.get(did)
+        if not names:
+            self._ids.pop(did, None)
+            self._win.pop(did, None)
+            return
+        # with a duplicate id (reported as an error) the file later in load order wins
+        name = next(iter(names)) if len(names) == 1 else [n for n, g in self._good.items() if g.summary[0] == did][-1]
+        self._win[did] = (name, self._good[name])
 
     def _sync_text(self, only: set[str] | None = None) -> None:
         """Make the text index hold exactly the served version of every visible dialogue."""
@@ -455,16 +518,30 @@ class BriefStore:
         from bot.catalog import Catalog, TextIndex
 
         winners = self._winners()
-        summaries = {did: good.summary for did, (_, good) in winners.items()}
-        versions = {did: good.record.ver for did, (_, good) in winners.items()}
-        files = {did: name for did, (name, _) in winners.items()}
+        previous = self._catalog
+        touched, self._touched = self._touched, set()
+        if previous is not None and not self._registry_changed and self._served is not None:
+            # copy the previous snapshot's maps (a C-level copy) and change only the touched dialogues
+            summaries, versions, files = dict(self._served[0]), dict(self._served[1]), dict(self._served[2])
+            for did in touched:
+                won = winners.get(did)
+                if won is None:
+                    summaries.pop(did, None)
+                    versions.pop(did, None)
+                    files.pop(did, None)
+                else:
+                    summaries[did], versions[did], files[did] = won[1].summary, won[1].record.ver, won[0]
+        else:
+            summaries = {did: good.summary for did, (_, good) in winners.items()}
+            versions = {did: good.record.ver for did, (_, good) in winners.items()}
+            files = {did: name for did, (name, _) in winners.items()}
+        self._served = (summaries, versions, files)
         assert self._db is not None
         text = TextIndex(self._db, versions)
         load = self._loader(versions, files)
         parts = self._parts_loader(summaries, versions)
-        previous = self._catalog
         if previous is not None and not self._registry_changed:
-            return previous.updated(summaries, load, text, parts)
+            return previous.updated(summaries, load, text, parts, changed=touched)
         self._registry_changed = False
         # the people index of exactly this set of versions and registry, if an earlier run saved it
         tag = hashlib.blake2b(digest_size=16)
