@@ -11,6 +11,7 @@ import hashlib
 import logging
 import marshal
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -37,7 +38,11 @@ from bot.names import name_tokens, skeleton
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 5
+SCHEMA = 6
+# speaker words are indexed as WHO_MARK + word: tokens of their own, so their lists hold positions only, not every
+# mention of "iran" in the text
+WHO_MARK = "zqw"
+_PLAIN_WORDS = re.compile(r"[^\W_]+")
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 _CODE_FILES = ("models.py", "parsing.py", "catalog.py", "store.py", "cache.py", "names.py")
 
@@ -425,9 +430,9 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, ref INT, ver TEXT, data BLOB,
                 PRIMARY KEY (did, kind, ref)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS textstore(rowid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,
-                field TEXT, body TEXT, ver TEXT);
+                field TEXT, body TEXT, ver TEXT, who TEXT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
-                field UNINDEXED, body, ver UNINDEXED, content='textstore', content_rowid='rowid',
+                field UNINDEXED, body, ver UNINDEXED, who, content='textstore', content_rowid='rowid',
                 tokenize='unicode61 remove_diacritics 2');
             CREATE VIRTUAL TABLE IF NOT EXISTS tv USING fts5vocab(t, 'row');
             CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY) WITHOUT ROWID;
@@ -531,7 +536,15 @@ class CacheDB:
 
         Row ids encode (field class, event date, slot, field number), so a walk in descending row-id order meets
         titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
+        A position's row also indexes its speakers' affiliation, country and role (column `who`), so a question
+        "positions X by Iran" is one index query.
         """
+        items = list(items)
+        who: dict[int, str] = {}
+        for kind, ref, data in items:
+            if kind == "position":
+                hay = " ".join(hay for _, index, _, hay in marshal.loads(data)[3] if index >= 0 and hay)
+                who[ref] = " ".join(WHO_MARK + w for w in _PLAIN_WORDS.findall(hay))
         key = date_key(date)
         current = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
         self.drop_text(did)
@@ -548,10 +561,12 @@ class CacheDB:
                 log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
                 break
             rowid = (field_class(kind, field) << CLASS_SHIFT) | base | seq
-            batch.append((rowid, did, kind, ref, field, body, ver))
-        cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?)", batch)
+            batch.append((rowid, did, kind, ref, field, body, ver, who.get(ref, "") if kind == "position" else ""))
+        cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
         if not self.bulk:
-            cur.executemany("INSERT INTO t(rowid, did, kind, ref, field, body, ver) VALUES (?,?,?,?,?,?,?)", batch)
+            cur.executemany(
+                "INSERT INTO t(rowid, did, kind, ref, field, body, ver, who) VALUES (?,?,?,?,?,?,?,?)", batch
+            )
             self._add_terms(row[5] for row in batch)
         cur.executemany(
             "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?)",
@@ -569,8 +584,8 @@ class CacheDB:
                 span = (lo, lo | SEQ_MASK)
                 if not self.bulk:
                     self.db.execute(
-                        "INSERT INTO t(t, rowid, did, kind, ref, field, body, ver) SELECT 'delete', rowid, did, kind,"
-                        " ref, field, body, ver FROM textstore WHERE rowid BETWEEN ? AND ?",
+                        "INSERT INTO t(t, rowid, did, kind, ref, field, body, ver, who) SELECT 'delete', rowid, did,"
+                        " kind, ref, field, body, ver, who FROM textstore WHERE rowid BETWEEN ? AND ?",
                         span,
                     )
                 self.db.execute("DELETE FROM textstore WHERE rowid BETWEEN ? AND ?", span)

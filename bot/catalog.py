@@ -134,21 +134,34 @@ class TextIndex:
         self._cache.commit()
 
     def search(
-        self, text: str, kinds: Iterable[str] | None = None, limit: int = 50, recent_limit: int | None = None
+        self,
+        text: str,
+        kinds: Iterable[str] | None = None,
+        limit: int = 50,
+        recent_limit: int | None = None,
+        speakers: Sequence[str] = (),
+        ranked: bool = True,
     ) -> list[TextHit]:
         """Return hits for all words of text (or, failing that, any word), best first.
 
         recent_limit, when given, caps the hits of a query ranked by recency (a caller that keeps only the newest
-        few of BM25's best `limit` needs no more than those).
+        few of BM25's best `limit` needs no more than those). speakers, when given, keeps only positions whose
+        speakers' affiliation, country and role hold all these words. ranked=False skips BM25: the newest hits
+        (by field class, then event date) come back, for a caller that orders by date anyway.
         """
         words = [w for w in _WORD.findall(fold(text)) if w][:12]
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
         terms = [self._prefix(w) for w in words]
-        hits = self._query(" AND ".join(terms), kind_set, limit, recent_limit)
+        extra = ""
+        if speakers:
+            from bot.cache import WHO_MARK
+
+            extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
+        hits = self._query(f"body : ({' AND '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
         if not hits and len(words) > 1:
-            hits = self._query(" OR ".join(terms), kind_set, limit, recent_limit)
+            hits = self._query(f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
         return hits
 
     def _prefix(self, word: str) -> str:
@@ -170,11 +183,13 @@ class TextIndex:
             if versions is None or versions.get(key[0]) == ver
         }
 
-    def _query(self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None) -> list[TextHit]:
+    def _query(
+        self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None, ranked: bool = True
+    ) -> list[TextHit]:
         ranges = _class_ranges(kinds)
         recent = recent_limit or limit
         wanted = recent * 2 if kinds else recent  # kinds may share a class with others, filtered out later
-        walk = max(BM25_MAX, wanted) + 1
+        walk = (max(BM25_MAX, wanted) if ranked else wanted) + 1
         # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
         # many, gives the newest ones
         ids: list[int] = []
@@ -188,8 +203,10 @@ class TextIndex:
             ]
             if len(ids) >= walk:
                 break
-        if len(ids) > BM25_MAX:
+        if len(ids) > BM25_MAX or (ids and not ranked):
             return self._recent(match, ids, kinds, recent, wanted)
+        if not ids:  # nothing matches: no second pass for BM25 (its term statistics cost as much as the walk)
+            return []
         return self._bm25(match, kinds, ranges, limit)
 
     def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:

@@ -388,8 +388,9 @@ def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
     return (pos.topic, pos.summary, pos.session, tuple(by))
 
 
-def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionData], bool], str]:
-    """Return a predicate for positions by a person (name) or an institute/country, and what it matched."""
+def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionData], bool], str, tuple[str, ...]]:
+    """Return a predicate for positions by a person (name) or an institute/country, what it matched, and the
+    words the text index can narrow the candidates with (every position passing holds them all)."""
     match = catalog.find_people(by)
     if match.keys and match.how in {"exact", "transliteration", "part"}:
         wanted = {(a.dialogue_id, a.index) for k in match.keys for a in catalog.people[k].appearances}
@@ -397,14 +398,19 @@ def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionD
         def by_person(did: str, data: PositionData) -> bool:
             return any((did, index) in wanted for _, index, _, _ in data[3])
 
-        return by_person, ", ".join(catalog.people[k].name for k in match.keys)
+        return by_person, ", ".join(catalog.people[k].name for k in match.keys), ()
     terms = fold(by).split()
     patterns = [re.compile(rf"\b{re.escape(t)}\b") for t in terms]
 
     def by_institute(did: str, data: PositionData) -> bool:
         return any(index >= 0 and all(p.search(hay) for p in patterns) for _, index, _, hay in data[3])
 
-    return by_institute, by
+    # a whole word of the speakers' text is a whole word for the index's tokenizer only if it is plain \w
+    narrow = tuple(terms) if terms and all(_PLAIN_WORD.fullmatch(t) for t in terms) else ()
+    return by_institute, by, narrow
+
+
+_PLAIN_WORD = re.compile(r"[^\W_]+")
 
 
 def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
@@ -414,20 +420,29 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
         return help_answer("Which topic? Try `positions Afghanistan` or `positions Palestine by ISSI`.")
     predicate: Callable[[str, PositionData], bool] | None = None
     who_text = ""
+    narrow: tuple[str, ...] = ()
     if by and by.strip():
-        predicate, who_text = _speaker_filter(catalog, by.strip())
-    recent = None if predicate else MAX_HITS
-    hits = catalog.text.search(topic, kinds=("position",), limit=MAX_HITS * 4, recent_limit=recent)
+        predicate, who_text, narrow = _speaker_filter(catalog, by.strip())
+    # narrowed by the index, nearly every candidate passes the predicate: twice the page is plenty
+    recent = MAX_HITS * 2 if narrow else None if predicate else MAX_HITS
+    hits = catalog.text.search(
+        topic, kinds=("position",), limit=MAX_HITS * 4, recent_limit=recent, speakers=narrow, ranked=False
+    )
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
-    if not predicate:  # only the newest MAX_HITS are shown: look up no more than those
-        hits = sorted(hits, key=lambda h: (catalog.rank(h.dialogue_id), h.ref))[:MAX_HITS]
-    shown = catalog.text.items((h.dialogue_id, "position", h.ref) for h in hits)
+    hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
     found: dict[tuple[str, int], PositionData] = {}
-    for hit in hits:
-        data = shown.get((hit.dialogue_id, "position", hit.ref)) or _position_data(catalog, hit.dialogue_id, hit.ref)
-        if predicate and not predicate(hit.dialogue_id, data):
-            continue
-        found[(hit.dialogue_id, hit.ref)] = data
+    # newest first, a page (and a little) at a time: only the newest MAX_HITS that pass are shown
+    step = MAX_HITS + 10 if predicate else MAX_HITS
+    for start in range(0, len(hits), step):
+        chunk = hits[start : start + step]
+        shown = catalog.text.items((h.dialogue_id, "position", h.ref) for h in chunk)
+        for hit in chunk:
+            key = (hit.dialogue_id, hit.ref)
+            data = shown.get((hit.dialogue_id, "position", hit.ref)) or _position_data(catalog, *key)
+            if not predicate or predicate(hit.dialogue_id, data):
+                found[key] = data
+        if len(found) >= MAX_HITS:
+            break
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         return _not_found("No positions found", f"No recorded position on {topic!r}{suffix}. Try `search {topic}`.")
