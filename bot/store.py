@@ -218,8 +218,8 @@ class BriefStore:
         folder = self.directory.resolve()
         names: set[str] = set()
         for raw in paths:
-            path = Path(raw)
-            parent = path.parent if path.is_absolute() else (self.directory / path).parent
+            path = Path(raw)  # absolute, or relative to the working folder like any other path
+            parent = path.parent
             if parent == folder or parent.resolve() == folder:
                 names.add(path.name)
         return names

@@ -115,6 +115,17 @@ def test_targeted_reload_keeps_last_good_of_a_broken_edit(folder: Path, tmp_path
     assert report.errors and store.catalog.all[path.stem].title == title
 
 
+def test_targeted_reload_takes_relative_paths(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A path relative to the working folder names the same brief as its absolute form."""
+    monkeypatch.chdir(folder.parent)
+    store = _store(Path(folder.name), tmp_path / "a")
+    path = _briefs(folder)[4]
+    path.write_text(path.read_text(encoding="utf-8").replace('title: "', 'title: "Relative ', 1), encoding="utf-8")
+    assert store.reload([Path(folder.name) / path.name]).loaded == 1
+    assert store.catalog.all[path.stem].title.startswith("Relative ")
+    store.close()
+
+
 def test_targeted_reload_ignores_files_elsewhere(folder: Path, tmp_path: Path) -> None:
     """Paths outside the briefs folder, hidden files and the folder itself change nothing."""
     store = _store(folder, tmp_path / "a")
