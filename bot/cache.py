@@ -636,6 +636,15 @@ class CacheDB:
                 out[(did, kind, ref)] = (ver, data)
         return out
 
+    def positions_of(self, dids: Iterable[str]) -> list[tuple[str, int, str, bytes]]:
+        """Return (dialogue id, ref, version, data) of the positions of these dialogues."""
+        out: list[tuple[str, int, str, bytes]] = []
+        for did in dict.fromkeys(dids):
+            out += self.db.execute(
+                "SELECT did, ref, ver, data FROM items WHERE did = ? AND kind = 'position' ORDER BY ref", (did,)
+            ).fetchall()
+        return out
+
     def vacuum_details(self) -> None:
         """Delete packed dialogues no file record refers to any more."""
         self.db.execute("DELETE FROM details WHERE ver NOT IN (SELECT ver FROM files)")

@@ -83,9 +83,12 @@ def sort_key(dialogue: Dialogue) -> tuple[str, str]:
 
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_PLAIN = re.compile(r"[^\W_]+")
 _KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "participant": 1.5}
+STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"})
 PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
 BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
+_SOLE_CLASS_KINDS = frozenset({"session", "position"})  # no other kind shares their field classes
 _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
 
 
@@ -150,6 +153,9 @@ class TextIndex:
         (by field class, then event date) come back, for a caller that orders by date anyway.
         """
         words = [w for w in _WORD.findall(fold(text)) if w][:12]
+        # "the", "and" ... match nearly every field: left out when the query has other words, since FTS5 would
+        # intersect their long lists of rows at every step
+        words = [w for w in words if w not in STOP_WORDS] or words
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
@@ -172,6 +178,26 @@ class TextIndex:
             return f'"{word}"*'
         return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
 
+    def has_speakers(self, words: Sequence[str]) -> bool:
+        """Return whether some position's speakers hold all these words in their affiliation, country or role."""
+        from bot.cache import WHO_MARK
+
+        if not words or not all(_PLAIN.fullmatch(w) for w in words):
+            return False
+        match = "who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in words) + ")"
+        return bool(self._cache.query_text("SELECT 1 FROM t WHERE t MATCH ? LIMIT 1", (match,)))
+
+    def positions_of(self, dialogue_ids: Iterable[str]) -> dict[tuple[str, int], Any]:
+        """Return the display data of every position of these dialogues by (dialogue id, ref)."""
+        import marshal
+
+        versions = self._versions
+        return {
+            (did, ref): marshal.loads(data)
+            for did, ref, ver, data in self._cache.positions_of(dialogue_ids)
+            if versions is None or versions.get(did) == ver
+        }
+
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
         import marshal
@@ -188,7 +214,8 @@ class TextIndex:
     ) -> list[TextHit]:
         ranges = _class_ranges(kinds)
         recent = recent_limit or limit
-        wanted = recent * 2 if kinds else recent  # kinds may share a class with others, filtered out later
+        # kinds may share a class with others (filtered out later): walk twice as far, unless their classes are theirs
+        wanted = recent * 2 if kinds and not kinds <= _SOLE_CLASS_KINDS else recent
         walk = (max(BM25_MAX, wanted) if ranked else wanted) + 1
         # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
         # many, gives the newest ones
@@ -809,6 +836,27 @@ class Catalog:
             return NameMatch(close, "fuzzy")
         suggestions = tuple(self._people[k].name for k, _ in ranked[:3])
         return NameMatch((), "none", suggestions)
+
+    def find_speaker(self, query: str) -> NameMatch:
+        """Resolve a `by X` filter to people only when the name is unambiguous: an exact spelling or alias, or,
+        for a name of several words, its transliteration or name parts; a single word must be a whole name part.
+        A single short word matched only by its transliteration key ("Iran" ~ "Irina") is no person."""
+        key = normalize_name(query)
+        if not key:
+            return NameMatch((), "none")
+        hit = self._exact.get(key)
+        if hit:
+            return NameMatch(self._by_recency(hit), "exact")
+        words = key.split()
+        if len(words) == 1:
+            hit = self._tokens.get(words[0])
+            return NameMatch(self._by_recency(hit), "part") if hit else NameMatch((), "none")
+        hit = self._skeleton.get(skeleton(query))
+        if hit:
+            return NameMatch(self._by_recency(hit), "transliteration")
+        sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
+        common = set.intersection(*sets) if all(sets) else set()
+        return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
 
     def _word_neighbours(self, words: list[str]) -> set[int]:
         """Return the positions of spellings that share a word (or a word's skeleton) with the query."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
-from bot.catalog import Catalog, PersonRecord
+from bot.catalog import Catalog, PersonRecord, TextHit
 from bot.models import Dialogue, Participant, Position, fold, normalize_name
 
 MAX_QUESTION_CHARS = 300
@@ -388,17 +388,13 @@ def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
     return (pos.topic, pos.summary, pos.session, tuple(by))
 
 
-def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionData], bool], str, tuple[str, ...]]:
-    """Return a predicate for positions by a person (name) or an institute/country, what it matched, and the
-    words the text index can narrow the candidates with (every position passing holds them all)."""
-    match = catalog.find_people(by)
-    if match.keys and match.how in {"exact", "transliteration", "part"}:
-        wanted = {(a.dialogue_id, a.index) for k in match.keys for a in catalog.people[k].appearances}
+_PLAIN_WORD = re.compile(r"[^\W_]+")
+_TEXT_WORD = re.compile(r"\w+")
 
-        def by_person(did: str, data: PositionData) -> bool:
-            return any((did, index) in wanted for _, index, _, _ in data[3])
 
-        return by_person, ", ".join(catalog.people[k].name for k in match.keys), ()
+def _institute_filter(by: str) -> tuple[Callable[[str, PositionData], bool], tuple[str, ...]]:
+    """Return a predicate for positions with a speaker whose affiliation, country or role holds every word of
+    `by`, and the words the text index narrows the candidates with (every position passing holds them all)."""
     terms = fold(by).split()
     patterns = [re.compile(rf"\b{re.escape(t)}\b") for t in terms]
 
@@ -407,27 +403,74 @@ def _speaker_filter(catalog: Catalog, by: str) -> tuple[Callable[[str, PositionD
 
     # a whole word of the speakers' text is a whole word for the index's tokenizer only if it is plain \w
     narrow = tuple(terms) if terms and all(_PLAIN_WORD.fullmatch(t) for t in terms) else ()
-    return by_institute, by, narrow
+    return by_institute, narrow
 
 
-_PLAIN_WORD = re.compile(r"[^\W_]+")
+def _speaker_people(catalog: Catalog, by: str) -> tuple[str, ...]:
+    """Return the people a `by X` filter means, or () when X is an institute or country.
+
+    X is an institute or country when some speaker's affiliation, country or role holds all its words (e.g.
+    "Iran", "ISSI", "Saudi Arabia"), unless X is a person's exact name of several words. X is a person only
+    for an unambiguous name (see Catalog.find_speaker): a short word that merely sounds like a name part
+    ("Iran" ~ "Irina", "China" ~ "Chen") is not one.
+    """
+    match = catalog.find_speaker(by)
+    if match.keys and match.how == "exact" and len(normalize_name(by).split()) > 1:
+        return match.keys
+    if catalog.text.has_speakers(fold(by).split()):
+        return ()
+    return match.keys
 
 
-def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
-    """Return statements on a topic across dialogues (optionally by a person or institute), newest first."""
-    topic = topic.strip()
-    if not topic:
-        return help_answer("Which topic? Try `positions Afghanistan` or `positions Palestine by ISSI`.")
-    predicate: Callable[[str, PositionData], bool] | None = None
-    who_text = ""
-    narrow: tuple[str, ...] = ()
-    if by and by.strip():
-        predicate, who_text, narrow = _speaker_filter(catalog, by.strip())
-    # narrowed by the index, nearly every candidate passes the predicate: twice the page is plenty
-    recent = MAX_HITS * 2 if narrow else None if predicate else MAX_HITS
-    hits = catalog.text.search(
-        topic, kinds=("position",), limit=MAX_HITS * 4, recent_limit=recent, speakers=narrow, ranked=False
-    )
+def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | None:
+    """Return a test of a position's text for the topic's words as the text index reads them (each as a word
+    prefix; every word, or with every=False any), or None when the topic has no words."""
+    words = _TEXT_WORD.findall(fold(topic))[:12]
+    if not words:
+        return None
+
+    def matches(text: str) -> bool:
+        tokens = _TEXT_WORD.findall(fold(text))
+        test = all if every else any
+        return test(any(t.startswith(w) for t in tokens) for w in words)
+
+    return matches
+
+
+def _person_positions(
+    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest positions on a topic by these people, read from their own dialogues only (as the text
+    index: every word of the topic, or failing that any)."""
+    wanted = {(a.dialogue_id, a.index) for k in keys for a in catalog.people[k].appearances}
+    dids = sorted({did for did, _ in wanted if did in catalog.dialogues}, key=catalog.rank)
+    matches = _topic_matcher(topic, every)
+    found: dict[tuple[str, int], PositionData] = {}
+    if matches is None:
+        return found
+    step = 16
+    for start in range(0, len(dids), step):
+        chunk = dids[start : start + step]
+        data = catalog.text.positions_of(chunk)
+        for did in chunk:
+            refs = sorted(ref for d, ref in data if d == did)
+            if not refs:  # not in the index (it changed under us): read the dialogue itself
+                refs = list(range(len(catalog.dialogues[did].positions)))
+            for ref in refs:
+                item = data.get((did, ref)) or _position_data(catalog, did, ref)
+                if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
+                    found[(did, ref)] = item
+        if len(found) >= MAX_HITS:
+            break
+    if not found and every and len(_TEXT_WORD.findall(fold(topic))) > 1:
+        return _person_positions(catalog, topic, keys, every=False)
+    return found
+
+
+def _filtered(
+    catalog: Catalog, hits: list[TextHit], predicate: Callable[[str, PositionData], bool] | None
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest MAX_HITS position hits that pass the predicate, with their display data."""
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
     hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
     found: dict[tuple[str, int], PositionData] = {}
@@ -443,6 +486,38 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
                 found[key] = data
         if len(found) >= MAX_HITS:
             break
+    return found
+
+
+def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
+    """Return statements on a topic across dialogues (optionally by a person or institute), newest first."""
+    topic = topic.strip()
+    if not topic:
+        return help_answer("Which topic? Try `positions Afghanistan` or `positions Palestine by ISSI`.")
+    predicate: Callable[[str, PositionData], bool] | None = None
+    who_text = ""
+    narrow: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    if by and by.strip():
+        who_text = by.strip()
+        people = _speaker_people(catalog, who_text)
+        if people:
+            who_text = ", ".join(catalog.people[k].name for k in people)
+        else:
+            predicate, narrow = _institute_filter(who_text)
+    found: dict[tuple[str, int], PositionData] = {}
+    if people:
+        found = _person_positions(catalog, topic, people)
+    else:
+        # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
+        # and if too few pass, the walk is repeated without the cap
+        cap = MAX_HITS + 10 if narrow else None if predicate else MAX_HITS
+        kinds = ("position",)
+        hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, recent_limit=cap, speakers=narrow, ranked=False)
+        found = _filtered(catalog, hits, predicate)
+        if narrow and len(found) < MAX_HITS and cap is not None and len(hits) >= cap:
+            hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, speakers=narrow, ranked=False)
+            found = _filtered(catalog, hits, predicate)
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         return _not_found("No positions found", f"No recorded position on {topic!r}{suffix}. Try `search {topic}`.")
