@@ -636,14 +636,19 @@ class CacheDB:
                 out[(did, kind, ref)] = (ver, data)
         return out
 
-    def positions_of(self, dids: Iterable[str]) -> list[tuple[str, int, str, bytes]]:
-        """Return (dialogue id, ref, version, data) of the positions of these dialogues."""
+    def items_of(self, dids: Iterable[str], kind: str) -> list[tuple[str, int, str, bytes]]:
+        """Return (dialogue id, ref, version, data) of the display items of one kind of these dialogues."""
         out: list[tuple[str, int, str, bytes]] = []
         for did in dict.fromkeys(dids):
             out += self.db.execute(
-                "SELECT did, ref, ver, data FROM items WHERE did = ? AND kind = 'position' ORDER BY ref", (did,)
+                "SELECT did, ref, ver, data FROM items WHERE did = ? AND kind = ? ORDER BY ref", (did, kind)
             ).fetchall()
         return out
+
+    def text_version(self, did: str) -> str | None:
+        """Return the version of a dialogue whose text is indexed, or None."""
+        row = self.db.execute("SELECT ver FROM textrows WHERE did = ?", (did,)).fetchone()
+        return None if row is None else str(row[0])
 
     def vacuum_details(self) -> None:
         """Delete packed dialogues no file record refers to any more."""

@@ -189,14 +189,25 @@ class TextIndex:
 
     def positions_of(self, dialogue_ids: Iterable[str]) -> dict[tuple[str, int], Any]:
         """Return the display data of every position of these dialogues by (dialogue id, ref)."""
+        return self.items_of(dialogue_ids, "position")
+
+    def items_of(self, dialogue_ids: Iterable[str], kind: str) -> dict[tuple[str, int], Any]:
+        """Return the display data of every session or position of these dialogues by (dialogue id, ref)."""
         import marshal
 
         versions = self._versions
         return {
             (did, ref): marshal.loads(data)
-            for did, ref, ver, data in self._cache.positions_of(dialogue_ids)
+            for did, ref, ver, data in self._cache.items_of(dialogue_ids, kind)
             if versions is None or versions.get(did) == ver
         }
+
+    def current(self, dialogue_id: str) -> bool:
+        """Return whether this dialogue's text, as indexed, is the version the snapshot serves."""
+        if self._versions is None:
+            return True
+        served = self._versions.get(dialogue_id)
+        return served is not None and self._cache.text_version(dialogue_id) == served
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
@@ -489,6 +500,7 @@ def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, st
     return lo
 
 
+RARE_WORD = 32  # a word shared by more spellings than this does not bring them all to the fuzzy shortlist
 FUZZY_PREFILTER = 256  # above this many spellings, fuzzy matching scores a prefiltered few
 _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 
@@ -611,9 +623,10 @@ class Catalog:
         else:
             self._update_people(previous, changed)
         self._spelling_memo: list[str] | None = None
+        self._spelling_words: dict[str, list[int]] | None = None
         if previous is not None and not self._spellings_changed:
-            self._spelling_memo = previous._spelling_memo  # the same spellings: share the list
-        self._spelling_position: dict[str, int] | None = None
+            self._spelling_memo = previous._spelling_memo  # the same spellings: share the list and its word index
+            self._spelling_words = previous._spelling_words
         self.people = _People(self._people, self.all)
 
     @property
@@ -821,7 +834,8 @@ class Catalog:
         if len(spellings) > FUZZY_PREFILTER:
             # WRatio over thousands of spellings takes milliseconds: score only the likely ones (close by plain
             # edit ratio, or sharing a word or its transliteration key with the query)
-            near = {i for _, _, i in process.extract(key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4)}
+            shortlist = process.extract(key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4, score_cutoff=50)
+            near = {i for _, _, i in shortlist}
             near.update(self._word_neighbours(words))
             positions = sorted(near)
             spellings = [self._spellings[i] for i in positions]
@@ -859,18 +873,23 @@ class Catalog:
         return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
 
     def _word_neighbours(self, words: list[str]) -> set[int]:
-        """Return the positions of spellings that share a word (or a word's skeleton) with the query."""
-        positions = self._spelling_position
-        if positions is None:
-            positions = self._spelling_position = {s: i for i, s in enumerate(self._spellings)}
+        """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
+
+        A word that many spellings share (a common first name) says little about who is meant and would bring
+        hundreds of spellings to score: it is left to the edit-ratio shortlist.
+        """
+        index = self._spelling_words
+        if index is None:
+            built: dict[str, list[int]] = {}
+            for i, spelling in enumerate(self._spellings):
+                for word in _keys_of(spelling).tokens:
+                    built.setdefault(word, []).append(i)
+            index = self._spelling_words = built
         out: set[int] = set()
         for word in words:
-            for people in (self._tokens.get(word), self._tokens.get(skeleton(word))):
-                for person in list(people or ())[:FUZZY_PREFILTER]:
-                    for spelling in self._people[person].spellings:
-                        i = positions.get(normalize_name(spelling))
-                        if i is not None:
-                            out.add(i)
+            for found in (index.get(word), index.get(skeleton(word))):
+                if found and len(found) <= RARE_WORD:
+                    out.update(found)
         return out
 
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
@@ -879,8 +898,8 @@ class Catalog:
         present = [k for k in keys if k in people]
 
         def newest(k: str) -> tuple[int, str]:
-            apps = people[k].apps
-            return (min((rank.get(a[0], len(rank)) for a in apps), default=1 << 30), people[k].name)
+            apps = people[k].apps  # newest first: the first one is the newest
+            return (rank.get(apps[0][0], len(rank)) if apps else 1 << 30, people[k].name)
 
         return tuple(sorted(present, key=newest))
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
-from bot.catalog import Catalog, PersonRecord, TextHit
+from bot.catalog import Appearance, Catalog, PersonRecord, TextHit
 from bot.models import Dialogue, Participant, Position, fold, normalize_name
 
 MAX_QUESTION_CHARS = 300
@@ -308,6 +308,9 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             part = (("Part", ", ".join(appearance.parts)),)
             items.append(Item(_summary_heading(catalog, did), part, citation=summary_citation(catalog, did)))
             continue
+        if catalog.text.current(appearance.dialogue_id):  # from the compact records, without the dialogue
+            items.append(_recent_appearance(catalog, appearance))
+            continue
         dialogue = catalog.dialogues[appearance.dialogue_id]
         p = appearance.participant
         key = normalize_name(p.name)
@@ -320,6 +323,27 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         )
         items.append(Item(f"{dialogue.title} ({_date_text(dialogue)})", tuple(fields), (), bullets, citation(dialogue)))
     return Answer(AnswerKind.PERSON, _display(catalog, record), intro, tuple(items), refs=(record.key,))
+
+
+def _recent_appearance(catalog: Catalog, appearance: Appearance) -> Item:
+    """Return one of a person's recent dialogues in full (role then, sessions moderated, positions) from the
+    participant record and the sessions' and positions' display data, without loading the dialogue."""
+    did, index = appearance.dialogue_id, appearance.index
+    part = catalog.part(did, index)
+    then = ", ".join(b for b in (part.role, part.affiliation) if b) or "role not given"
+    shown = f"{part.honorific} {part.name}" if part.honorific else part.name
+    fields = [("Part", ", ".join(appearance.parts)), ("Then", then)]
+    sessions = catalog.text.items_of([did], "session")
+    moderator = f"{shown} — {then}"  # as text_items shows a moderator who is a participant
+    moderated = [sessions[k][0] for k in sorted(sessions) if sessions[k][1] == moderator]
+    if moderated:
+        fields.append(("Moderated", "; ".join(moderated)))
+    found = catalog.text.items_of([did], "position")
+    bullets = tuple(
+        f"{found[k][0]}: {found[k][1]}" for k in sorted(found) if any(j == index for _, j, _, _ in found[k][3])
+    )
+    heading = _summary_heading(catalog, did)
+    return Item(heading, tuple(fields), (), bullets, summary_citation(catalog, did))
 
 
 # ----- sessions, positions, search --------------------------------------------------------------------------
