@@ -202,12 +202,16 @@ class TextIndex:
             if versions is None or versions.get(did) == ver
         }
 
-    def current(self, dialogue_id: str) -> bool:
-        """Return whether this dialogue's text, as indexed, is the version the snapshot serves."""
-        if self._versions is None:
-            return True
-        served = self._versions.get(dialogue_id)
-        return served is not None and self._cache.text_version(dialogue_id) == served
+    def dialogue_items(self, dialogue_id: str) -> dict[tuple[str, int], Any] | None:
+        """Return the display data of a dialogue's sessions and positions by (kind, ref), or None when its
+        indexed text is not the version the snapshot serves."""
+        import marshal
+
+        indexed, rows = self._cache.dialogue_items(dialogue_id)
+        served = indexed if self._versions is None else self._versions.get(dialogue_id)
+        if indexed is None or indexed != served:
+            return None
+        return {(kind, ref): marshal.loads(data) for kind, ref, ver, data in rows if ver == served}
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
@@ -455,6 +459,7 @@ class _PersonData(NamedTuple):
     registered: bool
     spellings: tuple[str, ...]
     apps: tuple[tuple[str, int, tuple[str, ...]], ...]  # (dialogue id, participant index, parts), newest first
+    shown: tuple[str, str] = ("", "")  # as of the newest dialogue: the name with honorific, "role, affiliation"
 
 
 class _People(Mapping[str, PersonRecord]):
@@ -726,7 +731,11 @@ class Catalog:
             name, honorific, country, registered = first.name, first.honorific, first.country, False
         for did, i, _ in apps:
             spellings.setdefault(parts_of(did)[i].name)
-        return _PersonData(name, honorific, country, registered, tuple(spellings), tuple(apps))
+        newest = parts_of(apps[0][0])[apps[0][1]]
+        shown_honorific = newest.honorific or honorific
+        role = ", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given"
+        shown = (f"{shown_honorific} {name}" if shown_honorific else name, role)
+        return _PersonData(name, honorific, country, registered, tuple(spellings), tuple(apps), shown)
 
     def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
         """Add (or remove) key under the lookup keys of these spellings; copy=True never mutates a shared set."""
@@ -902,6 +911,11 @@ class Catalog:
             return (rank.get(apps[0][0], len(rank)) if apps else 1 << 30, people[k].name)
 
         return tuple(sorted(present, key=newest))
+
+    def shown_person(self, key: str) -> tuple[str, str, str]:
+        """Return a person's name, the name with honorific and "role, affiliation" as of their newest dialogue."""
+        data = self._people[key]
+        return data.name, *data.shown
 
     def name_choices(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
         """Return up to limit (label, value) pairs of people whose spellings start with or contain prefix."""

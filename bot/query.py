@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.catalog import Appearance, Catalog, PersonRecord, TextHit
@@ -265,11 +266,8 @@ def who(catalog: Catalog, name: str) -> Answer:
     if len(match.keys) > 1:
         choices = []
         for key in match.keys[:25]:
-            record = catalog.people[key]
-            first = record.appearances[0]
-            newest = catalog.part(first.dialogue_id, first.index)
-            role = ", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given"
-            choices.append(Choice(_display(catalog, record), f"who {record.name}", role))
+            plain, shown, role = catalog.shown_person(key)
+            choices.append(Choice(shown, f"who {plain}", role))
         return Answer(
             AnswerKind.CHOOSE,
             f"{len(match.keys)} people match {name!r}",
@@ -292,9 +290,10 @@ def _display(catalog: Catalog, record: PersonRecord) -> str:
 
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
     """Return the profile of one person across dialogues."""
-    newest = record.appearances[0].participant
+    first = record.appearances[0]
+    newest = catalog.part(first.dialogue_id, first.index)
     spelled = sorted({s for s in record.spellings if normalize_name(s) != normalize_name(record.name)})
-    intro = f"Most recent: {describe(newest)}"
+    intro = "Most recent: " + (", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given")
     country = newest.country or record.country
     if country:
         intro += f" ({country})"
@@ -308,8 +307,9 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             part = (("Part", ", ".join(appearance.parts)),)
             items.append(Item(_summary_heading(catalog, did), part, citation=summary_citation(catalog, did)))
             continue
-        if catalog.text.current(appearance.dialogue_id):  # from the compact records, without the dialogue
-            items.append(_recent_appearance(catalog, appearance))
+        shown = catalog.text.dialogue_items(appearance.dialogue_id)
+        if shown is not None:  # from the compact records, without loading the dialogue
+            items.append(_recent_appearance(catalog, appearance, shown))
             continue
         dialogue = catalog.dialogues[appearance.dialogue_id]
         p = appearance.participant
@@ -325,7 +325,7 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     return Answer(AnswerKind.PERSON, _display(catalog, record), intro, tuple(items), refs=(record.key,))
 
 
-def _recent_appearance(catalog: Catalog, appearance: Appearance) -> Item:
+def _recent_appearance(catalog: Catalog, appearance: Appearance, shown_items: dict[tuple[str, int], Any]) -> Item:
     """Return one of a person's recent dialogues in full (role then, sessions moderated, positions) from the
     participant record and the sessions' and positions' display data, without loading the dialogue."""
     did, index = appearance.dialogue_id, appearance.index
@@ -333,15 +333,13 @@ def _recent_appearance(catalog: Catalog, appearance: Appearance) -> Item:
     then = ", ".join(b for b in (part.role, part.affiliation) if b) or "role not given"
     shown = f"{part.honorific} {part.name}" if part.honorific else part.name
     fields = [("Part", ", ".join(appearance.parts)), ("Then", then)]
-    sessions = catalog.text.items_of([did], "session")
     moderator = f"{shown} — {then}"  # as text_items shows a moderator who is a participant
-    moderated = [sessions[k][0] for k in sorted(sessions) if sessions[k][1] == moderator]
+    ordered = sorted(shown_items)
+    moderated = [shown_items[k][0] for k in ordered if k[0] == "session" and shown_items[k][1] == moderator]
     if moderated:
         fields.append(("Moderated", "; ".join(moderated)))
-    found = catalog.text.items_of([did], "position")
-    bullets = tuple(
-        f"{found[k][0]}: {found[k][1]}" for k in sorted(found) if any(j == index for _, j, _, _ in found[k][3])
-    )
+    positions = [shown_items[k] for k in ordered if k[0] == "position"]
+    bullets = tuple(f"{x[0]}: {x[1]}" for x in positions if any(j == index for _, j, _, _ in x[3]))
     heading = _summary_heading(catalog, did)
     return Item(heading, tuple(fields), (), bullets, summary_citation(catalog, did))
 
