@@ -123,6 +123,17 @@ class BotConfig(_Section):
     def _zone(cls, value: str) -> str:
         return _check_timezone(value)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _digest_timezone_default(cls, data: Any) -> Any:
+        # A digest without its own time zone uses the top-level one.
+        if isinstance(data, dict) and isinstance(data.get("digests"), list) and "timezone" in data:
+            data = {
+                **data,
+                "digests": [{"timezone": data["timezone"], **d} if isinstance(d, dict) else d for d in data["digests"]],
+            }
+        return data
+
     @model_validator(mode="after")
     def _unique_digest_names(self) -> BotConfig:
         names = [d.name for d in self.digests]

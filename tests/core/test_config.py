@@ -68,3 +68,15 @@ def test_importing_needs_no_config() -> None:
 
     for name in ("bot", "bot.models", "bot.store", "bot.query", "bot.config", "bot.services"):
         importlib.import_module(name)
+
+
+def test_digest_inherits_top_level_timezone(tmp_path: Path) -> None:
+    """A digest without a time zone uses the top-level one; its own wins when set."""
+    path = write(
+        tmp_path,
+        "timezone: Asia/Tehran\ndigests:\n"
+        "  - {name: a, schedule: '0 9 * * mon', targets: [{slack_channel: C1}]}\n"
+        "  - {name: b, schedule: '0 9 * * mon', timezone: Asia/Karachi, targets: [{slack_channel: C1}]}\n",
+    )
+    config = load_config(path, env={})
+    assert [d.timezone for d in config.digests] == ["Asia/Tehran", "Asia/Karachi"]
