@@ -7,6 +7,7 @@ RACY_NS of being recorded, while its content hash is unchanged), and only by the
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import logging
 import marshal
@@ -38,7 +39,7 @@ from bot.names import name_tokens, skeleton
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 6
+SCHEMA = 7
 # speaker words are indexed as WHO_MARK + word: tokens of their own, so their lists hold positions only, not every
 # mention of "iran" in the text
 WHO_MARK = "zqw"
@@ -82,8 +83,10 @@ class Summary(NamedTuple):
 
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
 ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see catalog.text_items)
+PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def spelling_keys(spelling: str) -> SpellingKeys:
     """Return the exact, transliteration and token keys of a spelling (as the people index uses them)."""
     skel = skeleton(spelling)
@@ -213,9 +216,10 @@ class Compiled(NamedTuple):
 
     summary: Summary
     blob: bytes
-    rows: tuple[TextRow, ...]
+    rows: tuple[TextRow, ...]  # empty when prepared holds them
     digest: str
     items: tuple[ItemRow, ...] = ()
+    prepared: tuple[PreparedRow, ...] | None = None  # the text rows as put_text() writes them (see prepare_text)
 
 
 def content_digest(raw: bytes) -> str:
@@ -229,18 +233,19 @@ def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
     from bot.parsing import dialogue_from_data, read_yaml
 
     try:
-        raw = path.read_bytes()
+        raw: bytes | None = path.read_bytes()
     except OSError:
-        raw = b""
-    digest = content_digest(raw)
-    data, errors = read_yaml(path)
+        raw = None
+    digest = content_digest(raw or b"")
+    data, errors = read_yaml(path, raw=raw)  # None: read_yaml reports the read error
     if errors:
         return None, errors, digest
     dialogue, errors = dialogue_from_data(path, data)
     if dialogue is None:
         return None, errors, digest
-    rows = tuple(text_fields(dialogue))
-    return Compiled(summarize(dialogue), pack(dialogue), rows, digest, tuple(text_items(dialogue))), [], digest
+    items = tuple(text_items(dialogue))
+    prepared = prepare_text(dialogue.id, text_fields(dialogue), items)  # done here, in the workers, on a cold start
+    return Compiled(summarize(dialogue), pack(dialogue), (), digest, items, prepared), [], digest
 
 
 def compile_many(paths: Sequence[str]) -> list[tuple[str, Compiled | None, list[BriefError], str]]:
@@ -252,25 +257,65 @@ def compile_many(paths: Sequence[str]) -> list[tuple[str, Compiled | None, list[
     return out
 
 
-def worker_main() -> None:
-    """Compile the files named on stdin (a pickled list) and stream pickled result chunks to stdout."""
+def _to_wire(item: tuple[str, Compiled | None, list[BriefError], str]) -> Any:
+    """Return one compile result as plain tuples (marshal is several times faster than pickle both ways)."""
     import pickle
+
+    shown, compiled, errors, digest = item
+    if compiled is None:
+        return (shown, None, pickle.dumps(errors), digest)
+    head, parts = summary_to_data(compiled.summary)
+    return (shown, (head, parts, compiled.blob, compiled.prepared, compiled.items), b"", digest)
+
+
+def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
+    """Rebuild one compile result sent by _to_wire()."""
+    import pickle
+
+    shown, body, errors, digest = data
+    if body is None:
+        return shown, None, pickle.loads(errors), digest
+    head, parts, blob, prepared, items = body
+    summary = summary_from_head(head, parts_from_data(parts))
+    return shown, Compiled(summary, blob, (), digest, items, prepared), [], digest
+
+
+def worker_main() -> None:
+    """Compile the files named on stdin (marshalled list) and stream length-prefixed marshalled chunks to stdout."""
+    import gc
     import sys
 
-    paths: list[str] = pickle.load(sys.stdin.buffer)
+    import bot.catalog
+    import bot.parsing  # noqa: F401 - imported before the freeze below
+
+    # a short-lived process whose data is acyclic: keep the collector off the imported modules and collect rarely
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+    paths: list[str] = marshal.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     for chunk in iter_chunks(paths, 32):
-        pickle.dump(compile_many(chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+        data = marshal.dumps([_to_wire(item) for item in compile_many(chunk)])
+        out.write(len(data).to_bytes(8, "little") + data)
         out.flush()
-    pickle.dump(None, out)
+    out.write((0).to_bytes(8, "little"))
     out.flush()
+
+
+def _read_chunk(stream: Any) -> Any:
+    """Return the next chunk a worker wrote, or None at its end."""
+    size = int.from_bytes(stream.read(8), "little")
+    if size == 0:
+        return None
+    data = stream.read(size)
+    if len(data) != size:
+        raise EOFError("short read from a compile worker")
+    return marshal.loads(data)
 
 
 def compile_parallel(
     paths: Sequence[str], workers: int
 ) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
     """Compile files in worker processes (interpreters started afresh, so any caller is safe); yield results."""
-    import pickle
     import queue
     import subprocess
     import sys
@@ -290,10 +335,10 @@ def compile_parallel(
         def feed(proc: subprocess.Popen[bytes] = proc, share: list[str] = share) -> None:
             assert proc.stdin is not None and proc.stdout is not None
             try:
-                pickle.dump(share, proc.stdin)
+                proc.stdin.write(marshal.dumps(share))
                 proc.stdin.close()
-                while (chunk := pickle.load(proc.stdout)) is not None:
-                    results.put(chunk)
+                while (chunk := _read_chunk(proc.stdout)) is not None:
+                    results.put([_from_wire(item) for item in chunk])
             except Exception:  # a dead worker: its remaining files are compiled by the caller
                 log.warning("a compile worker failed; finishing its files in-process")
             finally:
@@ -374,9 +419,11 @@ class CacheDB:
     def __init__(self, location: Path | None) -> None:
         self.location = location
         self.persistent = location is not None
+        self.building: Path | None = None  # the temporary file a fresh cache is built in
         self.db = self._open(location)
         self._tokenizer = False
         self.bulk = False  # text rows go to the store only; end_bulk() then builds the index in row-id order
+        self._staged: set[str] = set()  # dialogues whose text rows wait in temp.stage (bulk mode)
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -400,15 +447,20 @@ class CacheDB:
                 if row and row[0] == version:
                     return db
                 db.close()
-                for suffix in ("", "-wal", "-shm"):
-                    Path(str(location) + suffix).unlink(missing_ok=True)
-                db = self._connect(str(location))
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = OFF")  # a disposable cache: a torn file is detected and rebuilt
+                # A fresh cache is built in a private file with no journal and moved into place by finish_fresh()
+                # once complete: a crash mid-build leaves only a stray temporary file, never a cache that answers.
+                self.building = location.with_name(f".{location.name}.{os.getpid()}.tmp")
+                self.building.unlink(missing_ok=True)
+                db = self._connect(str(self.building))
+                db.execute("PRAGMA journal_mode = OFF")
+                db.execute("PRAGMA synchronous = OFF")
                 self._create(db, version)
                 return db
             except (OSError, sqlite3.Error) as exc:
                 log.warning("brief cache unavailable at %s (%s); working in memory", location, exc)
+                if self.building is not None:
+                    self.building.unlink(missing_ok=True)
+                    self.building = None
                 self.location = None
                 self.persistent = False
         db = self._connect(":memory:")
@@ -427,8 +479,8 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, datekey INT, slot INT);
             CREATE INDEX IF NOT EXISTS textrows_slot ON textrows(datekey, slot);
-            CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, ref INT, ver TEXT, data BLOB,
-                PRIMARY KEY (did, kind, ref)) WITHOUT ROWID;
+            CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, ref INT, ver TEXT, data BLOB);
+            CREATE UNIQUE INDEX IF NOT EXISTS items_key ON items(did, kind, ref);
             CREATE TABLE IF NOT EXISTS textstore(rowid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,
                 field TEXT, body TEXT, ver TEXT, who TEXT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
@@ -441,9 +493,34 @@ class CacheDB:
         )
         db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (version,))
 
-    def close(self) -> None:
-        """Close the database."""
+    def finish_fresh(self) -> None:
+        """Move a freshly built cache (committed) into place and reopen it in WAL mode."""
+        if self.building is None or self.location is None:
+            return
         self.db.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(self.location) + suffix).unlink(missing_ok=True)
+        os.replace(self.building, self.location)
+        self.building = None
+        self._tokenizer = False  # temp tables went with the old connection
+        self.db = self._connect(str(self.location))
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = OFF")
+
+    def abandon_fresh(self) -> None:
+        """Throw away a fresh cache whose build failed; start again from an empty one."""
+        if self.building is None:
+            return
+        self.db.close()
+        self.building.unlink(missing_ok=True)
+        self._tokenizer = False
+        self.db = self._open(self.location)
+
+    def close(self) -> None:
+        """Close the database (a fresh cache never finished is deleted)."""
+        self.db.close()
+        if self.building is not None:
+            self.building.unlink(missing_ok=True)
 
     def records(self) -> dict[str, FileRecord]:
         """Return every cached file record by file name."""
@@ -530,7 +607,13 @@ class CacheDB:
         return dict(self.db.execute("SELECT did, ver FROM textrows").fetchall())
 
     def put_text(
-        self, did: str, ver: str, date: str | None, rows: Iterable[TextRow], items: Iterable[ItemRow] = ()
+        self,
+        did: str,
+        ver: str,
+        date: str | None,
+        rows: Iterable[TextRow],
+        items: Iterable[ItemRow] = (),
+        prepared: Sequence[PreparedRow] | None = None,
     ) -> None:
         """Index (or re-index) the text of one dialogue and its display items (inside a transaction).
 
@@ -540,11 +623,8 @@ class CacheDB:
         "positions X by Iran" is one index query.
         """
         items = list(items)
-        who: dict[int, str] = {}
-        for kind, ref, data in items:
-            if kind == "position":
-                hay = " ".join(hay for _, index, _, hay in marshal.loads(data)[3] if index >= 0 and hay)
-                who[ref] = " ".join(WHO_MARK + w for w in _PLAIN_WORDS.findall(hay))
+        if prepared is None:
+            prepared = prepare_text(did, rows, items)
         key = date_key(date)
         current = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
         self.drop_text(did)
@@ -555,15 +635,12 @@ class CacheDB:
             slot = next(i for i in range(len(used) + 1) if i not in used)
         base = (key << DATE_SHIFT) | (slot << SLOT_SHIFT)
         cur = self.db.cursor()
-        batch = []
-        for seq, (kind, ref, field, body) in enumerate(rows):
-            if seq > SEQ_MASK:
-                log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
-                break
-            rowid = (field_class(kind, field) << CLASS_SHIFT) | base | seq
-            batch.append((rowid, did, kind, ref, field, body, ver, who.get(ref, "") if kind == "position" else ""))
-        cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
-        if not self.bulk:
+        batch = [(low | base, did, kind, ref, field, body, ver, who) for low, kind, ref, field, body, who in prepared]
+        if self.bulk:  # appended in arrival order; end_bulk() moves them into textstore in row-id order
+            cur.executemany("INSERT INTO temp.stage VALUES (?,?,?,?,?,?,?,?)", batch)
+            self._staged.add(did)
+        else:
+            cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
             cur.executemany(
                 "INSERT INTO t(rowid, did, kind, ref, field, body, ver, who) VALUES (?,?,?,?,?,?,?,?)", batch
             )
@@ -589,17 +666,29 @@ class CacheDB:
                         span,
                     )
                 self.db.execute("DELETE FROM textstore WHERE rowid BETWEEN ? AND ?", span)
+            if did in self._staged:
+                self.db.execute("DELETE FROM temp.stage WHERE did = ?", (did,))
+                self._staged.discard(did)
             self.db.execute("DELETE FROM textrows WHERE did = ?", (did,))
             self.db.execute("DELETE FROM items WHERE did = ?", (did,))
 
     def begin_bulk(self) -> None:
         """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk()."""
+        self.db.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS stage(rid INT, did TEXT, kind TEXT, ref INT, field TEXT, body TEXT,"
+            " ver TEXT, who TEXT)"
+        )
+        self._staged = set()
         self.bulk = True
 
     def end_bulk(self) -> None:
         """Build the text index from the stored rows (inside a transaction)."""
         if self.bulk:
             self.bulk = False
+            # one sorted insert fills textstore's pages densely; inserting in arrival order left them half empty
+            self.db.execute("INSERT INTO textstore SELECT * FROM temp.stage ORDER BY rid")
+            self.db.execute("DELETE FROM temp.stage")
+            self._staged = set()
             self.db.execute("INSERT INTO t(t) VALUES ('rebuild')")
             self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
 
@@ -673,6 +762,23 @@ DATE_SHIFT = 33
 SLOT_SHIFT = 14
 SEQ_MASK = (1 << SLOT_SHIFT) - 1
 CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
+
+
+def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) -> tuple[PreparedRow, ...]:
+    """Return a dialogue's text rows with the date-free part of their row ids and their speakers' words."""
+    who: dict[int, str] = {}
+    for kind, ref, data in items:
+        if kind == "position":
+            hay = " ".join(hay for _, index, _, hay in marshal.loads(data)[3] if index >= 0 and hay)
+            who[ref] = " ".join(WHO_MARK + w for w in _PLAIN_WORDS.findall(hay))
+    out: list[PreparedRow] = []
+    for seq, (kind, ref, field, body) in enumerate(rows):
+        if seq > SEQ_MASK:
+            log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
+            break
+        low = (field_class(kind, field) << CLASS_SHIFT) | seq
+        out.append((low, kind, ref, field, body, who.get(ref, "") if kind == "position" else ""))
+    return tuple(out)
 
 
 def field_class(kind: str, field: str) -> int:

@@ -322,6 +322,10 @@ class BriefStore:
                     to_compile.append(name)
         if to_compile or restamp or report.removed or gone:
             db.begin()
+            # Many files: the collector would re-scan the growing, acyclic index again and again (seconds in all).
+            collecting = gc.isenabled() and len(to_compile) >= BULK_MIN_FILES
+            if collecting:
+                gc.disable()
             try:
                 if len(to_compile) >= BULK_MIN_FILES:
                     db.begin_bulk()
@@ -336,7 +340,8 @@ class BriefStore:
                         continue
                     db.put_file(name, record, result)
                     if self.include_drafts or result.summary.status == "published":
-                        db.put_text(result.summary.id, record.ver, result.summary.date, result.rows, result.items)
+                        summary = result.summary
+                        db.put_text(summary.id, record.ver, summary.date, result.rows, result.items, result.prepared)
                         self._indexed[result.summary.id] = record.ver
                     fresh[name] = _Good(record, result.summary)
                 for name in sorted(fresh):  # file-name order, as a first load has always kept them
@@ -355,12 +360,20 @@ class BriefStore:
                 db.commit()
             except BaseException:
                 db.bulk = False
-                db.db.rollback()
+                if db.building is not None:  # no journal to roll back: start the fresh cache over
+                    db.abandon_fresh()
+                    self._indexed = {}
+                else:
+                    db.db.rollback()
                 raise
+            finally:
+                if collecting:
+                    gc.enable()
         elif report.changed or not self._indexed:
             db.begin()
             self._sync_text()
             db.commit()
+        db.finish_fresh()
         report.errors.extend(self._check_duplicate_ids())
         self._refresh_registry(report)
         return report
