@@ -403,6 +403,21 @@ def unpack_registry(data: Any) -> PeopleRegistry:
     return registry
 
 
+def _remove_stale_builds(location: Path) -> None:
+    """Delete temporary cache builds left by processes that died mid-build (and our own old one)."""
+    for stray in location.parent.glob(f".{location.name}.*.tmp"):
+        try:
+            pid = int(stray.name.rsplit(".", 2)[-2])
+            if pid != os.getpid():
+                os.kill(pid, 0)  # raises if no such process
+                continue
+        except (ValueError, ProcessLookupError):
+            pass
+        except PermissionError:  # alive, someone else's
+            continue
+        stray.unlink(missing_ok=True)
+
+
 class FileRecord(NamedTuple):
     """A cached file: its stamp, whether it was racy when recorded, its content hash and version key."""
 
@@ -436,21 +451,24 @@ class CacheDB:
         if location is not None:
             try:
                 location.parent.mkdir(parents=True, exist_ok=True)
-                db = self._connect(str(location))
-                db.execute("PRAGMA journal_mode = WAL")
-                db.execute("PRAGMA synchronous = OFF")  # a disposable cache: a torn file is detected and rebuilt
-                row = None
-                try:
-                    row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
-                except sqlite3.DatabaseError:
+                if location.exists():
+                    db = self._connect(str(location))
+                    db.execute("PRAGMA journal_mode = WAL")
+                    db.execute("PRAGMA synchronous = OFF")  # a disposable cache: a torn file is detected and rebuilt
                     row = None
-                if row and row[0] == version:
-                    return db
-                db.close()
+                    try:
+                        row = db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone()
+                    except sqlite3.DatabaseError:
+                        row = None
+                    if row and row[0] == version:
+                        return db
+                    db.close()
+                    for suffix in ("", "-wal", "-shm"):  # a cache from other code, or broken
+                        Path(str(location) + suffix).unlink(missing_ok=True)
                 # A fresh cache is built in a private file with no journal and moved into place by finish_fresh()
                 # once complete: a crash mid-build leaves only a stray temporary file, never a cache that answers.
                 self.building = location.with_name(f".{location.name}.{os.getpid()}.tmp")
-                self.building.unlink(missing_ok=True)
+                _remove_stale_builds(location)
                 db = self._connect(str(self.building))
                 db.execute("PRAGMA journal_mode = OFF")
                 db.execute("PRAGMA synchronous = OFF")
@@ -498,9 +516,14 @@ class CacheDB:
         if self.building is None or self.location is None:
             return
         self.db.close()
-        for suffix in ("-wal", "-shm"):
-            Path(str(self.location) + suffix).unlink(missing_ok=True)
-        os.replace(self.building, self.location)
+        if self.location.exists():
+            # another process finished its build first and may be using it (and its -wal): keep that one; records
+            # are keyed by content hash, so whatever it holds is checked like any cache
+            self.building.unlink(missing_ok=True)
+        else:
+            for suffix in ("-wal", "-shm"):  # left over from a deleted cache file
+                Path(str(self.location) + suffix).unlink(missing_ok=True)
+            os.replace(self.building, self.location)
         self.building = None
         self._tokenizer = False  # temp tables went with the old connection
         self.db = self._connect(str(self.location))

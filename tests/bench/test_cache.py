@@ -223,3 +223,49 @@ def test_recency_ranked_positions_answer_like_dialogues(folder: Path, tmp_path: 
     did, ref = answer.refs[0].split("#")
     position = store.catalog.dialogues[did].positions[int(ref)]
     assert answer.items[0].heading == f"Position: {position.topic}" and answer.items[0].lines == (position.summary,)
+
+
+def _dead_pid() -> int:
+    pid = 999_999
+    while True:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        except PermissionError:
+            pass
+        pid -= 1
+
+
+def test_fresh_cache_appears_only_when_complete(folder: Path, tmp_path: Path) -> None:
+    """A cold start leaves exactly one cache file, no temporary build, and the next start reuses it."""
+    cache = tmp_path / "cache"
+    _fresh(folder, cache).close()
+    assert not list(cache.glob(".*.tmp"))
+    assert len(list(cache.glob("*.sqlite"))) == 1
+    report = BriefStore(folder, cache_dir=cache).load()
+    assert report.loaded == 0 and report.reused > 0
+
+
+def test_build_interrupted_before_rename_never_answers(folder: Path, tmp_path: Path) -> None:
+    """A build left by a process that died before moving it into place is deleted, not read: all files are reread."""
+    cache = tmp_path / "cache"
+    _fresh(folder, cache).close()
+    (built,) = cache.glob("*.sqlite")
+    stray = built.with_name(f".{built.name}.{_dead_pid()}.tmp")
+    built.rename(stray)
+    report = BriefStore(folder, cache_dir=cache).load()
+    assert report.reused == 0 and report.loaded > 0
+    assert not stray.exists()
+
+
+def test_bulk_build_answers_like_per_file_build(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """The staged, sorted bulk build of the text index answers every kind of question as the per-file build does."""
+    import bot.store as store_module
+
+    questions = ["search pipeline", "session energy", "positions trade", "search security cooperation", "latest"]
+    per_file = _fresh(folder, tmp_path / "a").catalog
+    monkeypatch.setattr(store_module, "BULK_MIN_FILES", 1)
+    bulk = _fresh(folder, tmp_path / "b").catalog
+    for question in questions:
+        assert ask(bulk, question) == ask(per_file, question), question
