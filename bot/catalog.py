@@ -629,9 +629,13 @@ class Catalog:
             self._update_people(previous, changed)
         self._spelling_memo: list[str] | None = None
         self._spelling_words: dict[str, list[int]] | None = None
+        self._deletions: dict[str, list[int]] | None = None
+        self._positions_memo: dict[str, int] | None = None
         if previous is not None and not self._spellings_changed:
             self._spelling_memo = previous._spelling_memo  # the same spellings: share the list and its word index
             self._spelling_words = previous._spelling_words
+            self._deletions = previous._deletions
+            self._positions_memo = previous._positions_memo
         self.people = _People(self._people, self.all)
 
     @property
@@ -843,8 +847,14 @@ class Catalog:
         if len(spellings) > FUZZY_PREFILTER:
             # WRatio over thousands of spellings takes milliseconds: score only the likely ones (close by plain
             # edit ratio, or sharing a word or its transliteration key with the query)
-            shortlist = process.extract(key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4, score_cutoff=50)
-            near = {i for _, _, i in shortlist}
+            # one letter (or a space) dropped, added or changed: a few dictionary lookups find the spellings, and
+            # only they and those sharing a rare word are scored; otherwise the edit-ratio shortlist
+            near = self._one_edit(key)
+            if not near:
+                shortlist = process.extract(
+                    key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4, score_cutoff=50
+                )
+                near = {i for _, _, i in shortlist}
             near.update(self._word_neighbours(words))
             positions = sorted(near)
             spellings = [self._spellings[i] for i in positions]
@@ -880,6 +890,61 @@ class Catalog:
         sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
         common = set.intersection(*sets) if all(sets) else set()
         return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
+
+    def _one_edit(self, key: str) -> set[int]:
+        """Return the positions of spellings one edit from key: a letter or space dropped, added or changed.
+
+        The index maps every spelling with one character deleted to the spellings it came from (SymSpell); it is
+        built on the first fuzzy question and shared by snapshots with the same spellings.
+        """
+        index = self._deletions
+        if index is None:
+            built: dict[str, list[int]] = {}
+            for i, spelling in enumerate(self._spellings):
+                for j in range(len(spelling)):
+                    built.setdefault(spelling[:j] + spelling[j + 1 :], []).append(i)
+            index = self._deletions = built
+        out = self._edits_of(key, index)
+        if out:
+            # other spellings one edit from those (Rifat, Riffat) may score within a few points: scored too
+            spellings = self._spellings
+            for i in list(out):
+                out |= self._edits_of(spellings[i], index)
+            positions: dict[str, int] | None = None
+            # the query without one of its words (the misspelt one, often) names a close rival that WRatio ranks
+            # near the one-edit spelling: it is scored too, as the edit-ratio shortlist would have brought it
+            words = key.split()
+            if len(words) > 2:
+                if positions is None:
+                    positions = self._spelling_positions()
+                for j in range(len(words)):
+                    found = positions.get(" ".join(words[:j] + words[j + 1 :]))
+                    if found is not None:
+                        out.add(found)
+        return out
+
+    def _edits_of(self, key: str, index: dict[str, list[int]]) -> set[int]:
+        """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
+        out: set[int] = set(index.get(key, ()))  # a letter dropped from a spelling
+        exact = self._exact
+        positions: dict[str, int] | None = None
+        for j in range(len(key)):
+            shorter = key[:j] + key[j + 1 :]
+            if shorter in exact:  # a letter added
+                if positions is None:
+                    positions = self._spelling_positions()
+                found = positions.get(shorter)
+                if found is not None:
+                    out.add(found)
+            out.update(index.get(shorter, ()))  # a letter changed
+        return out
+
+    def _spelling_positions(self) -> dict[str, int]:
+        """Return each spelling's position in the spelling list."""
+        memo = self._positions_memo
+        if memo is None:
+            memo = self._positions_memo = {s: i for i, s in enumerate(self._spellings)}
+        return memo
 
     def _word_neighbours(self, words: list[str]) -> set[int]:
         """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
