@@ -521,6 +521,16 @@ def _keys_of(spelling: str) -> SpellingKeys:
     return keys
 
 
+def _add_found(out: set[int], found: int | tuple[int, ...] | None) -> None:
+    """Add the spelling positions of one deletion-index entry to out."""
+    if found is None:
+        return
+    if isinstance(found, int):
+        out.add(found)
+    else:
+        out.update(found)
+
+
 class Catalog:
     """Published (and optionally draft) dialogues with people, date and text indexes, built once."""
 
@@ -629,7 +639,7 @@ class Catalog:
             self._update_people(previous, changed)
         self._spelling_memo: list[str] | None = None
         self._spelling_words: dict[str, list[int]] | None = None
-        self._deletions: dict[str, list[int]] | None = None
+        self._deletions: dict[str, int | tuple[int, ...]] | None = None
         self._positions_memo: dict[str, int] | None = None
         if previous is not None and not self._spellings_changed:
             self._spelling_memo = previous._spelling_memo  # the same spellings: share the list and its word index
@@ -899,10 +909,19 @@ class Catalog:
         """
         index = self._deletions
         if index is None:
-            built: dict[str, list[int]] = {}
+            built: dict[str, int | tuple[int, ...]] = {}  # mostly one spelling: a bare position, no container
+            get = built.get
             for i, spelling in enumerate(self._spellings):
                 for j in range(len(spelling)):
-                    built.setdefault(spelling[:j] + spelling[j + 1 :], []).append(i)
+                    deleted = spelling[:j] + spelling[j + 1 :]
+                    before = get(deleted)
+                    if before is None:
+                        built[deleted] = i
+                    elif isinstance(before, int):
+                        if before != i:
+                            built[deleted] = (before, i)
+                    elif i not in before:
+                        built[deleted] = (*before, i)
             index = self._deletions = built
         out = self._edits_of(key, index)
         if out:
@@ -923,9 +942,10 @@ class Catalog:
                         out.add(found)
         return out
 
-    def _edits_of(self, key: str, index: dict[str, list[int]]) -> set[int]:
+    def _edits_of(self, key: str, index: dict[str, int | tuple[int, ...]]) -> set[int]:
         """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
-        out: set[int] = set(index.get(key, ()))  # a letter dropped from a spelling
+        out: set[int] = set()
+        _add_found(out, index.get(key))  # a letter dropped from a spelling
         exact = self._exact
         positions: dict[str, int] | None = None
         for j in range(len(key)):
@@ -936,7 +956,7 @@ class Catalog:
                 found = positions.get(shorter)
                 if found is not None:
                     out.add(found)
-            out.update(index.get(shorter, ()))  # a letter changed
+            _add_found(out, index.get(shorter))  # a letter changed
         return out
 
     def _spelling_positions(self) -> dict[str, int]:
