@@ -20,6 +20,7 @@ from bot.validate import validate_dir
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
+from tests.bench.corpus import private_copy
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +34,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def folder(corpus: Path, tmp_path: Path) -> Path:
     """Return a private copy of the corpus, its files dated in the past (so their mtimes are not racy)."""
-    out = tmp_path / "briefs"
-    out.mkdir()
-    for path in corpus.iterdir():
-        target = out / path.name
-        target.write_bytes(path.read_bytes())
-        os.utime(target, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
-    return out
+    return private_copy(corpus, tmp_path)
 
 
 def _first(folder: Path) -> Path:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -18,8 +17,7 @@ from bot.store import BriefStore, LoadReport
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-
-OLD_NS = 1_600_000_000_000_000_000
+from tests.bench.corpus import private_copy
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +31,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def folder(corpus: Path, tmp_path: Path) -> Path:
     """Return a private copy of the corpus with old mtimes."""
-    out = tmp_path / "briefs"
-    out.mkdir()
-    for path in corpus.iterdir():
-        target = out / path.name
-        target.write_bytes(path.read_bytes())
-        os.utime(target, ns=(OLD_NS, OLD_NS))
-    return out
+    return private_copy(corpus, tmp_path)
 
 
 def _briefs(folder: Path) -> list[Path]:
