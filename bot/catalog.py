@@ -690,6 +690,10 @@ class Catalog:
         """Return the compact record of one participant of a dialogue (name, honorific, country, role ...)."""
         return self._parts(dialogue_id)[index]
 
+    def ordered_ids(self) -> Sequence[str]:
+        """Return the ids of the visible dialogues, newest first, without loading any dialogue."""
+        return self._ordered_ids
+
     def rank(self, dialogue_id: str) -> int:
         """Return the position of a dialogue in newest-first order."""
         return self._rank.get(dialogue_id, len(self._rank))

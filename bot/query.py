@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -192,13 +192,24 @@ def latest(catalog: Catalog) -> Answer:
     return dialogue_answer(catalog, catalog.ordered[0], "Latest: ")
 
 
+LIST_FIELD_KINDS = ("title", "meta", "organizer", "topic")
+
+
 def list_dialogues(catalog: Catalog, words: str = "", year: int | None = None, limit: int = 200) -> Answer:
     """Return dialogues matching words (title, organisers, topics) and year, newest first."""
     terms = fold(words).split()
+    candidates: Iterable[str] = catalog.ordered_ids()
+    if terms:
+        # the text index narrows the candidates; the exact check below keeps the substring semantics
+        hits = catalog.text.search(words, kinds=LIST_FIELD_KINDS, limit=50_000, ranked=False)
+        found = {h.dialogue_id for h in hits} | {did for did in catalog.dialogues if all(t in did for t in terms)}
+        candidates = sorted((did for did in found if did in catalog.dialogues), key=catalog.rank)
+    prefix = str(year) if year is not None else ""
     matches = []
-    for dialogue in catalog.ordered:
-        if year is not None and not (dialogue.date or "").startswith(str(year)):
+    for did in candidates:
+        if prefix and not (catalog.summary(did).date or "").startswith(prefix):
             continue
+        dialogue = catalog.dialogues[did]
         if terms:
             hay = fold(
                 " ".join(

@@ -201,3 +201,14 @@ def test_split_by_and_year() -> None:
     assert split_by("Afghanistan by Iran") == ("Afghanistan", "Iran")
     assert split_by("Bypass roads") == ("Bypass roads", None)
     assert split_year("IRAS 2025") == ("IRAS", 2025)
+
+
+def test_dialogue_list_words_across_fields(shipped_catalog: Catalog) -> None:
+    """Words may match different fields: an organiser acronym and a topic."""
+    assert ask(shipped_catalog, "dialogue list IRAS Palestine").refs == (IRAS,)
+    assert ask(shipped_catalog, "dialogue list ISSI Palestine").refs == (IRAS, IPIS)
+
+
+def test_dialogue_list_matches_ids(shipped_catalog: Catalog) -> None:
+    """A piece of a brief id lists that dialogue."""
+    assert ask(shipped_catalog, "dialogue list iras-dialogue").refs == (IRAS,)
