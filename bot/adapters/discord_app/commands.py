@@ -15,7 +15,7 @@ from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, rend
 from bot.answer import Answer, AnswerKind, Choice
 from bot.catalog import Catalog
 from bot.config import DiscordConfig
-from bot.services import Services
+from bot.services import DigestRunner, Services
 
 log = logging.getLogger(__name__)
 
@@ -314,34 +314,34 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
         names = services.digests.names() if services.digests else []
         return to_choices([(n, n) for n in names if current.lower() in n.lower()])
 
-    @digest.command(name="preview", description="What a digest would post now")
-    @app_commands.autocomplete(name=digest_names)
-    async def digest_preview(interaction: discord.Interaction[Any], name: str) -> None:
+    async def known_digest(interaction: discord.Interaction[Any], name: str) -> DigestRunner | None:
+        """Return the digest runner if `name` is a configured digest; else tell the user why not."""
         runner = services.digests
         if runner is None:
             await send_text(interaction, "No digests are configured.")
-            return
+            return None
         if name not in runner.names():
             await send_text(
                 interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}."
             )
-            return
-        await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
+            return None
+        return runner
+
+    @digest.command(name="preview", description="What a digest would post now")
+    @app_commands.autocomplete(name=digest_names)
+    async def digest_preview(interaction: discord.Interaction[Any], name: str) -> None:
+        runner = await known_digest(interaction, name)
+        if runner is not None:
+            await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
 
     @digest.command(name="now", description="Post a digest now (admins)")
     @app_commands.autocomplete(name=digest_names)
     async def digest_now(interaction: discord.Interaction[Any], name: str) -> None:
-        runner = services.digests
-        if runner is None:
-            await send_text(interaction, "No digests are configured.")
-            return
-        if not is_admin(interaction, config):
+        if services.digests is not None and not is_admin(interaction, config):
             await send_text(interaction, "Only briefbot admins can post a digest.")
             return
-        if name not in runner.names():
-            await send_text(
-                interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}."
-            )
+        runner = await known_digest(interaction, name)
+        if runner is None:
             return
         try:
             await interaction.response.defer(thinking=True, ephemeral=True)
