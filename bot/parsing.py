@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,121 @@ def _maybe_anchor(text: str) -> bool:
     return ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text) is not None
 
 
+try:  # libyaml's event parser, for the fast path below; without it every file takes the loader path
+    import yaml._yaml as _libyaml
+
+    _CParser: Any = _libyaml.CParser  # events typed as Any: the stubs' Event lacks the fields read here
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    _CParser = None
+
+
+class _NotFastPath(Exception):
+    """The document uses YAML the fast path does not build; the loader path must read it."""
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+# Tags the fast path builds with PyYAML's own constructors; merge (<<), value (=) and the rest fall back.
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")}
+_SAFE_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_SCALAR_CONSTRUCTORS: dict[str, Callable[[Any, yaml.ScalarNode], Any]] = {
+    tag: yaml.constructor.SafeConstructor.yaml_constructors[tag] for tag in _SCALAR_TAGS
+}
+_MISSING_KEY = object()
+
+
+def _plain_resolvers() -> dict[str, list[tuple[str, re.Pattern[str]]]]:
+    """Return SafeLoader's implicit resolvers by first character ('' for empty), wildcards appended."""
+    table = yaml.SafeLoader.yaml_implicit_resolvers
+    wildcard = table.get(None, [])
+    return {first: [*resolvers, *wildcard] for first, resolvers in table.items() if first is not None}
+
+
+_RESOLVERS_BY_FIRST = _plain_resolvers()
+_WILDCARD_RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers.get(None) or None
+
+
+def _plain_scalar(value: str) -> Any:
+    """Resolve and construct a plain scalar exactly as SafeLoader does (first matching resolver wins)."""
+    resolvers = _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS)
+    if resolvers is None:
+        return value
+    for tag, regexp in resolvers:
+        if regexp.match(value):
+            if tag == _STR_TAG:
+                return value
+            construct = _SCALAR_CONSTRUCTORS.get(tag)
+            if construct is None:
+                raise _NotFastPath(tag)
+            return construct(_SAFE_CONSTRUCTOR, yaml.ScalarNode(tag, value))
+    return value
+
+
+def _fast_load(text: str | bytes) -> Any:
+    """Build plain data straight from libyaml's events; raise on anything beyond plain one-document YAML."""
+    parser = _CParser(text)
+    get_event = parser.get_event
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    sequence_start, mapping_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+    collection_end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    get_event()  # StreamStartEvent
+    event = get_event()
+    if type(event) is yaml.StreamEndEvent:
+        return None  # no document at all: only comments or nothing
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _NotFastPath(event)
+    root: Any = None
+    # The container being filled, whether it is a mapping, and its pending key; parents wait on the stack.
+    container: Any = None
+    is_mapping = False
+    key: Any = _MISSING_KEY
+    stack: list[tuple[Any, bool, Any]] = []
+    while True:
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event:
+            if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                raise _NotFastPath(event)
+            value = _plain_scalar(event.value) if event.implicit[0] else event.value
+        elif kind is mapping_start or kind is sequence_start:
+            if event.anchor is not None or (event.tag is not None and event.tag != "!"):
+                raise _NotFastPath(event)
+            if is_mapping and key is _MISSING_KEY:
+                raise _NotFastPath(event)  # a mapping or list used as a key
+            value = {} if kind is mapping_start else []
+            if container is None:
+                root = value
+            elif is_mapping:
+                container[key] = value
+                key = _MISSING_KEY
+            else:
+                container.append(value)
+            stack.append((container, is_mapping, key))
+            container, is_mapping, key = value, kind is mapping_start, _MISSING_KEY
+            continue
+        elif kind in collection_end:
+            container, is_mapping, key = stack.pop()
+            if container is None:
+                break
+            continue
+        elif kind is alias_event:
+            raise _NotFastPath(event)
+        else:
+            raise _NotFastPath(event)
+        if container is None:
+            root = value  # the whole document is one scalar
+            break
+        if not is_mapping:
+            container.append(value)
+        elif key is _MISSING_KEY:
+            key = value
+        else:
+            container[key] = value
+            key = _MISSING_KEY
+    if type(get_event()) is not yaml.DocumentEndEvent or type(get_event()) is not yaml.StreamEndEvent:
+        raise _NotFastPath("more than one document")
+    return root
+
+
 def read_yaml(path: Path, text: str | None = None, raw: bytes | None = None) -> tuple[Any, list[BriefError]]:
     """Parse one YAML file into plain data, or return the errors that stop it (raw: its bytes, if already read)."""
     shown = str(path)
@@ -66,8 +181,13 @@ def read_yaml(path: Path, text: str | None = None, raw: bytes | None = None) -> 
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             return None, [BriefError(shown, "not valid UTF-8 text; save the file as UTF-8", line=line)]
+    maybe_anchor = _maybe_anchor(text)
+    if _CParser is not None and not maybe_anchor:
+        # Any exception, parse errors included, leaves the file to the loader path and its messages.
+        with contextlib.suppress(Exception):
+            return _fast_load(text), []
     try:
-        loader = _StrictComposer if _maybe_anchor(text) else _FastLoader
+        loader = _StrictComposer if maybe_anchor else _FastLoader
         data = yaml.load(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
