@@ -281,7 +281,7 @@ def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
 
 
 def worker_main() -> None:
-    """Compile the files named on stdin (marshalled list) and stream length-prefixed marshalled chunks to stdout."""
+    """Compile the chunks of files named on stdin (marshalled list of lists); stream one result chunk per chunk."""
     import gc
     import sys
 
@@ -291,9 +291,9 @@ def worker_main() -> None:
     # a short-lived process whose data is acyclic: keep the collector off the imported modules and collect rarely
     gc.freeze()
     gc.set_threshold(20_000, 20, 20)
-    paths: list[str] = marshal.loads(sys.stdin.buffer.read())
+    chunks: list[list[str]] = marshal.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
-    for chunk in iter_chunks(paths, 32):
+    for chunk in chunks:
         data = marshal.dumps([_to_wire(item) for item in compile_many(chunk)])
         out.write(len(data).to_bytes(8, "little") + data)
         out.flush()
@@ -313,9 +313,10 @@ def _read_chunk(stream: Any) -> Any:
 
 
 def compile_parallel(
-    paths: Sequence[str], workers: int
+    paths: Sequence[str], workers: int, chunk_size: int = 32
 ) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
-    """Compile files in worker processes (interpreters started afresh, so any caller is safe); yield results."""
+    """Compile files in worker processes (interpreters started afresh, so any caller is safe); yield the results
+    in the order of paths (chunks are dealt to the workers in turn and read back in the same turn)."""
     import queue
     import subprocess
     import sys
@@ -325,37 +326,38 @@ def compile_parallel(
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH")) if x)
     command = [sys.executable, "-c", "from bot.cache import worker_main; worker_main()"]
-    results: queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None] = queue.Queue()
+    chunks = list(iter_chunks(paths, chunk_size))
+    outboxes: list[queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None]] = []
     procs = []
     for i in range(workers):
-        share = list(paths[i::workers])
+        share = chunks[i::workers]
+        outbox: queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None] = queue.Queue()
+        outboxes.append(outbox)
         proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         procs.append(proc)
 
-        def feed(proc: subprocess.Popen[bytes] = proc, share: list[str] = share) -> None:
+        def feed(proc: subprocess.Popen[bytes] = proc, share: list[list[str]] = share, outbox: Any = outbox) -> None:
             assert proc.stdin is not None and proc.stdout is not None
             try:
                 proc.stdin.write(marshal.dumps(share))
                 proc.stdin.close()
                 while (chunk := _read_chunk(proc.stdout)) is not None:
-                    results.put([_from_wire(item) for item in chunk])
-            except Exception:  # a dead worker: its remaining files are compiled by the caller
+                    outbox.put([_from_wire(item) for item in chunk])
+            except Exception:  # a dead worker: the caller compiles its remaining chunks in-process
                 log.warning("a compile worker failed; finishing its files in-process")
             finally:
-                results.put(None)
+                outbox.put(None)
 
         threading.Thread(target=feed, daemon=True).start()
-    done = 0
-    seen: set[str] = set()
+    failed = [False] * workers
     try:
-        while done < workers:
-            chunk = results.get()
-            if chunk is None:
-                done += 1
-                continue
-            for item in chunk:
-                seen.add(item[0])
-                yield item
+        for i, chunk in enumerate(chunks):
+            w = i % workers
+            got = None if failed[w] else outboxes[w].get()
+            if got is None or [item[0] for item in got] != chunk:
+                failed[w] = True
+                got = [(shown, *compile_file(Path(shown))) for shown in chunk]
+            yield from got
     finally:
         for proc in procs:
             if proc.poll() is None:
@@ -363,10 +365,23 @@ def compile_parallel(
             proc.wait()
             if proc.stdout is not None:
                 proc.stdout.close()
-    for shown in paths:
-        if shown not in seen:
-            compiled, errors, digest = compile_file(Path(shown))
-            yield shown, compiled, errors, digest
+
+
+_DATE_LINE = re.compile(rb"^date:[ \t]*[\"']?(\d{4}(?:-\d\d(?:-\d\d)?)?)[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+
+
+def predicted_date_key(path: Path) -> int:
+    """Return the date key a brief's top-level `date:` line most likely gives (0 if none is found in its head).
+
+    Used only to order a cold start so that text rows arrive in row-id order; a wrong guess costs speed only.
+    """
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return 0
+    found = _DATE_LINE.search(head)
+    return date_key(found.group(1).decode()) if found else 0
 
 
 def code_version() -> str:
@@ -438,7 +453,9 @@ class CacheDB:
         self.db = self._open(location)
         self._tokenizer = False
         self.bulk = False  # text rows go to the store only; end_bulk() then builds the index in row-id order
-        self._staged: set[str] = set()  # dialogues whose text rows wait in temp.stage (bulk mode)
+        self._staged: set[str] = set()  # dialogues whose text rows wait in the temp.stage tables (bulk mode)
+        self._empty_text = False  # bulk mode into an empty index: slots are counted in memory, nothing is dropped
+        self._next_slot: dict[int, int] = {}  # date key -> the next free slot, in bulk mode
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -649,18 +666,16 @@ class CacheDB:
         if prepared is None:
             prepared = prepare_text(did, rows, items)
         key = date_key(date)
-        current = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
-        self.drop_text(did)
-        if current is not None and current[0] == key:
-            slot = int(current[1])
-        else:
-            used = {r[0] for r in self.db.execute("SELECT slot FROM textrows WHERE datekey = ?", (key,))}
-            slot = next(i for i in range(len(used) + 1) if i not in used)
+        slot = self._slot_for(did, key)
         base = (key << DATE_SHIFT) | (slot << SLOT_SHIFT)
         cur = self.db.cursor()
         batch = [(low | base, did, kind, ref, field, body, ver, who) for low, kind, ref, field, body, who in prepared]
-        if self.bulk:  # appended in arrival order; end_bulk() moves them into textstore in row-id order
-            cur.executemany("INSERT INTO temp.stage VALUES (?,?,?,?,?,?,?,?)", batch)
+        if self.bulk:  # one stage per field class: rows arrive in row-id order within a class on a cold start
+            by_class: dict[int, list[tuple[int, str, str, int, str, str, str, str]]] = {}
+            for row in batch:
+                by_class.setdefault(row[0] >> CLASS_SHIFT, []).append(row)
+            for cls, rows_of in by_class.items():
+                cur.executemany(f"INSERT INTO temp.stage{cls} VALUES (?,?,?,?,?,?,?,?)", rows_of)
             self._staged.add(did)
         else:
             cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
@@ -673,6 +688,20 @@ class CacheDB:
             [(did, kind, ref, ver, data) for kind, ref, data in items],
         )
         self.db.execute("INSERT INTO textrows VALUES (?,?,?,?)", (did, ver, key, slot))
+
+    def _slot_for(self, did: str, key: int) -> int:
+        """Drop a dialogue's indexed text and return the slot its rows take under this date key."""
+        if self._empty_text and did not in self._staged:  # a fresh index: nothing to drop, slots counted here
+            slot = self._next_slot.get(key, 0)
+            self._next_slot[key] = slot + 1
+            return slot
+        current = self.db.execute("SELECT datekey, slot FROM textrows WHERE did = ?", (did,)).fetchone()
+        self.drop_text(did)
+        if current is not None and current[0] == key:
+            return int(current[1])
+        used = {r[0] for r in self.db.execute("SELECT slot FROM textrows WHERE datekey = ?", (key,))}
+        used.update(range(self._next_slot.get(key, 0)))
+        return next(i for i in range(len(used) + 1) if i not in used)
 
     def drop_text(self, did: str) -> None:
         """Remove the indexed text of one dialogue."""
@@ -689,29 +718,36 @@ class CacheDB:
                         span,
                     )
                 self.db.execute("DELETE FROM textstore WHERE rowid BETWEEN ? AND ?", span)
-            if did in self._staged:
-                self.db.execute("DELETE FROM temp.stage WHERE did = ?", (did,))
-                self._staged.discard(did)
+                if did in self._staged:
+                    self.db.execute(f"DELETE FROM temp.stage{cls} WHERE rid BETWEEN ? AND ?", span)
+            self._staged.discard(did)
             self.db.execute("DELETE FROM textrows WHERE did = ?", (did,))
             self.db.execute("DELETE FROM items WHERE did = ?", (did,))
 
     def begin_bulk(self) -> None:
         """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk()."""
-        self.db.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS stage(rid INT, did TEXT, kind TEXT, ref INT, field TEXT, body TEXT,"
-            " ver TEXT, who TEXT)"
-        )
+        for cls in range(CLASSES):
+            self.db.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS stage{cls}(rid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,"
+                " field TEXT, body TEXT, ver TEXT, who TEXT)"
+            )
         self._staged = set()
+        self._empty_text = self.db.execute("SELECT 1 FROM textrows LIMIT 1").fetchone() is None
+        self._next_slot = {}
         self.bulk = True
 
     def end_bulk(self) -> None:
         """Build the text index from the stored rows (inside a transaction)."""
         if self.bulk:
             self.bulk = False
-            # one sorted insert fills textstore's pages densely; inserting in arrival order left them half empty
-            self.db.execute("INSERT INTO textstore SELECT * FROM temp.stage ORDER BY rid")
-            self.db.execute("DELETE FROM temp.stage")
+            # each stage is already in row-id order and the classes are the top bits of a row id: copying them in
+            # class order fills textstore's pages densely without a sort
+            for cls in range(CLASSES):
+                self.db.execute(f"INSERT INTO textstore SELECT * FROM temp.stage{cls}")
+                self.db.execute(f"DROP TABLE temp.stage{cls}")
             self._staged = set()
+            self._empty_text = False
+            self._next_slot = {}
             self.db.execute("INSERT INTO t(t) VALUES ('rebuild')")
             self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
 

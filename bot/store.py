@@ -130,6 +130,28 @@ class _Good:
     summary: Summary
 
 
+class _IndexJob:
+    """A function run on a background thread whose exception is re-raised by wait()."""
+
+    def __init__(self, target: Callable[[], None]) -> None:
+        self._target = target
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="briefbot-index", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._target()
+        except BaseException as exc:  # handed to wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the function to finish; raise what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class BriefStore:
     """Loads a briefs folder, keeps the last good version of every brief and serves a Catalog snapshot."""
 
@@ -162,6 +184,8 @@ class BriefStore:
         self._win: dict[str, tuple[str, _Good]] = {}
         self._touched: set[str] = set()  # dialogue ids changed since the last snapshot
         self._served: tuple[dict[str, Summary], dict[str, str], dict[str, str]] | None = None
+        self._index_job: _IndexJob | None = None  # a fresh cache's text index being built (see _await_index)
+        self._meta_waiting: dict[str, object] = {}  # meta values to store once that build is done
         self.last_report = LoadReport()
 
     @property
@@ -197,9 +221,12 @@ class BriefStore:
         with self._lock:
             first = self._catalog is None
             names = None if first or changed is None else self._names_in_folder(changed)
-            report = self._refresh(names)
-            if report.changed or self._catalog is None:
-                self._catalog = self._build_catalog()
+            try:
+                report = self._refresh(names)
+                if report.changed or self._catalog is None:
+                    self._catalog = self._build_catalog()
+            finally:
+                self._await_index()
             self.last_report = report
             if first and len(self._good) >= CACHE_MIN_FILES:
                 # The index is a million small, acyclic objects that live as long as the process: keep the cyclic
@@ -356,15 +383,15 @@ class BriefStore:
                     for name in [n for n in cached if n not in files] if only is None else gone:
                         db.drop_file(name)
                 self._sync_text(None if first else touched)
-                db.end_bulk()
-                db.commit()
-            except BaseException:
-                db.bulk = False
-                if db.building is not None:  # no journal to roll back: start the fresh cache over
-                    db.abandon_fresh()
-                    self._indexed = {}
+                if db.bulk and db.building is not None:
+                    # a fresh cache: its text index is built in C (the GIL released) while this thread goes on to
+                    # the registry and the people index; whoever next needs the database waits (_await_index)
+                    self._index_job = _IndexJob(self._finish_fresh_index)
                 else:
-                    db.db.rollback()
+                    db.end_bulk()
+                    db.commit()
+            except BaseException:
+                self._undo_write()
                 raise
             finally:
                 if collecting:
@@ -373,18 +400,66 @@ class BriefStore:
             db.begin()
             self._sync_text()
             db.commit()
-        db.finish_fresh()
+        if self._index_job is None:
+            db.finish_fresh()
         report.errors.extend(self._check_duplicate_ids())
         self._refresh_registry(report)
         return report
 
+    def _undo_write(self) -> None:
+        """Throw away a failed write: a fresh cache starts over, an existing one rolls back."""
+        db = self._db
+        assert db is not None
+        db.bulk = False
+        if db.building is not None:  # no journal to roll back: start the fresh cache over
+            db.abandon_fresh()
+            self._indexed = {}
+        else:
+            db.db.rollback()
+
+    def _finish_fresh_index(self) -> None:
+        """Build the text index of a fresh cache, commit it and move the cache file into place."""
+        db = self._db
+        assert db is not None
+        try:
+            db.end_bulk()
+            db.commit()
+        except BaseException:
+            self._undo_write()
+            raise
+        db.finish_fresh()
+
+    def _await_index(self) -> None:
+        """Wait for a text index being built in the background (re-raising its failure), then save what waited."""
+        job, self._index_job = self._index_job, None
+        if job is not None:
+            job.wait()
+        waiting, self._meta_waiting = self._meta_waiting, {}
+        if waiting:
+            db = self._db
+            assert db is not None
+            db.begin()
+            for key, value in waiting.items():
+                db.put_meta(key, value)
+            db.commit()
+
+    def _save_meta(self, key: str, value: object) -> None:
+        """Store a value in the cache's meta table, once no background index build holds the connection."""
+        self._meta_waiting[key] = value
+        if self._index_job is None:
+            self._await_index()
+
     def _compile(
         self, names: list[str], files: dict[str, FileStamp], now: int
     ) -> Iterator[tuple[str, FileRecord, Compiled | None, list[BriefError]]]:
-        from bot.cache import FileRecord, compile_file, compile_parallel, is_racy, version_key
+        from bot.cache import FileRecord, compile_file, compile_parallel, is_racy, predicted_date_key, version_key
 
         paths = [str(self.directory / n) for n in names]
         workers = min(os.cpu_count() or 1, 4)
+        if len(names) >= BULK_MIN_FILES:
+            # oldest first, as the text index orders its rows: the staged rows then arrive in row-id order
+            keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
+            paths.sort(key=lambda shown: keys[shown])
         if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
             results: Iterable[tuple[str, Compiled | None, list[BriefError], str]] = compile_parallel(paths, workers)
         else:
@@ -475,7 +550,8 @@ class BriefStore:
             return
         db = self._db
         assert db is not None
-        cached = db.get_meta("registry") if self._registry[0] is None else None
+        # a cache being built holds no registry yet (and its connection is busy)
+        cached = db.get_meta("registry") if self._registry[0] is None and self._index_job is None else None
         if cached is not None:
             size, mtime_ns, racy, digest, data = cached
             same = (size, mtime_ns) == (reg_stamp.size, reg_stamp.mtime_ns)
@@ -502,9 +578,7 @@ class BriefStore:
             except OSError:
                 return
             racy = is_racy(reg_stamp.mtime_ns)
-            db.begin()
-            db.put_meta("registry", (reg_stamp.size, reg_stamp.mtime_ns, racy, digest, pack_registry(registry)))
-            db.commit()
+            self._save_meta("registry", (reg_stamp.size, reg_stamp.mtime_ns, racy, digest, pack_registry(registry)))
 
     def _check_duplicate_ids(self) -> list[BriefError]:
         if len(self._winners()) == len(self._good):
@@ -562,15 +636,13 @@ class BriefStore:
             tag.update(f"{did}\0{versions[did]}\0".encode())
         tag.update(repr(self._registry[0]).encode())
         key = tag.hexdigest()
-        saved = self._db.get_meta("people")
+        saved = self._db.get_meta("people") if self._index_job is None else None  # none in a cache being built
         snapshot = saved[1] if isinstance(saved, tuple) and saved[0] == key else None
         catalog = Catalog.compiled(
             summaries, load, self._registry[1], text, include_drafts=self.include_drafts, people=snapshot, parts=parts
         )
         if snapshot is None and self._db.persistent:
-            self._db.begin()
-            self._db.put_meta("people", (key, catalog.people_snapshot()))
-            self._db.commit()
+            self._save_meta("people", (key, catalog.people_snapshot()))
         return catalog
 
     def _parts_loader(

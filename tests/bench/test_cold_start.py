@@ -1,0 +1,142 @@
+"""A cold start compiles in worker processes in date order, stages text rows per field class and builds the text
+index on a background thread: none of it may change an answer."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from pytest import MonkeyPatch
+
+import bot.cache as cache_module
+import bot.store as store_module
+from bot.cache import compile_parallel, date_key, predicted_date_key
+from bot.query import ask
+from bot.store import BriefStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import generate
+from tests.bench.corpus import private_copy
+
+QUESTIONS = (
+    "dialogue latest",
+    "dialogue list",
+    "search pipeline",
+    "search security cooperation",
+    "session energy",
+    "positions trade",
+    "positions energy by Iran",
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of 60 generated briefs and a people registry."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(folder, 60, seed=5)
+    return folder
+
+
+@pytest.fixture
+def folder(corpus: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the corpus."""
+    return private_copy(corpus, tmp_path)
+
+
+def _briefs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.name != "people.yaml")
+
+
+def _answers(store: BriefStore) -> list[object]:
+    catalog = store.catalog
+    people = [record.name for record in list(catalog.people.values())[:5]]
+    return [ask(catalog, q) for q in (*QUESTIONS, *(f"who {p}" for p in people))]
+
+
+def _bulk_parallel(monkeypatch: MonkeyPatch) -> None:
+    """Take the cold-start path (workers, date order, staged bulk index) even for a small folder."""
+    monkeypatch.setattr(store_module, "BULK_MIN_FILES", 1)
+    monkeypatch.setattr(store_module, "PARALLEL_MIN_FILES", 1)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b'id: "a"\ndate: 2025-07-29\n', "2025-07-29"),
+        (b"id: a\ndate: '2024-03'\n", "2024-03"),
+        (b'date: "2023" # the year only\n', "2023"),
+        (b"id: a\ndate: null\n", None),
+        (b"id: a\n", None),
+        (b"sessions:\n  - date: 2025-01-02\n", None),  # not the top-level key
+    ],
+)
+def test_predicted_date_key_reads_the_top_level_date_line(tmp_path: Path, head: bytes, expected: str | None) -> None:
+    """The date guess reads the `date:` line of a brief's head as the index would key it."""
+    path = tmp_path / "brief.yaml"
+    path.write_bytes(head + b"title: x\n")
+    assert predicted_date_key(path) == date_key(expected)
+
+
+def test_predicted_date_key_of_a_missing_file_is_zero(tmp_path: Path) -> None:
+    """A file gone before it is read is guessed undated, not an error."""
+    assert predicted_date_key(tmp_path / "gone.yaml") == 0
+
+
+def test_compile_parallel_yields_in_path_order(folder: Path) -> None:
+    """Results come back in the order of the paths given, whichever worker compiled them."""
+    paths = [str(p) for p in reversed(_briefs(folder))]
+    shown = [item[0] for item in compile_parallel(paths, 2, chunk_size=3)]
+    assert shown == paths
+
+
+def test_compile_parallel_finishes_a_dead_workers_files_in_order(folder: Path, monkeypatch: MonkeyPatch) -> None:
+    """Workers that cannot start leave their files to the caller, compiled in the same order."""
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    paths = [str(p) for p in _briefs(folder)]
+    results = list(compile_parallel(paths, 2, chunk_size=4))
+    assert [item[0] for item in results] == paths
+    assert all(item[1] is not None for item in results)
+
+
+def test_cold_start_answers_like_per_file_build(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """The parallel, date-ordered, staged build answers every kind of question as the per-file build does."""
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    expected = _answers(per_file)
+    _bulk_parallel(monkeypatch)
+    bulk = BriefStore(folder, cache_dir=tmp_path / "b")
+    assert _answers(bulk) == expected
+
+
+def test_wrong_date_guesses_change_no_answer(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """Briefs whose date line lies past the guessed head (so rows arrive out of order) are indexed all the same."""
+    for path in _briefs(folder)[::3]:
+        path.write_text("# " + "padding " * 700 + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+    expected = _answers(BriefStore(folder, cache_dir=tmp_path / "a"))
+    _bulk_parallel(monkeypatch)
+    assert _answers(BriefStore(folder, cache_dir=tmp_path / "b")) == expected
+
+
+def test_background_index_failure_raises_and_the_next_load_recovers(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A text index build that fails on its thread fails the load; the next load builds a good cache."""
+    _bulk_parallel(monkeypatch)
+    real = cache_module.CacheDB.end_bulk
+
+    def broken(self: cache_module.CacheDB) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache_module.CacheDB, "end_bulk", broken)
+    store = BriefStore(folder, cache_dir=tmp_path / "cache")
+    with pytest.raises(OSError, match="disk full"):
+        store.load()
+    store.close()
+    assert not list((tmp_path / "cache").glob("*.sqlite"))  # nothing half-built was moved into place
+    monkeypatch.setattr(cache_module.CacheDB, "end_bulk", real)
+    again = BriefStore(folder, cache_dir=tmp_path / "cache")
+    assert again.load().loaded == len(_briefs(folder))
+    assert ask(again.catalog, "search pipeline").items
+    warm = BriefStore(folder, cache_dir=tmp_path / "cache").load()
+    assert (warm.loaded, warm.reused) == (0, len(_briefs(folder)))
