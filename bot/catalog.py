@@ -314,7 +314,9 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
 
     session: (title, moderator shown as "Name — role, affiliation", summary, takeaways);
     position: (topic, summary, session, ((name, participant index or -1, shown name, folded
-    affiliation/country/role), ...)).
+    affiliation/country/role), ...));
+    people (ref 0, one per dialogue): per participant, what `who` shows of that appearance: ("role, affiliation"
+    or "role not given", honorific, country, titles of the sessions they moderated, refs of their positions).
     """
     import marshal
 
@@ -326,17 +328,16 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
     def shown(p: Participant) -> str:  # as bot.query.full_name
         return f"{p.honorific} {p.name}" if p.honorific else p.name
 
+    roles = [", ".join(b for b in (p.role, p.affiliation) if b) or "role not given" for p in people]
+    moderated: dict[str, list[str]] = {}  # session titles by their moderator as shown
     for i, s in enumerate(dialogue.sessions):
         moderator = None
         if s.moderator:
             j = index.get(normalize_name(s.moderator))
-            if j is None:
-                moderator = s.moderator
-            else:
-                p = people[j]
-                role = ", ".join(b for b in (p.role, p.affiliation) if b) or "role not given"
-                moderator = f"{shown(p)} — {role}"
+            moderator = s.moderator if j is None else f"{shown(people[j])} — {roles[j]}"
+            moderated.setdefault(moderator, []).append(s.title)
         yield "session", i, marshal.dumps((s.title, moderator, s.summary, tuple(s.takeaways)))
+    spoken: list[list[int]] = [[] for _ in people]  # the refs of each participant's positions
     for i, pos in enumerate(dialogue.positions):
         by = []
         for name in pos.by:
@@ -347,7 +348,27 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
                 p = people[j]
                 hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
                 by.append((name, j, shown(p), hay))
+                if not spoken[j] or spoken[j][-1] != i:
+                    spoken[j].append(i)
         yield "position", i, marshal.dumps((pos.topic, pos.summary, pos.session, tuple(by)))
+    if people:
+        # a participant moderated the sessions whose moderator is shown as they are (as bot.query matches them)
+        yield (
+            "people",
+            0,
+            marshal.dumps(
+                tuple(
+                    (
+                        role,
+                        p.honorific,
+                        p.country,
+                        tuple(moderated.get(f"{shown(p)} — {role}", ())) if moderated else (),
+                        tuple(refs),
+                    )
+                    for p, role, refs in zip(people, roles, spoken, strict=True)
+                )
+            ),
+        )
 
 
 def text_fields(dialogue: Dialogue) -> Iterator[tuple[str, int, str, str]]:
@@ -927,6 +948,7 @@ class Catalog:
                     elif i not in before:
                         built[deleted] = (*before, i)
             index = self._deletions = built
+            self._spelling_positions()  # needed by most one-edit lookups: built now, with the deletion index
         out = self._edits_of(key, index)
         if out:
             # other spellings one edit from those (Rifat, Riffat) may score within a few points: scored too

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.catalog import Appearance, Catalog, PersonRecord, TextHit
@@ -292,19 +292,46 @@ def who(catalog: Catalog, name: str) -> Answer:
 WHO_FULL = 5  # a person's most recent dialogues shown in full (role then, sessions moderated, positions)
 
 
-def _display(catalog: Catalog, record: PersonRecord) -> str:
-    first = record.appearances[0] if record.appearances else None
-    newest = catalog.part(first.dialogue_id, first.index) if first else None
-    honorific = (newest.honorific if newest else None) or record.honorific
-    return f"{honorific} {record.name}" if honorific else record.name
+class _Shown(NamedTuple):
+    """What `who` shows of one recent appearance, from the compact display items (see catalog.text_items)."""
+
+    then: str  # "role, affiliation" or "role not given"
+    honorific: str | None
+    country: str | None
+    moderated: tuple[str, ...]
+    bullets: tuple[str, ...]
+
+
+def _shown_appearances(catalog: Catalog, appearances: Sequence[Appearance]) -> dict[tuple[str, int], _Shown]:
+    """Return what `who` shows of these appearances by (dialogue id, participant index), with two primary-key
+    queries and no dialogue's items or participant list read; an appearance missing its items is left out."""
+    people = catalog.text.items((a.dialogue_id, "people", 0) for a in appearances)
+    entries: dict[tuple[str, int], tuple[str, str | None, str | None, tuple[str, ...], tuple[int, ...]]] = {}
+    for a in appearances:
+        data = people.get((a.dialogue_id, "people", 0))
+        if data is not None and a.index < len(data):
+            entries[(a.dialogue_id, a.index)] = data[a.index]
+    said = catalog.text.items((did, "position", ref) for (did, _), entry in entries.items() for ref in entry[4])
+    out: dict[tuple[str, int], _Shown] = {}
+    for (did, index), (then, honorific, country, moderated, refs) in entries.items():
+        positions = [said.get((did, "position", ref)) for ref in refs]
+        if all(x is not None for x in positions):  # else the dialogue changed in between: the slow path shows it
+            bullets = tuple(f"{x[0]}: {x[1]}" for x in positions if x is not None)
+            out[(did, index)] = _Shown(then, honorific, country, moderated, bullets)
+    return out
 
 
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
     """Return the profile of one person across dialogues."""
     first = record.appearances[0]
-    newest = catalog.part(first.dialogue_id, first.index)
+    recent = _shown_appearances(catalog, record.appearances[:WHO_FULL])
+    newest = recent.get((first.dialogue_id, first.index))
+    if newest is None:
+        newest_part = catalog.part(first.dialogue_id, first.index)
+        then = ", ".join(b for b in (newest_part.role, newest_part.affiliation) if b) or "role not given"
+        newest = _Shown(then, newest_part.honorific, newest_part.country, (), ())
     spelled = sorted({s for s in record.spellings if normalize_name(s) != normalize_name(record.name)})
-    intro = "Most recent: " + (", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given")
+    intro = "Most recent: " + newest.then
     country = newest.country or record.country
     if country:
         intro += f" ({country})"
@@ -312,11 +339,15 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     if spelled:
         intro += " Also spelled: " + ", ".join(spelled) + "."
     items = []
-    for n, appearance in enumerate(record.appearances):
-        if n >= WHO_FULL:  # older dialogues: one compact line each, from the summaries (no dialogue is loaded)
+    for appearance in record.appearances[:WHO_FULL]:
+        compact = recent.get((appearance.dialogue_id, appearance.index))
+        if compact is not None:
             did = appearance.dialogue_id
-            part = (("Part", ", ".join(appearance.parts)),)
-            items.append(Item(_summary_heading(catalog, did), part, citation=summary_citation(catalog, did)))
+            fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
+            if compact.moderated:
+                fields.append(("Moderated", "; ".join(compact.moderated)))
+            heading = _summary_heading(catalog, did)
+            items.append(Item(heading, tuple(fields), (), compact.bullets, summary_citation(catalog, did)))
             continue
         shown = catalog.text.dialogue_items(appearance.dialogue_id)
         if shown is not None:  # from the compact records, without loading the dialogue
@@ -333,7 +364,17 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             f"{pos.topic}: {pos.summary}" for pos in dialogue.positions if key in {normalize_name(b) for b in pos.by}
         )
         items.append(Item(f"{dialogue.title} ({_date_text(dialogue)})", tuple(fields), (), bullets, citation(dialogue)))
-    return Answer(AnswerKind.PERSON, _display(catalog, record), intro, tuple(items), refs=(record.key,))
+    summary_of = catalog.summary
+    for appearance in record.appearances[WHO_FULL:]:  # older dialogues: one line each, from the summaries
+        summary = summary_of(appearance.dialogue_id)
+        # as _summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
+        label, url = summary.cite
+        cite = Citation(summary.id, summary.title, summary.date, label, url)
+        heading = f"{summary.title} ({summary.date or 'date not given'})"
+        items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite))
+    honorific = newest.honorific or record.honorific
+    title = f"{honorific} {record.name}" if honorific else record.name
+    return Answer(AnswerKind.PERSON, title, intro, tuple(items), refs=(record.key,))
 
 
 def _recent_appearance(catalog: Catalog, appearance: Appearance, shown_items: dict[tuple[str, int], Any]) -> Item:
