@@ -222,10 +222,13 @@ _TITLE_HONORIFICS = re.compile(
 
 def fold(text: str) -> str:
     """Return text lowercased, without diacritics and punctuation, single-spaced."""
-    import unicodedata
+    if text.isascii():  # nothing to decompose (ASCII casefold is lower)
+        stripped = text.lower()
+    else:
+        import unicodedata
 
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        decomposed = unicodedata.normalize("NFKD", text.casefold())
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", stripped.replace("_", " ")).split())
 
 
