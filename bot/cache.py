@@ -6,6 +6,7 @@ RACY_NS of being recorded, while its content hash is unchanged), and only by the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
@@ -44,6 +45,7 @@ SCHEMA = 7
 # mention of "iran" in the text
 WHO_MARK = "zqw"
 _PLAIN_WORDS = re.compile(r"[^\W_]+")
+FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 _CODE_FILES = ("models.py", "parsing.py", "catalog.py", "store.py", "cache.py", "names.py")
 
@@ -453,7 +455,7 @@ class CacheDB:
         self.db = self._open(location)
         self._tokenizer = False
         self.bulk = False  # text rows go to the store only; end_bulk() then builds the index in row-id order
-        self._staged: set[str] = set()  # dialogues whose text rows wait in the temp.stage tables (bulk mode)
+        self._staged: set[str] = set()  # dialogues written in bulk mode, their text not yet in the index
         self._empty_text = False  # bulk mode into an empty index: slots are counted in memory, nothing is dropped
         self._next_slot: dict[int, int] = {}  # date key -> the next free slot, in bulk mode
 
@@ -544,8 +546,8 @@ class CacheDB:
         self.building = None
         self._tokenizer = False  # temp tables went with the old connection
         self.db = self._connect(str(self.location))
+        self.db.execute("PRAGMA synchronous = OFF")  # first: switching to WAL would otherwise sync the file
         self.db.execute("PRAGMA journal_mode = WAL")
-        self.db.execute("PRAGMA synchronous = OFF")
 
     def abandon_fresh(self) -> None:
         """Throw away a fresh cache whose build failed; start again from an empty one."""
@@ -670,15 +672,10 @@ class CacheDB:
         base = (key << DATE_SHIFT) | (slot << SLOT_SHIFT)
         cur = self.db.cursor()
         batch = [(low | base, did, kind, ref, field, body, ver, who) for low, kind, ref, field, body, who in prepared]
-        if self.bulk:  # one stage per field class: rows arrive in row-id order within a class on a cold start
-            by_class: dict[int, list[tuple[int, str, str, int, str, str, str, str]]] = {}
-            for row in batch:
-                by_class.setdefault(row[0] >> CLASS_SHIFT, []).append(row)
-            for cls, rows_of in by_class.items():
-                cur.executemany(f"INSERT INTO temp.stage{cls} VALUES (?,?,?,?,?,?,?,?)", rows_of)
+        cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
+        if self.bulk:  # the index is rebuilt by end_bulk()
             self._staged.add(did)
         else:
-            cur.executemany("INSERT INTO textstore VALUES (?,?,?,?,?,?,?,?)", batch)
             cur.executemany(
                 "INSERT INTO t(rowid, did, kind, ref, field, body, ver, who) VALUES (?,?,?,?,?,?,?,?)", batch
             )
@@ -718,19 +715,16 @@ class CacheDB:
                         span,
                     )
                 self.db.execute("DELETE FROM textstore WHERE rowid BETWEEN ? AND ?", span)
-                if did in self._staged:
-                    self.db.execute(f"DELETE FROM temp.stage{cls} WHERE rid BETWEEN ? AND ?", span)
             self._staged.discard(did)
             self.db.execute("DELETE FROM textrows WHERE did = ?", (did,))
             self.db.execute("DELETE FROM items WHERE did = ?", (did,))
 
     def begin_bulk(self) -> None:
-        """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk()."""
-        for cls in range(CLASSES):
-            self.db.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS stage{cls}(rid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,"
-                " field TEXT, body TEXT, ver TEXT, who TEXT)"
-            )
+        """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk().
+
+        Text rows go straight to textstore. A cold start sends them in date order (predicted_date_key), so within
+        each field class they are appended in row-id order and fill the pages densely.
+        """
         self._staged = set()
         self._empty_text = self.db.execute("SELECT 1 FROM textrows LIMIT 1").fetchone() is None
         self._next_slot = {}
@@ -740,14 +734,13 @@ class CacheDB:
         """Build the text index from the stored rows (inside a transaction)."""
         if self.bulk:
             self.bulk = False
-            # each stage is already in row-id order and the classes are the top bits of a row id: copying them in
-            # class order fills textstore's pages densely without a sort
-            for cls in range(CLASSES):
-                self.db.execute(f"INSERT INTO textstore SELECT * FROM temp.stage{cls}")
-                self.db.execute(f"DROP TABLE temp.stage{cls}")
             self._staged = set()
             self._empty_text = False
             self._next_slot = {}
+            # a 16 MB buffer of pending index data (default 1 MB) means fewer segments to merge: rebuild 1.9 -> 1.3 s
+            # at 10,000 briefs, for 20 MB more memory while it runs
+            with contextlib.suppress(sqlite3.OperationalError):  # an SQLite without the option builds all the same
+                self.db.execute("INSERT INTO t(t, rank) VALUES ('hashsize', ?)", (FTS_BUILD_HASH_BYTES,))
             self.db.execute("INSERT INTO t(t) VALUES ('rebuild')")
             self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
 
