@@ -458,6 +458,7 @@ class CacheDB:
         self._staged: set[str] = set()  # dialogues written in bulk mode, their text not yet in the index
         self._empty_text = False  # bulk mode into an empty index: slots are counted in memory, nothing is dropped
         self._next_slot: dict[int, int] = {}  # date key -> the next free slot, in bulk mode
+        self._summary_blobs: dict[str, bytes] | None = None  # summaries read by records(), kept for summaries()
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -564,10 +565,17 @@ class CacheDB:
         if self.building is not None:
             self.building.unlink(missing_ok=True)
 
+    def checkpoint(self) -> None:
+        """Move what the write-ahead log holds into the database file and empty the log."""
+        if self.persistent:
+            with contextlib.suppress(sqlite3.OperationalError):  # busy: another process reads; a later one does it
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def records(self) -> dict[str, FileRecord]:
         """Return every cached file record by file name."""
-        rows = self.db.execute("SELECT name, size, mtime_ns, racy, digest, ver FROM files")
-        return {name: FileRecord(size, mtime, bool(racy), digest, ver) for name, size, mtime, racy, digest, ver in rows}
+        rows = self.db.execute("SELECT name, size, mtime_ns, racy, digest, ver, summary FROM files").fetchall()
+        self._summary_blobs = {row[0]: row[6] for row in rows}  # for the summaries() call that follows
+        return {row[0]: FileRecord(row[1], row[2], bool(row[3]), row[4], row[5]) for row in rows}
 
     def summaries(self, names: Iterable[str]) -> dict[str, Summary]:
         """Return the summaries of these cached files, without their participants (see participants())."""
@@ -575,7 +583,9 @@ class CacheDB:
         out: dict[str, Summary] = {}
         new = tuple.__new__
         loads = marshal.loads
-        for name, blob in self.db.execute("SELECT name, summary FROM files"):
+        blobs, self._summary_blobs = self._summary_blobs, None  # read with the records: one pass over the table
+        rows = blobs.items() if blobs is not None else self.db.execute("SELECT name, summary FROM files")
+        for name, blob in rows:
             if name in wanted:
                 head = loads(blob)
                 out[name] = new(Summary, (*head[:5], (), head[5]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -479,8 +480,17 @@ class _PersonData(NamedTuple):
     country: str | None
     registered: bool
     spellings: tuple[str, ...]
-    apps: tuple[tuple[str, int, tuple[str, ...]], ...]  # (dialogue id, participant index, parts), newest first
+    # marshalled ((dialogue id, participant index, parts), ...), newest first: decoded only when a person is asked
+    # about, as 80,000 appearance tuples at 10,000 briefs would cost every start ~30 ms to unmarshal
+    packed_apps: bytes
     shown: tuple[str, str] = ("", "")  # as of the newest dialogue: the name with honorific, "role, affiliation"
+    newest: str = ""  # the dialogue id of the newest appearance
+
+    @property
+    def apps(self) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+        """Return the appearances: (dialogue id, participant index, parts), newest first."""
+        apps: tuple[tuple[str, int, tuple[str, ...]], ...] = marshal.loads(self.packed_apps)
+        return apps
 
 
 class _People(Mapping[str, PersonRecord]):
@@ -774,7 +784,8 @@ class Catalog:
         shown_honorific = newest.honorific or honorific
         role = ", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given"
         shown = (f"{shown_honorific} {name}" if shown_honorific else name, role)
-        return _PersonData(name, honorific, country, registered, tuple(spellings), tuple(apps), shown)
+        packed = marshal.dumps(tuple(apps))
+        return _PersonData(name, honorific, country, registered, tuple(spellings), packed, shown, apps[0][0])
 
     def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
         """Add (or remove) key under the lookup keys of these spellings; copy=True never mutates a shared set."""
@@ -1018,8 +1029,8 @@ class Catalog:
         present = [k for k in keys if k in people]
 
         def newest(k: str) -> tuple[int, str]:
-            apps = people[k].apps  # newest first: the first one is the newest
-            return (rank.get(apps[0][0], len(rank)) if apps else 1 << 30, people[k].name)
+            data = people[k]
+            return (rank.get(data.newest, len(rank)) if data.newest else 1 << 30, data.name)
 
         return tuple(sorted(present, key=newest))
 

@@ -442,6 +442,8 @@ class BriefStore:
             for key, value in waiting.items():
                 db.put_meta(key, value)
             db.commit()
+            # megabytes read at every start: from the database file they load faster than from the write-ahead log
+            db.checkpoint()
 
     def _save_meta(self, key: str, value: object) -> None:
         """Store a value in the cache's meta table, once no background index build holds the connection."""
