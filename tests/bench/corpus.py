@@ -17,3 +17,8 @@ def private_copy(corpus: Path, tmp_path: Path) -> Path:
         target.write_bytes(path.read_bytes())
         os.utime(target, ns=(OLD_NS, OLD_NS))
     return out
+
+
+def brief_paths(folder: Path) -> list[Path]:
+    """Return the brief files of a generated folder (not the people registry), sorted."""
+    return sorted(p for p in folder.glob("*.yaml") if p.name != "people.yaml")

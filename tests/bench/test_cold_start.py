@@ -18,7 +18,7 @@ from bot.store import BriefStore
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.bench.corpus import private_copy
+from tests.bench.corpus import brief_paths, private_copy
 
 QUESTIONS = (
     "dialogue latest",
@@ -43,10 +43,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def folder(corpus: Path, tmp_path: Path) -> Path:
     """Return a private copy of the corpus."""
     return private_copy(corpus, tmp_path)
-
-
-def _briefs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.name != "people.yaml")
 
 
 def _answers(store: BriefStore) -> list[object]:
@@ -86,7 +82,7 @@ def test_predicted_date_key_of_a_missing_file_is_zero(tmp_path: Path) -> None:
 
 def test_compile_parallel_yields_in_path_order(folder: Path) -> None:
     """Results come back in the order of the paths given, whichever worker compiled them."""
-    paths = [str(p) for p in reversed(_briefs(folder))]
+    paths = [str(p) for p in reversed(brief_paths(folder))]
     shown = [item[0] for item in compile_parallel(paths, 2, chunk_size=3)]
     assert shown == paths
 
@@ -94,7 +90,7 @@ def test_compile_parallel_yields_in_path_order(folder: Path) -> None:
 def test_compile_parallel_finishes_a_dead_workers_files_in_order(folder: Path, monkeypatch: MonkeyPatch) -> None:
     """Workers that cannot start leave their files to the caller, compiled in the same order."""
     monkeypatch.setattr(sys, "executable", "/bin/false")
-    paths = [str(p) for p in _briefs(folder)]
+    paths = [str(p) for p in brief_paths(folder)]
     results = list(compile_parallel(paths, 2, chunk_size=4))
     assert [item[0] for item in results] == paths
     assert all(item[1] is not None for item in results)
@@ -111,7 +107,7 @@ def test_cold_start_answers_like_per_file_build(folder: Path, tmp_path: Path, mo
 
 def test_wrong_date_guesses_change_no_answer(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """Briefs whose date line lies past the guessed head (so rows arrive out of order) are indexed all the same."""
-    for path in _briefs(folder)[::3]:
+    for path in brief_paths(folder)[::3]:
         path.write_text("# " + "padding " * 700 + "\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     expected = _answers(BriefStore(folder, cache_dir=tmp_path / "a"))
     _bulk_parallel(monkeypatch)
@@ -136,7 +132,7 @@ def test_background_index_failure_raises_and_the_next_load_recovers(
     assert not list((tmp_path / "cache").glob("*.sqlite"))  # nothing half-built was moved into place
     monkeypatch.setattr(cache_module.CacheDB, "end_bulk", real)
     again = BriefStore(folder, cache_dir=tmp_path / "cache")
-    assert again.load().loaded == len(_briefs(folder))
+    assert again.load().loaded == len(brief_paths(folder))
     assert ask(again.catalog, "search pipeline").items
     warm = BriefStore(folder, cache_dir=tmp_path / "cache").load()
-    assert (warm.loaded, warm.reused) == (0, len(_briefs(folder)))
+    assert (warm.loaded, warm.reused) == (0, len(brief_paths(folder)))

@@ -17,7 +17,7 @@ from bot.store import BriefStore, LoadReport
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.bench.corpus import private_copy
+from tests.bench.corpus import brief_paths, private_copy
 
 
 @pytest.fixture(scope="module")
@@ -32,10 +32,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def folder(corpus: Path, tmp_path: Path) -> Path:
     """Return a private copy of the corpus with old mtimes."""
     return private_copy(corpus, tmp_path)
-
-
-def _briefs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.name != "people.yaml")
 
 
 def _store(folder: Path, cache: Path) -> BriefStore:
@@ -63,7 +59,7 @@ def _same_as_fresh(store: BriefStore, folder: Path, cache: Path) -> None:
 def test_targeted_reload_of_an_edit(folder: Path, tmp_path: Path) -> None:
     """An edited brief named by an event is re-read alone and the snapshot equals a full load."""
     store = _store(folder, tmp_path / "a")
-    path = _briefs(folder)[3]
+    path = brief_paths(folder)[3]
     first = store.catalog.all[path.stem].participants[0].name
     text = path.read_text(encoding="utf-8").replace(f'"{first}"', '"Zebulon Quatermain"')
     path.write_text(text.replace('date: "', 'date: "2031-01-01" #', 1), encoding="utf-8")
@@ -77,7 +73,7 @@ def test_targeted_reload_of_an_edit(folder: Path, tmp_path: Path) -> None:
 def test_targeted_reload_of_an_added_brief(folder: Path, tmp_path: Path) -> None:
     """A new file named by an event is served, in its place by date."""
     store = _store(folder, tmp_path / "a")
-    source = _briefs(folder)[0]
+    source = brief_paths(folder)[0]
     text = source.read_text(encoding="utf-8").replace(f'id: "{source.stem}"', 'id: "added-brief"')
     added = folder / "added-brief.yaml"
     added.write_text(text, encoding="utf-8")
@@ -89,7 +85,7 @@ def test_targeted_reload_of_an_added_brief(folder: Path, tmp_path: Path) -> None
 def test_targeted_reload_of_a_deleted_brief(folder: Path, tmp_path: Path) -> None:
     """A deleted file named by an event disappears from every answer."""
     store = _store(folder, tmp_path / "a")
-    path = _briefs(folder)[5]
+    path = brief_paths(folder)[5]
     path.unlink()
     report = store.reload([path])
     assert report.removed == 1 and path.stem not in store.catalog.all
@@ -100,7 +96,7 @@ def test_targeted_reload_of_a_deleted_brief(folder: Path, tmp_path: Path) -> Non
 def test_targeted_reload_keeps_last_good_of_a_broken_edit(folder: Path, tmp_path: Path) -> None:
     """A brief broken in place is reported and its last good version is still served."""
     store = _store(folder, tmp_path / "a")
-    path = _briefs(folder)[2]
+    path = brief_paths(folder)[2]
     title = store.catalog.all[path.stem].title
     path.write_text("id: broken\ntitle: [\n", encoding="utf-8")
     report = store.reload([path])
@@ -111,7 +107,7 @@ def test_targeted_reload_takes_relative_paths(folder: Path, tmp_path: Path, monk
     """A path relative to the working folder names the same brief as its absolute form."""
     monkeypatch.chdir(folder.parent)
     store = _store(Path(folder.name), tmp_path / "a")
-    path = _briefs(folder)[4]
+    path = brief_paths(folder)[4]
     path.write_text(path.read_text(encoding="utf-8").replace('title: "', 'title: "Relative ', 1), encoding="utf-8")
     assert store.reload([Path(folder.name) / path.name]).loaded == 1
     assert store.catalog.all[path.stem].title.startswith("Relative ")
@@ -130,7 +126,7 @@ def test_targeted_reload_ignores_files_elsewhere(folder: Path, tmp_path: Path) -
 def test_targeted_reload_misses_unnamed_changes_until_full_scan(folder: Path, tmp_path: Path) -> None:
     """Only the named files are checked; a full reload then finds the others."""
     store = _store(folder, tmp_path / "a")
-    named, unnamed = _briefs(folder)[:2]
+    named, unnamed = brief_paths(folder)[:2]
     for path in (named, unnamed):
         path.write_text(path.read_text(encoding="utf-8").replace('title: "', 'title: "New ', 1), encoding="utf-8")
     assert store.reload([named]).loaded == 1
@@ -148,7 +144,7 @@ async def test_watcher_reloads_an_edit_from_file_events(folder: Path, tmp_path: 
     watcher = asyncio.create_task(watch_briefs(services, stop, on_reload=reports.put_nowait))
     try:
         await asyncio.wait_for(reports.get(), 10)  # the full check made as the watch starts
-        path = _briefs(folder)[1]
+        path = brief_paths(folder)[1]
         text = path.read_text(encoding="utf-8")
         seen = None
         for attempt in range(40):  # the OS watch may be set up a moment after the first check: write again
