@@ -4,18 +4,25 @@ Cases: every tests/ingest/fixtures/<name>.(txt|html) with <name>.expected.yaml, 
 ../shared/articles/ scored against the curated briefs in briefs/ when both are present.
 Held out: tests/ingest/holdout/ (same conventions), written without looking at the extractor's rules,
 reported as a separate table and as the "holdout" section of the JSON report.
+Real pages: ../shared/ingest-dev/ (24 hand-labelled pages) scored with that folder's own score.py, imported, so the
+figures agree with `score.py DRAFTS_DIR`; reported for the pages developed on and the pages kept aside (issue 11).
+The kept-aside pages run only with --kept-aside.
 
-    .venv/bin/python bench/eval_ingest.py [--json bench/eval_ingest.json] [--articles DIR]
+    .venv/bin/python bench/eval_ingest.py [--json bench/eval_ingest.json] [--articles DIR] [--kept-aside]
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import sys
+import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import yaml
@@ -30,7 +37,21 @@ from bot.parsing import parse_registry  # noqa: E402
 FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
 HOLDOUT = ROOT / "tests" / "ingest" / "holdout"
 BRIEFS = ROOT / "briefs"
-ARTICLES = ROOT.parent / "shared" / "articles"
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared"
+)
+ARTICLES = SHARED / "articles"
+INGEST_DEV = SHARED / "ingest-dev"
+# issue 11: every 3rd page in sorted order (1-based positions 3..21), chosen before any page was read
+KEPT_ASIDE = (
+    "24-lums-think-tanks-virtual-dialogue",
+    "29-auca-tspc-dialogue-with-parliament",
+    "33-ipri-japan-embassy-webinar",
+    "36-india-bangladesh-friendship-dialogue",
+    "44-fes-beijing-asfg-dialogue",
+    "49-sipri-state-of-the-world",
+    "52-usip-us-rok-japan-trilateral",
+)
 SET_FIELDS = (
     "participants",
     "participant_names",
@@ -231,12 +252,134 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------- the 24 hand-labelled pages
+
+
+def load_scorer(folder: Path = INGEST_DEV) -> ModuleType | None:
+    """Import the shared score.py, or return None when the folder is absent."""
+    path = folder / "score.py"
+    if not path.exists():
+        return None
+    spec = importlib.util.spec_from_file_location("ingest_dev_score", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def page_body(path: Path) -> tuple[str, str | None]:
+    """Return an ingest-dev page's text without its first two lines (source line, blank) and its source URL."""
+    raw = path.read_text(encoding="utf-8")
+    first, _, rest = raw.partition("\n")
+    url = first.removeprefix("source:").strip() if first.startswith("source:") else None
+    return (rest.partition("\n")[2] if url else raw), url
+
+
+def draft_pages(stems: list[str], out: Path, folder: Path = INGEST_DEV) -> float:
+    """Write one draft per page as out/<stem>.yaml (rules extractor, no registry); return the seconds taken."""
+    from bot.ingest.draft import to_yaml
+
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for stem in stems:
+        body, url = page_body(folder / "articles" / f"{stem}.txt")
+        draft = extract(read_article(body, url=url, html=False))
+        (out / f"{stem}.yaml").write_text(to_yaml(draft.dialogue), encoding="utf-8")
+    return time.perf_counter() - started
+
+
+def _same_session_moderator(scorer: ModuleType, gold: dict[str, Any], draft: dict[str, Any]) -> tuple[int, int]:
+    """Count gold sessions with a moderator and those whose matching draft session names the same person."""
+    want = [s for s in gold.get("sessions") or [] if s.get("moderator")]
+    got = [s for s in draft.get("sessions") or [] if isinstance(s, dict)]
+    ok = 0
+    for g in want:
+        title = scorer.norm(g["title"])
+        for d in got:
+            t = scorer.norm(d.get("title"))
+            if t and (title in t or t in title) and d.get("moderator"):
+                ok += bool(scorer.same_person(g["moderator"], scorer.pname(d["moderator"])))
+                break
+    return ok, len(want)
+
+
+def score_pages(scorer: ModuleType, stems: list[str], drafts: Path, folder: Path = INGEST_DEV) -> dict[str, Any]:
+    """Score drafts with score.py's own score(); return its summary figures plus per-page rows."""
+    rows: dict[str, Any] = {}
+    fld = {"honorific": [0, 0], "role": [0, 0], "affiliation": [0, 0]}
+    smod = [0, 0]
+    tp = n_gold = n_draft = 0
+    invented = 0
+    for stem in stems:
+        gold = json.loads((folder / "gold" / f"{stem}.json").read_text(encoding="utf-8"))
+        draft = yaml.safe_load((drafts / f"{stem}.yaml").read_text(encoding="utf-8")) or {}
+        s = scorer.score(gold, draft)
+        ok, total = _same_session_moderator(scorer, gold, draft)
+        smod[0] += ok
+        smod[1] += total
+        for k in fld:
+            fld[k][0] += s["fields"][k][0]
+            fld[k][1] += s["fields"][k][1]
+        tp += round(s["P"] * s["n_draft"])
+        n_gold += s["n_gold"]
+        n_draft += s["n_draft"]
+        dd = draft.get("date")
+        invented += bool(dd not in (None, "", "null") and not s["date_ok"])
+        rows[stem] = {k: s[k] for k in ("P", "R", "F", "mod_ok", "sessions", "date_ok", "n_gold", "n_draft")}
+        rows[stem]["date"] = None if dd in (None, "", "null") else str(dd)
+    n = len(stems) or 1
+    return {
+        "pages": len(stems),
+        "f1": sum(r["F"] for r in rows.values()) / n,
+        "precision_pooled": tp / n_draft if n_draft else 0.0,
+        "recall_pooled": tp / n_gold if n_gold else 0.0,
+        "moderators": sum(r["mod_ok"] for r in rows.values()) / n,
+        "session_moderators": smod[0] / smod[1] if smod[1] else 1.0,
+        "sessions": sum(r["sessions"] for r in rows.values()) / n,
+        "dates": sum(r["date_ok"] for r in rows.values()) / n,
+        "dates_invented": invented,
+        **{k: (v[0] / v[1] if v[1] else 0.0) for k, v in fld.items()},
+        "per_page": rows,
+    }
+
+
+def page_table(results: dict[str, dict[str, Any]]) -> str:
+    """Return the real-page figures side by side, one column per set."""
+    keys = ("f1", "precision_pooled", "recall_pooled", "honorific", "role", "affiliation", "moderators")
+    keys += ("session_moderators", "sessions", "dates", "dates_invented", "pages")
+    lines = [f"{'metric':20}" + "".join(f"{name:>14}" for name in results)]
+    for key in keys:
+        cells = "".join(f"{r[key]:>14}" if isinstance(r[key], int) else f"{r[key]:>14.3f}" for r in results.values())
+        lines.append(f"{key:20}{cells}")
+    return "\n".join(lines)
+
+
+def real_pages(kept_aside: bool, out: Path | None = None) -> dict[str, Any] | None:
+    """Draft and score the ingest-dev pages: developed-on, and kept-aside too when asked."""
+    scorer = load_scorer()
+    if scorer is None:
+        return None
+    stems = sorted(p.stem for p in (INGEST_DEV / "articles").glob("*.txt"))
+    dev = [s for s in stems if s not in KEPT_ASIDE]
+    aside = [s for s in stems if s in KEPT_ASIDE] if kept_aside else []
+    with tempfile.TemporaryDirectory() as tmp:
+        drafts = out or Path(tmp)
+        seconds = draft_pages(dev + aside, drafts)
+        results = {"developed-on": score_pages(scorer, dev, drafts)}
+        if aside:
+            results["kept-aside"] = score_pages(scorer, aside, drafts)
+            results["all-24"] = score_pages(scorer, dev + aside, drafts)
+    return {"sets": results, "extract_seconds": round(seconds, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Evaluate, print the table and the misses, write the JSON report."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", default=str(ROOT / "bench" / "eval_ingest.json"), help="where to write the report")
     parser.add_argument("--articles", default=str(ARTICLES), help="folder of the real articles (optional)")
     parser.add_argument("--verbose", "-v", action="store_true", help="print what each article missed")
+    parser.add_argument("--kept-aside", action="store_true", help="also draft and score the kept-aside real pages")
+    parser.add_argument("--drafts", help="keep the real-page drafts in this folder (for score.py)")
     args = parser.parse_args(argv)
     cases = fixture_cases() + article_cases(Path(args.articles))
     result = evaluate(cases)
@@ -245,6 +388,20 @@ def main(argv: list[str] | None = None) -> int:
     print("\nheld out (tests/ingest/holdout):")
     print(table(holdout))
     result["holdout"] = holdout
+    pages = real_pages(args.kept_aside, Path(args.drafts) if args.drafts else None)
+    if pages is not None:
+        print(f"\nreal pages ({INGEST_DEV}, score.py metrics; extraction {pages['extract_seconds']} s):")
+        print(page_table(pages["sets"]))
+        if args.verbose:
+            for set_name, figures in pages["sets"].items():
+                if set_name == "all-24":
+                    continue
+                for stem, row in figures["per_page"].items():
+                    print(
+                        f"  {stem:50} F={row['F']:.2f} P={row['P']:.2f} R={row['R']:.2f} mods={row['mod_ok']} "
+                        f"sess={row['sessions']:.2f} date={row['date_ok']} ({row['n_draft']}/{row['n_gold']})"
+                    )
+        result["real_pages"] = pages
     if args.verbose:
         for name, scores in [*result["per_case"].items(), *holdout["per_case"].items()]:
             if "misses" in scores:

@@ -14,7 +14,12 @@ from aiohttp import web
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ROOT = Path(__file__).resolve().parents[2]
-ARTICLES = ROOT.parent / "shared" / "articles"
+# ../shared beside the checkout (/work/main) or beside the worktrees' folder (/work/wt/<name>)
+SHARED = next(
+    (p for p in (ROOT.parent / "shared", ROOT.parent.parent / "shared") if p.is_dir()), ROOT.parent / "shared"
+)
+ARTICLES = SHARED / "articles"
+INGEST_DEV = SHARED / "ingest-dev"
 
 
 @dataclass
