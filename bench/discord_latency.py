@@ -20,8 +20,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.adapters.discord_app import DiscordSurface  # noqa: E402
 from bot.config import BotConfig, DiscordConfig  # noqa: E402
+from bot.index.store import BriefStore  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.store import BriefStore  # noqa: E402
 from tests.adapters.discord_app.fake_discord import FakeDiscord  # noqa: E402
 from tests.adapters.discord_app.helpers import command_data  # noqa: E402
 

@@ -30,9 +30,9 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.briefs.models import Dialogue, fold, normalize_name  # noqa: E402
+from bot.briefs.parsing import parse_registry  # noqa: E402
 from bot.ingest.extract import extract, read_article  # noqa: E402
-from bot.models import Dialogue, fold, normalize_name  # noqa: E402
-from bot.parsing import parse_registry  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
 HOLDOUT = ROOT / "tests" / "ingest" / "holdout"
@@ -183,7 +183,7 @@ def fixture_cases(folder: Path = FIXTURES) -> list[Case]:
 
 def article_cases(articles: Path = ARTICLES, briefs: Path = BRIEFS) -> list[Case]:
     """Return the real articles that have a curated brief of the same name."""
-    from bot.parsing import parse_dialogue
+    from bot.briefs.parsing import parse_dialogue
 
     cases = []
     for source in sorted(articles.glob("*.txt")) if articles.is_dir() else []:

@@ -21,7 +21,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.models import normalize_name
+from bot.briefs.models import normalize_name
 
 GIVEN = {
     "Iran": "Mohammad Ali Reza Hossein Mahdi Abbas Saeed Hamid Javad Kazem Mojtaba Farhad Kamran Parisa Maryam "

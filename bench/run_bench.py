@@ -89,7 +89,7 @@ def child_load(corpus: Path, cache: Path) -> dict[str, Any]:
     """Time one BriefStore load (cold or warm, depending on the cache folder)."""
     import resource
 
-    from bot.store import BriefStore
+    from bot.index.store import BriefStore
 
     start = time.perf_counter()
     store = BriefStore(corpus, cache_dir=cache)
@@ -144,8 +144,8 @@ def make_questions(catalog: Any, rng: random.Random, count: int) -> dict[str, li
 
 def child_queries(corpus: Path, cache: Path, count: int, seed: int) -> dict[str, Any]:
     """Warm-load the store, then time questions of each kind and a reload after one file changes."""
+    from bot.index.store import BriefStore
     from bot.query import ask
-    from bot.store import BriefStore
 
     store = BriefStore(corpus, cache_dir=cache)
     store.load()

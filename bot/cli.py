@@ -14,7 +14,7 @@ from bot.errors import BriefbotError
 log = logging.getLogger("bot")
 
 # Modules whose `register(subparsers)` adds subcommands (run, sync, digest, ingest); imported lazily.
-COMMAND_MODULES: tuple[str, ...] = ("bot.run", "bot.adapters.discord_app.cli", "bot.digest_cli", "bot.ingest.cli")
+COMMAND_MODULES: tuple[str, ...] = ("bot.run", "bot.adapters.discord_app.cli", "bot.digest.cli", "bot.ingest.cli")
 EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = []
 
 
@@ -31,8 +31,8 @@ def _briefs_dir(args: argparse.Namespace) -> Path:
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line from standard input."""
     from bot.adapters.console import render_text, run_console
+    from bot.index.store import BriefStore
     from bot.query import ask
-    from bot.store import BriefStore
 
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     catalog = store.catalog
@@ -45,7 +45,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Report every problem in every brief; exit 1 if there is any."""
-    from bot.validate import validate_dir
+    from bot.briefs.validate import validate_dir
 
     directory = Path(args.dir) if args.dir else _briefs_dir(args)
     result = validate_dir(directory)
@@ -57,7 +57,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     """Print (or write) the JSON Schema of a brief or of the people registry."""
-    from bot.models import Dialogue, PeopleRegistry, json_schema
+    from bot.briefs.models import Dialogue, PeopleRegistry, json_schema
 
     schema = json_schema(PeopleRegistry if args.people else Dialogue)
     text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

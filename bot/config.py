@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.briefs.parsing import field_path
 from bot.errors import ConfigError
-from bot.parsing import field_path
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
-from bot.catalog import Appearance, Catalog, PersonRecord, TextHit
-from bot.models import Dialogue, Participant, Position, fold, normalize_name
+from bot.briefs.models import Dialogue, Participant, Position, fold, normalize_name
+from bot.index.catalog import Appearance, Catalog, PersonRecord, TextHit
 
 MAX_QUESTION_CHARS = 300
 MAX_HITS = 50

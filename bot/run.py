@@ -12,8 +12,8 @@ from pathlib import Path
 
 from bot.config import BotConfig, load_config
 from bot.errors import BriefbotError
+from bot.index.store import BriefStore, LoadReport
 from bot.services import Services, Surface
-from bot.store import BriefStore, LoadReport
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def build_surfaces(services: Services) -> list[Surface]:
     config = services.config
     surfaces: list[Surface] = []
     if config.digests:
-        from bot.schedule import DigestService
+        from bot.digest.schedule import DigestService
 
         digests = DigestService(services)
         services.digests = digests

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from bot.answer import Answer
 from bot.config import BotConfig
-from bot.store import BriefStore, LoadReport
+from bot.index.store import BriefStore, LoadReport
 
 log = logging.getLogger(__name__)
 

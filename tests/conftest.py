@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.catalog import Catalog
-from bot.store import BriefStore
+from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFS_DIR = ROOT / "briefs"

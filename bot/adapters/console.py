@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TextIO
 
 from bot.answer import Answer, Item
-from bot.catalog import Catalog
+from bot.index.catalog import Catalog
 from bot.query import ask
 
 WIDTH = 100

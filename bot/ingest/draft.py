@@ -10,8 +10,8 @@ from typing import Any
 
 import yaml
 
+from bot.briefs.models import Dialogue
 from bot.errors import BriefbotError
-from bot.models import Dialogue
 
 log = logging.getLogger(__name__)
 

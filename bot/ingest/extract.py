@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
-from bot.models import Dialogue, PeopleRegistry, Person, fold, normalize_name
-from bot.names import skeleton
+from bot.briefs.models import Dialogue, PeopleRegistry, Person, fold, normalize_name
+from bot.briefs.names import skeleton
 
 log = logging.getLogger(__name__)
 

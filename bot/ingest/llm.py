@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from bot.briefs.models import Dialogue, fold, normalize_name, reference_problems
 from bot.errors import BriefbotError
 from bot.ingest.extract import Article, Draft, Review
-from bot.models import Dialogue, fold, normalize_name, reference_problems
 
 log = logging.getLogger(__name__)
 

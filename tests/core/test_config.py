@@ -66,7 +66,7 @@ def test_importing_needs_no_config() -> None:
     """Importing the package and its core needs no config or environment."""
     import importlib
 
-    for name in ("bot", "bot.models", "bot.store", "bot.query", "bot.config", "bot.services"):
+    for name in ("bot", "bot.briefs.models", "bot.index.store", "bot.query", "bot.config", "bot.services"):
         importlib.import_module(name)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answer import AnswerKind
-from bot.catalog import Catalog
+from bot.index.catalog import Catalog
 from bot.query import ask, parse, split_by, split_year
 
 IRAS = "issi-iras-dialogue-2025-07-29"

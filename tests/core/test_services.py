@@ -9,9 +9,9 @@ import pytest
 
 from bot.config import BotConfig
 from bot.errors import BriefbotError
+from bot.index.store import BriefStore
 from bot.run import serve
 from bot.services import Services
-from bot.store import BriefStore
 
 from ..conftest import minimal_brief
 

@@ -7,7 +7,7 @@ import argparse
 import logging
 import sys
 
-from bot.digest_cli import cmd_run
+from bot.digest.cli import cmd_run
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)

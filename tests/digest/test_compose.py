@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from bot.answer import AnswerKind
-from bot.catalog import Catalog
+from bot.briefs.models import Dialogue
 from bot.config import DigestConfig, DigestFilters
-from bot.digest import brief_version, compose, render_discord, render_slack, select_briefs, slack_escape
-from bot.models import Dialogue
+from bot.digest.compose import brief_version, compose, render_discord, render_slack, select_briefs, slack_escape
+from bot.index.catalog import Catalog
 from tests.conftest import minimal_brief
 
 

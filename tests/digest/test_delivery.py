@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from bot.config import load_config
-from bot.delivery import DeliveryEngine, StateStore
-from bot.store import BriefStore
+from bot.digest.delivery import DeliveryEngine, StateStore
+from bot.index.store import BriefStore
 from tests.digest.fakes import DISCORD_TOKEN, SLACK_TOKEN, Failure, FakePlatforms, write_briefs, write_config
 
 
@@ -159,6 +159,6 @@ async def test_secrets_never_logged(fake: FakePlatforms, make_rig: Any, caplog: 
     await rig.run()
     ours = [r for r in caplog.records if not r.name.startswith("aiohttp")]  # aiohttp.access is the fake server
     text = "\n".join(r.getMessage() for r in ours) + "\n".join(rig.alerts)
-    assert any(r.name == "bot.delivery" for r in ours)
+    assert any(r.name == "bot.digest.delivery" for r in ours)
     for secret in ("secret-webhook-token", DISCORD_TOKEN, SLACK_TOKEN):
         assert secret not in text

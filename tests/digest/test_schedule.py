@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_config
+from bot.digest.schedule import DigestService, build_trigger, day_of_week_field, next_fire
 from bot.errors import ConfigError
-from bot.schedule import DigestService, build_trigger, day_of_week_field, next_fire
+from bot.index.store import BriefStore
 from bot.services import Services
-from bot.store import BriefStore
 from tests.digest.fakes import FakePlatforms, write_briefs, write_config
 
 UTC = dt.UTC
@@ -163,7 +163,7 @@ async def test_triggering_job_directly_posts_digest(fake: FakePlatforms, site: P
 
 async def test_outage_schedules_a_retry_job(fake: FakePlatforms, site: Path) -> None:
     """When every attempt fails, a one-off retry job is scheduled instead of waiting for next week."""
-    from bot.delivery import Http
+    from bot.digest.delivery import Http
     from tests.digest.fakes import Failure
 
     svc = service(site, fake, Clock(at(2025, 7, 7, 4)))

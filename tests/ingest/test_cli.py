@@ -9,10 +9,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from bot.briefs.validate import validate_dir
 from bot.cli import main
 from bot.ingest.cli import Options, Progress, ingest_all
 from bot.ingest.fetch import make_client
-from bot.validate import validate_dir
 from tests.ingest.conftest import FIXTURES, ROOT, Site
 
 

@@ -11,10 +11,10 @@ from types import ModuleType
 import pytest
 import yaml
 
+from bot.briefs.models import Dialogue
+from bot.briefs.parsing import dialogue_from_data, parse_registry
 from bot.ingest.draft import to_yaml
 from bot.ingest.extract import extract, read_article
-from bot.models import Dialogue
-from bot.parsing import dialogue_from_data, parse_registry
 from tests.ingest.conftest import ROOT
 
 HOLDOUT = Path(__file__).resolve().parent / "holdout"

@@ -23,8 +23,8 @@ async def sync(config: BotConfig, guild_ids: tuple[int, ...]) -> int:
         sync_commands,
     )
     from bot.adapters.discord_app.commands import build_tree
+    from bot.index.store import BriefStore
     from bot.services import Services
-    from bot.store import BriefStore
 
     section = discord_config(config)
     apply_endpoints(section)

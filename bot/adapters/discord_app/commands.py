@@ -13,8 +13,8 @@ from discord import app_commands
 from bot import query
 from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, render_pages
 from bot.answer import Answer, AnswerKind, Choice
-from bot.catalog import Catalog
 from bot.config import DiscordConfig
+from bot.index.catalog import Catalog
 from bot.services import DigestRunner, Services
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ import pytest
 
 from bot.adapters.discord_app import DiscordSurface
 from bot.config import BotConfig, DiscordConfig
+from bot.index.store import BriefStore
 from bot.services import Services
-from bot.store import BriefStore
 from tests.adapters.discord_app.fake_discord import ADMIN_ROLE_ID, FakeDiscord
 from tests.conftest import BRIEFS_DIR, minimal_brief
 

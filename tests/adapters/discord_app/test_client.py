@@ -11,8 +11,8 @@ import discord
 from bot.adapters.discord_app import DiscordSurface
 from bot.adapters.discord_app.client import HASH_FILE
 from bot.cli import main
+from bot.index.store import BriefStore
 from bot.services import Services
-from bot.store import BriefStore
 from tests.adapters.discord_app.conftest import Bot, make_config
 from tests.adapters.discord_app.fake_discord import APP_ID, GUILD_ID, FakeDiscord
 from tests.adapters.discord_app.helpers import slash

@@ -11,9 +11,9 @@ import pytest
 
 from bot.adapters.discord_app.render import limit_problems, render_pages
 from bot.answer import Answer, AnswerKind, Item
-from bot.catalog import Catalog
+from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.store import BriefStore
 from tests.adapters.discord_app.conftest import long_brief
 
 QUESTIONS = [

@@ -19,8 +19,8 @@ from aiohttp import web
 
 from bot.adapters.slack_app.server import SlackSurface
 from bot.config import BotConfig, SlackConfig
+from bot.index.store import BriefStore
 from bot.services import DigestRunner, Services
-from bot.store import BriefStore
 
 BRIEFS = Path(__file__).resolve().parents[3] / "briefs"
 SECRET = "test-signing-secret-0123456789"

@@ -10,8 +10,8 @@ import pytest
 from bot.adapters.slack_app.limits import check_message
 from bot.adapters.slack_app.render import decode_value, encode_value, escape, render
 from bot.answer import Answer, AnswerKind, Choice
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.store import BriefStore
 from tests.adapters.slack_app.briefs import hostile_brief, long_brief, namesakes_brief
 from tests.adapters.slack_app.helpers import BRIEFS, all_text
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-import bot.parsing as parsing
+import bot.briefs.parsing as parsing
 from bench.gen_corpus import generate
-from bot.parsing import read_yaml
+from bot.briefs.parsing import read_yaml
 
 from ..conftest import BRIEFS_DIR
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer import AnswerKind
-from bot.catalog import Catalog
+from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.store import BriefStore
 from tests.conftest import minimal_brief
 
 

@@ -14,9 +14,9 @@ from bot.errors import ConfigError
 
 def _service(args: argparse.Namespace) -> Any:
     from bot.config import load_config
-    from bot.schedule import DigestService
+    from bot.digest.schedule import DigestService
+    from bot.index.store import BriefStore
     from bot.services import Services
-    from bot.store import BriefStore
 
     config = load_config(args.config)
     services = Services(config=config, store=BriefStore(config.briefs_dir))

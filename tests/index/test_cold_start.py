@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from pytest import MonkeyPatch
 
-import bot.cache as cache_module
-import bot.store as store_module
-from bot.cache import compile_parallel, date_key, predicted_date_key
+import bot.index.cache as cache_module
+import bot.index.store as store_module
+from bot.index.cache import compile_parallel, date_key, predicted_date_key
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.store import BriefStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.bench.corpus import brief_paths, private_copy
+from tests.index.corpus import brief_paths, private_copy
 
 QUESTIONS = (
     "dialogue latest",

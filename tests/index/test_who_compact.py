@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.models import normalize_name
+from bot.briefs.models import normalize_name
+from bot.index.store import BriefStore
 from bot.query import WHO_FULL, describe, person_answer
-from bot.store import BriefStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from bot.answer import Answer
-from bot.catalog import Catalog, text_items
-from bot.models import normalize_name
+from bot.briefs.models import normalize_name
+from bot.index.catalog import Catalog, text_items
+from bot.index.store import BriefStore
 from bot.query import person_answer
-from bot.store import BriefStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

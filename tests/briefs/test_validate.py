@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import BriefStore
-from bot.validate import validate_dir
+from bot.briefs.validate import validate_dir
+from bot.index.store import BriefStore
 
 from ..conftest import BRIEFS_DIR, minimal_brief
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz, process
 
-from bot.catalog import FUZZY_PREFILTER, Catalog
-from bot.store import BriefStore
+from bot.index.catalog import FUZZY_PREFILTER, Catalog
+from bot.index.store import BriefStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

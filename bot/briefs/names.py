@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.models import normalize_name
+from bot.briefs.models import normalize_name
 
 _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLE = re.compile(r"(.)\1+")

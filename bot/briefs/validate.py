@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.briefs.models import Dialogue
+from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
-from bot.models import Dialogue
-from bot.parsing import parse_dialogue, parse_registry
-from bot.store import REGISTRY_FILE, brief_files
+from bot.index.store import REGISTRY_FILE, brief_files
 
 
 @dataclass

@@ -19,8 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.answer import Answer, AnswerKind, Item
 from bot.config import DigestConfig
-from bot.delivery import Clock, DeliveryEngine, Sleep, StateStore, TargetOutcome, target_id, utcnow
-from bot.digest import Selection, compose
+from bot.digest.compose import Selection, compose
+from bot.digest.delivery import Clock, DeliveryEngine, Sleep, StateStore, TargetOutcome, target_id, utcnow
 from bot.errors import ConfigError
 from bot.services import Services
 

@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from bot.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
-from bot.names import skeleton
+from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
+from bot.briefs.names import skeleton
 
 if TYPE_CHECKING:
-    from bot.cache import CacheDB, PartRecord, SpellingKeys, Summary
+    from bot.index.cache import CacheDB, PartRecord, SpellingKeys, Summary
 
 
 class Appearance:
@@ -95,7 +95,7 @@ _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1
 
 def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
     """Return the row-id ranges (highest class first) holding the fields of these kinds."""
-    from bot.cache import CLASS_SHIFT, CLASSES
+    from bot.index.cache import CLASS_SHIFT, CLASSES
 
     classes = sorted({c for k in kinds for c in _KIND_CLASSES.get(k, (0,))} if kinds else range(CLASSES))
     ranges: list[list[int]] = []
@@ -116,7 +116,7 @@ class TextIndex:
     """
 
     def __init__(self, db: CacheDB | None = None, versions: Mapping[str, str] | None = None) -> None:
-        from bot.cache import CacheDB
+        from bot.index.cache import CacheDB
 
         self._cache = db or CacheDB(None)
         # A shared on-disk index may hold rows of versions this snapshot does not serve; those are skipped.
@@ -163,7 +163,7 @@ class TextIndex:
         terms = [self._prefix(w) for w in words]
         extra = ""
         if speakers:
-            from bot.cache import WHO_MARK
+            from bot.index.cache import WHO_MARK
 
             extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
         hits = self._query(f"body : ({' AND '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
@@ -181,7 +181,7 @@ class TextIndex:
 
     def has_speakers(self, words: Sequence[str]) -> bool:
         """Return whether some position's speakers hold all these words in their affiliation, country or role."""
-        from bot.cache import WHO_MARK
+        from bot.index.cache import WHO_MARK
 
         if not words or not all(_PLAIN.fullmatch(w) for w in words):
             return False
@@ -253,7 +253,7 @@ class TextIndex:
         return self._bm25(match, kinds, ranges, limit)
 
     def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
-        from bot.cache import DATE_SHIFT, SEQ_MASK
+        from bot.index.cache import DATE_SHIFT, SEQ_MASK
 
         where = " OR ".join("rowid BETWEEN ? AND ?" for _ in ranges)
         sql = f"SELECT rowid, did, kind, ref, field, body, bm25(t), ver FROM t WHERE t MATCH ? AND ({where})"
@@ -277,7 +277,7 @@ class TextIndex:
         return hits[:limit]
 
     def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int, wanted: int) -> list[TextHit]:
-        from bot.cache import DATE_SHIFT, SEQ_MASK
+        from bot.index.cache import DATE_SHIFT, SEQ_MASK
 
         take = ids[:wanted]
         if len(ids) > wanted:
@@ -544,7 +544,7 @@ _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 def _keys_of(spelling: str) -> SpellingKeys:
     keys = _SPELLING_MEMO.get(spelling)
     if keys is None:
-        from bot.cache import spelling_keys
+        from bot.index.cache import spelling_keys
 
         if len(_SPELLING_MEMO) > 200_000:
             _SPELLING_MEMO.clear()
@@ -586,7 +586,7 @@ class Catalog:
         *,
         include_drafts: bool = False,
     ) -> None:
-        from bot.cache import summarize
+        from bot.index.cache import summarize
 
         models = dict(dialogues)
         summaries = {did: summarize(d) for did, d in models.items()}

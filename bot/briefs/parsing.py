@@ -11,8 +11,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from bot.briefs.models import Dialogue, PeopleRegistry, reference_problems
 from bot.errors import BriefError
-from bot.models import Dialogue, PeopleRegistry, reference_problems
 
 MAX_BRIEF_BYTES = 1_000_000
 
@@ -346,7 +346,7 @@ def parse_registry(path: Path) -> tuple[PeopleRegistry | None, list[BriefError]]
 
 def registry_problems(path: Path, registry: PeopleRegistry) -> list[BriefError]:
     """Return duplicate ids and spellings claimed by two people in the registry."""
-    from bot.models import normalize_name
+    from bot.briefs.models import normalize_name
 
     text = ""
     with contextlib.suppress(OSError, UnicodeDecodeError):

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from bot.config import BotConfig
+from bot.index.store import BriefStore, LoadReport
 from bot.query import ask
 from bot.run import watch_briefs
 from bot.services import Services
-from bot.store import BriefStore, LoadReport
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.bench.corpus import brief_paths, private_copy
+from tests.index.corpus import brief_paths, private_copy
 
 
 @pytest.fixture(scope="module")

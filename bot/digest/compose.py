@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import Answer, AnswerKind, Item, paginate
-from bot.catalog import Catalog, sort_key
+from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.config import DigestConfig, DigestFilters
-from bot.models import Dialogue, fold, normalize_name
+from bot.index.catalog import Catalog, sort_key
 from bot.query import citation, full_name
 
 MAX_POSITIONS = 3

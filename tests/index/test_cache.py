@@ -9,18 +9,18 @@ from pathlib import Path
 import pytest
 from pytest import MonkeyPatch
 
-import bot.catalog as catalog_module
-from bot.cache import pack, unpack
-from bot.catalog import TextHit
-from bot.parsing import parse_dialogue
+import bot.index.catalog as catalog_module
+from bot.briefs.parsing import parse_dialogue
+from bot.briefs.validate import validate_dir
+from bot.index.cache import pack, unpack
+from bot.index.catalog import TextHit
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.store import BriefStore
-from bot.validate import validate_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.bench.corpus import private_copy
+from tests.index.corpus import private_copy
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +256,7 @@ def test_build_interrupted_before_rename_never_answers(folder: Path, tmp_path: P
 
 def test_bulk_build_answers_like_per_file_build(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """The staged, sorted bulk build of the text index answers every kind of question as the per-file build does."""
-    import bot.store as store_module
+    import bot.index.store as store_module
 
     questions = ["search pipeline", "session energy", "positions trade", "search security cooperation", "latest"]
     per_file = _fresh(folder, tmp_path / "a").catalog

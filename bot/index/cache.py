@@ -22,8 +22,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from bot.errors import BriefError
-from bot.models import (
+from bot.briefs.models import (
     Dialogue,
     Figure,
     Mention,
@@ -36,7 +35,8 @@ from bot.models import (
     Source,
     normalize_name,
 )
-from bot.names import name_tokens, skeleton
+from bot.briefs.names import name_tokens, skeleton
+from bot.errors import BriefError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,14 @@ WHO_MARK = "zqw"
 _PLAIN_WORDS = re.compile(r"[^\W_]+")
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
-_CODE_FILES = ("models.py", "parsing.py", "catalog.py", "store.py", "cache.py", "names.py")
+_CODE_FILES = (
+    "briefs/models.py",
+    "briefs/parsing.py",
+    "index/catalog.py",
+    "index/store.py",
+    "index/cache.py",
+    "briefs/names.py",
+)
 
 
 class SpellingKeys(NamedTuple):
@@ -97,7 +104,7 @@ def spelling_keys(spelling: str) -> SpellingKeys:
 
 def summarize(dialogue: Dialogue) -> Summary:
     """Return the compact summary of a dialogue: identity, date, status and its participants' parts."""
-    from bot.models import fold
+    from bot.briefs.models import fold
 
     moderators = {normalize_name(m) for m in dialogue.moderators}
     moderators |= {normalize_name(s.moderator) for s in dialogue.sessions if s.moderator}
@@ -231,8 +238,8 @@ def content_digest(raw: bytes) -> str:
 
 def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
     """Read, validate and compile one brief; return it (or its errors) and its content hash."""
-    from bot.catalog import text_fields, text_items
-    from bot.parsing import dialogue_from_data, read_yaml
+    from bot.briefs.parsing import dialogue_from_data, read_yaml
+    from bot.index.catalog import text_fields, text_items
 
     try:
         raw: bytes | None = path.read_bytes()
@@ -287,8 +294,8 @@ def worker_main() -> None:
     import gc
     import sys
 
-    import bot.catalog
-    import bot.parsing  # noqa: F401 - imported before the freeze below
+    import bot.briefs.parsing
+    import bot.index.catalog  # noqa: F401 - imported before the freeze below
 
     # a short-lived process whose data is acyclic: keep the collector off the imported modules and collect rarely
     gc.freeze()
@@ -324,10 +331,10 @@ def compile_parallel(
     import sys
     import threading
 
-    package_root = str(Path(__file__).resolve().parent.parent)
+    package_root = str(Path(__file__).resolve().parents[2])
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH")) if x)
-    command = [sys.executable, "-c", "from bot.cache import worker_main; worker_main()"]
+    command = [sys.executable, "-c", "from bot.index.cache import worker_main; worker_main()"]
     chunks = list(iter_chunks(paths, chunk_size))
     outboxes: list[queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None]] = []
     procs = []
@@ -388,7 +395,7 @@ def predicted_date_key(path: Path) -> int:
 
 def code_version() -> str:
     """Return a hash of the code that shapes cached data, so a cache from other code is never used."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     h = hashlib.blake2b(f"schema {SCHEMA}".encode(), digest_size=12)
     for name in _CODE_FILES:
         try:

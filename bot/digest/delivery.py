@@ -20,9 +20,9 @@ from typing import Any
 
 import httpx
 
-from bot.catalog import Catalog
 from bot.config import BotConfig, DigestConfig, DigestTarget
-from bot.digest import Selection, compose, render_discord, render_slack, select_briefs
+from bot.digest.compose import Selection, compose, render_discord, render_slack, select_briefs
+from bot.index.catalog import Catalog
 
 log = logging.getLogger(__name__)
 # httpx logs every request line (with the URL, which for webhooks is a secret) at INFO.

@@ -1,0 +1,1 @@
+"""Digest: compose, deliver exactly once, and schedule digests of new briefs."""

@@ -1,0 +1,1 @@
+"""Index: the brief store, its compiled cache and the catalog every question reads."""
