@@ -24,7 +24,7 @@ def _briefs_dir(args: argparse.Namespace) -> Path:
     if getattr(args, "config", None):
         from bot.config import load_config
 
-        return load_config(args.config).briefs_dir
+        return load_config(args.config, secrets=False).briefs_dir  # analysts need none of the bot's secrets
     return Path("briefs")
 
 
@@ -68,6 +68,19 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def version() -> str:
+    """Return the installed briefbot version (the package's own when not installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("briefbot")
+    except PackageNotFoundError:
+        from bot import __version__
+
+        return __version__
+
+
 BUILTIN_COMMANDS = frozenset({"ask", "validate", "schema"})
 
 
@@ -75,6 +88,7 @@ def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
     """Return the argument parser of every briefbot command (builtin_only: without importing the others)."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Briefings on Track-II dialogues.")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default WARNING)")
+    parser.add_argument("--version", action="version", version=f"briefbot {version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ask", help="answer a question offline, e.g. briefbot ask '/who Sohail Mahmood'")

@@ -21,6 +21,7 @@ from pydantic import (
 
 from bot.briefs.parsing import field_path
 from bot.errors import ConfigError
+from bot.ops.secrets import SecretUnavailable, env_value
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -106,6 +107,13 @@ class DigestConfig(_Section):
         return _check_timezone(value)
 
 
+class HealthConfig(_Section):
+    """The health, readiness and metrics endpoint (GET /healthz, /readyz, /metrics)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+
+
 class BotConfig(_Section):
     """The whole configuration file."""
 
@@ -113,7 +121,9 @@ class BotConfig(_Section):
     state_path: Path = Path(".briefbot/state.db")
     timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
     watch_briefs: bool = Field(True, description="Reload briefs when files change.")
+    health: HealthConfig | None = Field(None, description="Serve /healthz, /readyz and /metrics (off when absent).")
     discord: DiscordConfig | None = None
     slack: SlackConfig | None = None
     digests: tuple[DigestConfig, ...] = ()
@@ -142,38 +152,75 @@ class BotConfig(_Section):
             raise ValueError(f"digest names must be unique: {', '.join(dupes)}")
         return self
 
+    @model_validator(mode="after")
+    def _targets_have_platforms(self) -> BotConfig:
+        # A channel target is posted by the bot of its platform: without that section it could never work.
+        problems = [
+            f"digests.{d.name}.targets[{i}].{key}: needs a {section}: section (or use a {section}_webhook target)"
+            for d in self.digests
+            for i, t in enumerate(d.targets)
+            for key, section in (("discord_channel", "discord"), ("slack_channel", "slack"))
+            if getattr(t, key) is not None and getattr(self, section) is None
+        ]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
-def expand_env(data: Any, env: dict[str, str], path: tuple[str | int, ...] = ()) -> tuple[Any, list[str]]:
-    """Replace ${NAME} in every string with the environment value; return problems for missing ones."""
+
+def expand_env(
+    data: Any, env: dict[str, str], path: tuple[str | int, ...] = (), missing: list[tuple[str | int, ...]] | None = None
+) -> tuple[Any, list[str]]:
+    """Replace ${NAME} in every string with the environment value (or NAME_FILE's contents); report missing ones.
+
+    missing, when given, collects the paths of unavailable values instead of reporting them (they become "").
+    """
     problems: list[str] = []
     if isinstance(data, dict):
         out: dict[Any, Any] = {}
         for key, value in data.items():
-            out[key], sub = expand_env(value, env, (*path, str(key)))
+            out[key], sub = expand_env(value, env, (*path, str(key)), missing)
             problems += sub
         return out, problems
     if isinstance(data, list):
         items = []
         for i, value in enumerate(data):
-            item, sub = expand_env(value, env, (*path, i))
+            item, sub = expand_env(value, env, (*path, i), missing)
             items.append(item)
             problems += sub
         return items, problems
     if isinstance(data, str):
 
         def lookup(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name not in env:
-                problems.append(f"{field_path(path)}: environment variable {name} is not set")
+            try:
+                return env_value(match.group(1), env)
+            except SecretUnavailable as exc:
+                if missing is None:
+                    problems.append(f"{field_path(path)}: {exc}")
+                else:
+                    missing.append(path)
                 return ""
-            return env[name]
 
         return _ENV_REF.sub(lookup, data), problems
     return data, problems
 
 
-def load_config(path: Path | str, env: dict[str, str] | None = None) -> BotConfig:
-    """Read, expand and validate a config file; raise ConfigError listing every problem."""
+def _without_sections_needing(
+    unset: list[tuple[str | int, ...]], data: dict[str, Any], problems: list[str]
+) -> tuple[dict[str, Any], list[str]]:
+    """Leave out the sections (discord, slack, digests, ...) holding unavailable secrets; report top-level ones."""
+    dropped = {str(u[0]) for u in unset if len(u) > 1}
+    problems = problems + [f"{u[0]}: environment variable is not set" for u in unset if len(u) == 1]
+    if dropped & {"discord", "slack"}:
+        dropped.add("digests")  # their channel targets need the platform sections
+    return {k: v for k, v in data.items() if k not in dropped}, problems
+
+
+def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets: bool = True) -> BotConfig:
+    """Read, expand and validate a config file; raise ConfigError listing every problem.
+
+    secrets=False (for `ask`, `validate`): a section holding an unset ${NAME} (discord, slack; digests with them)
+    is left out instead of being a problem, so analysts need none of the bot's secrets.
+    """
     path = Path(path)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -185,14 +232,20 @@ def load_config(path: Path | str, env: dict[str, str] | None = None) -> BotConfi
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: the config must be a mapping of keys")
-    data, problems = expand_env(raw, dict(os.environ) if env is None else env)
+    unset: list[tuple[str | int, ...]] | None = None if secrets else []
+    data, problems = expand_env(raw, dict(os.environ) if env is None else env, missing=unset)
+    if unset:
+        data, problems = _without_sections_needing(unset, data, problems)
     try:
         config = BotConfig.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors(include_url=False):
             loc = field_path([p for p in err["loc"] if isinstance(p, str | int)])
             msg = "unknown key (check its spelling)" if err["type"] == "extra_forbidden" else err["msg"]
-            problems.append(f"{loc or '(top level)'}: {msg}")
+            if not loc and err["type"] == "value_error":  # whole-file checks name their keys themselves
+                problems += str(err["ctx"]["error"]).split("; ")
+            else:
+                problems.append(f"{loc or '(top level)'}: {msg}")
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
     base = path.parent

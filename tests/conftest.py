@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,16 @@ from bot.index.store import BriefStore
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFS_DIR = ROOT / "briefs"
 ARTICLES_DIR = ROOT.parent / "shared" / "articles"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep every cache a test run writes (also from subprocesses) in pytest's temporary folder, not ~/.cache."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BRIEFBOT_CACHE_DIR", str(folder / "briefbot"))
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture(scope="session")

@@ -75,8 +75,8 @@ def test_digest_inherits_top_level_timezone(tmp_path: Path) -> None:
     path = write(
         tmp_path,
         "timezone: Asia/Tehran\ndigests:\n"
-        "  - {name: a, schedule: '0 9 * * mon', targets: [{slack_channel: C1}]}\n"
-        "  - {name: b, schedule: '0 9 * * mon', timezone: Asia/Karachi, targets: [{slack_channel: C1}]}\n",
+        "  - {name: a, schedule: '0 9 * * mon', targets: [{slack_webhook: x}]}\n"
+        "  - {name: b, schedule: '0 9 * * mon', timezone: Asia/Karachi, targets: [{slack_webhook: x}]}\n",
     )
     config = load_config(path, env={})
     assert [d.timezone for d in config.digests] == ["Asia/Tehran", "Asia/Karachi"]

@@ -1,0 +1,1 @@
+"""Operating briefbot: secrets from files, JSON logs, health and metrics, state backups."""

@@ -1,0 +1,35 @@
+"""A test run leaves nothing outside temporary folders; the package says its version and licence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.cache import default_cache_root
+from bot.cli import main, version
+
+from ..conftest import ROOT
+
+
+def test_cache_goes_to_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Caches written during tests land under pytest's base temp folder, never in ~/.cache/briefbot."""
+    root = default_cache_root()
+    assert root is not None
+    assert root.is_relative_to(tmp_path_factory.getbasetemp())
+    assert not root.is_relative_to(Path.home() / ".cache")
+
+
+def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    """`briefbot --version` prints the installed version and exits 0."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"briefbot {version()}"
+
+
+def test_license_is_mit() -> None:
+    """The LICENSE file is the MIT licence pyproject declares."""
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert 'license = "MIT"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
