@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.cache import default_cache_root
 from bot.cli import main, version
+from bot.index.cache import default_cache_root
 
 from ..conftest import ROOT
 
