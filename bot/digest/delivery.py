@@ -361,6 +361,14 @@ class Unavailable(Exception):
     """The platform did not answer usefully after every retry; try again later."""
 
 
+class InDoubt(Exception):
+    """A post may or may not have arrived (a 5xx, a timeout, a transient Slack error): check before posting again."""
+
+
+# Slack answers these with HTTP 200 and ok:false; the post may or may not have been made, and a retry soon may work.
+SLACK_TRANSIENT = frozenset({"service_unavailable", "internal_error", "fatal_error", "request_timeout", "ratelimited"})
+
+
 class Found(enum.Enum):
     """Whether a possibly posted part is on the platform."""
 
@@ -447,6 +455,42 @@ class Http:
                 await self.sleep(delay)
         raise Unavailable(f"{what}: {problem} after {self.attempts} attempts")
 
+    def backoff(self, attempt: int) -> float:
+        """Return the wait before retry number attempt (0-based): exponential with jitter, capped."""
+        return min(MAX_DELAY, self.base_delay * 2**attempt) * (1 + random.random() / 4)
+
+    async def wait(self, delay: float) -> None:
+        """Wait delay seconds with the injected sleep, recording it."""
+        self.waits.append(delay)
+        await self.sleep(delay)
+
+    async def send_once(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
+        """Send a non-idempotent request: retry only what surely did not arrive; raise InDoubt on what may have.
+
+        A 429 or a connection never made is retried here (honouring Retry-After). A 5xx, a timeout or a connection
+        lost after sending may hide a post the platform accepted: the caller must check before posting again.
+        """
+        problem = "no attempt made"
+        for attempt in range(self.attempts):
+            delay = self.backoff(attempt)
+            try:
+                resp = await self.client.request(method, url, **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                problem = f"network error ({type(exc).__name__})"  # nothing was sent
+            except httpx.TransportError as exc:
+                raise InDoubt(f"{what}: network error ({type(exc).__name__})") from None
+            else:
+                if resp.status_code >= 500:
+                    raise InDoubt(f"{what}: HTTP {resp.status_code}")
+                if resp.status_code != 429:
+                    return resp
+                problem = "HTTP 429"
+                delay = min(MAX_DELAY, _retry_after(resp) or delay)
+            if attempt + 1 < self.attempts:
+                log.info("%s: %s; retrying in %.1fs", what, problem, delay)
+                await self.wait(delay)
+        raise Unavailable(f"{what}: {problem} after {self.attempts} attempts")
+
 
 class Poster:
     """Posts digest parts to one target and, where the platform allows, finds parts already posted."""
@@ -506,7 +550,7 @@ class DiscordChannelPoster(Poster):
         body = {**payload, "nonce": ref.nonce, "enforce_nonce": True}
         what = f"discord channel {self.channel_id}"
         url = f"{self.api}/channels/{self.channel_id}/messages"
-        resp = await self.http.request("POST", url, what, json=body, headers=self._headers())
+        resp = await self.http.send_once("POST", url, what, json=body, headers=self._headers())
         if resp.status_code >= 300:
             raise _gone_or_rejected(resp, what)
         return str(resp.json().get("id")) if resp.content else None
@@ -562,7 +606,9 @@ class DiscordWebhookPoster(Poster):
 
     async def post(self, payload: Mapping[str, Any], ref: PartRef) -> str | None:
         """Post and return the created message's id."""
-        resp = await self.http.request("POST", self.url, "discord webhook", json=dict(payload), params={"wait": "true"})
+        resp = await self.http.send_once(
+            "POST", self.url, "discord webhook", json=dict(payload), params={"wait": "true"}
+        )
         if resp.status_code >= 300:
             raise _gone_or_rejected(resp, "discord webhook")
         return str(resp.json().get("id")) if resp.content else None
@@ -616,7 +662,9 @@ class SlackChannelPoster(Poster):
         """Post one part and return its ts."""
         what = f"slack channel {self.channel}"
         body = {**payload, "channel": self.channel, "unfurl_links": False, "unfurl_media": False}
-        resp = await self.http.request("POST", self.api + "chat.postMessage", what, json=body, headers=self._headers())
+        resp = await self.http.send_once(
+            "POST", self.api + "chat.postMessage", what, json=body, headers=self._headers()
+        )
         if resp.status_code >= 300:
             raise _gone_or_rejected(resp, what)
         data = resp.json()
@@ -624,6 +672,8 @@ class SlackChannelPoster(Poster):
             error = str(data.get("error", "unknown_error"))
             if error in SLACK_GONE:
                 raise TargetGone(f"{what}: {error}")
+            if error in SLACK_TRANSIENT:
+                raise InDoubt(f"{what}: {error}")
             raise Rejected(f"{what}: {error}")
         return str(data.get("ts")) if data.get("ts") else None
 
@@ -663,9 +713,11 @@ class SlackWebhookPoster(Poster):
 
     async def post(self, payload: Mapping[str, Any], ref: PartRef) -> str | None:
         """Post one part."""
-        resp = await self.http.request("POST", self.url, "slack webhook", json=dict(payload))
+        resp = await self.http.send_once("POST", self.url, "slack webhook", json=dict(payload))
         if resp.status_code >= 300:
             raise _gone_or_rejected(resp, "slack webhook")
+        if resp.text.strip() in SLACK_TRANSIENT:  # webhooks answer errors as plain text
+            raise InDoubt(f"slack webhook: {resp.text.strip()}")
         return None
 
 
@@ -810,19 +862,11 @@ class DeliveryEngine:
                 ref = PartRef(delivery.key, index, total)
                 if reconciling and index == delivery.done_parts and delivery.attempting >= index:
                     # Only this part can be in doubt: parts are posted one at a time and recorded after each.
-                    found, message_id = await poster.find(ref, delivery.created_at)
-                    if found is Found.YES:
-                        log.info("part %d of %s was already posted; recording it", index + 1, delivery.key)
+                    arrived, message_id = await self._arrived(name, delivery, poster, ref, "was interrupted")
+                    if arrived:
                         self.state.mark_part(delivery.key, index, message_id)
                         continue
-                    if found is Found.UNKNOWN:
-                        log.warning("cannot check whether part %d of %s reached %s", index + 1, delivery.key, tid)
-                        await self.alert(
-                            f"briefbot: digest {name} to {tid} was interrupted and that platform cannot be checked;"
-                            f" part {index + 1}/{total} is being posted again and may appear twice."
-                        )
-                self.state.mark_attempt(delivery.key, index)
-                message_id = await poster.post(delivery.parts[index], ref)
+                message_id = await self._post_part(name, delivery, poster, ref)
                 crash_point("after_post", tid)
                 self.state.mark_part(delivery.key, index, message_id)
                 if index + 1 < total:
@@ -849,3 +893,36 @@ class DeliveryEngine:
             log.warning("digest %s to %s not delivered yet: %s", name, tid, exc)
             return TargetOutcome(tid, "pending", delivery.items, detail=str(exc))
         return TargetOutcome(tid, "posted", delivery.items, total)
+
+    async def _arrived(
+        self, name: str, delivery: Delivery, poster: Poster, ref: PartRef, why: str, *, warn: bool = True
+    ) -> tuple[bool, str | None]:
+        """Check whether a part in doubt arrived (and its message id); when that cannot be known, alert the admins."""
+        found, message_id = await poster.find(ref, delivery.created_at)
+        if found is Found.YES:
+            log.info("part %d of %s was already posted; recording it", ref.index + 1, delivery.key)
+            return True, message_id
+        if found is Found.UNKNOWN and warn:
+            log.warning("cannot check whether part %d of %s reached %s", ref.index + 1, delivery.key, delivery.target)
+            await self.alert(
+                f"briefbot: digest {name} to {delivery.target} {why} and that platform cannot be checked;"
+                f" part {ref.index + 1}/{ref.total} is being posted again and may appear twice."
+            )
+        return False, None
+
+    async def _post_part(self, name: str, delivery: Delivery, poster: Poster, ref: PartRef) -> str | None:
+        """Post one part; after an answer that leaves it in doubt, check whether it arrived before posting again."""
+        problem = ""
+        for attempt in range(self.http.attempts):
+            self.state.mark_attempt(delivery.key, ref.index)
+            try:
+                return await poster.post(delivery.parts[ref.index], ref)
+            except InDoubt as exc:
+                problem = str(exc)
+                log.info("%s; checking whether part %d arrived before posting again", problem, ref.index + 1)
+            await self.http.wait(self.http.backoff(attempt))
+            why = f"got no clear answer ({problem})"
+            arrived, message_id = await self._arrived(name, delivery, poster, ref, why, warn=attempt == 0)
+            if arrived:
+                return message_id
+        raise Unavailable(f"{problem} after {self.http.attempts} attempts")

@@ -3,6 +3,7 @@ incoming webhook, recording what it receives and failing on demand."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import defaultdict
@@ -41,6 +42,9 @@ class FakePlatforms:
         self.slack: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.slack_hook_posts: list[dict[str, Any]] = []
         self.fail: dict[str, list[Failure]] = defaultdict(list)  # route name -> failures to serve first
+        # route name -> failures to answer *after* accepting the post (None: accept, then never answer)
+        self.accept_then: dict[str, list[Failure | None]] = defaultdict(list)
+        self.released = asyncio.Event()  # set on close: ends the answers held back by accept_then None
         self.gone_webhooks: set[str] = set()
         self.requests: list[str] = []
         self.nonces: dict[str, dict[str, Any]] = {}
@@ -67,6 +71,7 @@ class FakePlatforms:
 
     async def close(self) -> None:
         """Stop serving."""
+        self.released.set()
         if self.runner:
             await self.runner.cleanup()
 
@@ -86,6 +91,17 @@ class FakePlatforms:
             return web.Response(status=f.status, text=body, headers=f.headers, content_type="application/json")
         return None
 
+    async def _after_accept(self, route: str) -> web.Response | None:
+        """Answer an accepted post with a canned failure, or hold the answer back until close, if asked to."""
+        if not self.accept_then[route]:
+            return None
+        f = self.accept_then[route].pop(0)
+        if f is None:
+            await self.released.wait()
+            return web.Response(status=504)
+        body = json.dumps(f.body if f.body is not None else {"message": "fake failure"})
+        return web.Response(status=f.status, text=body, headers=f.headers, content_type="application/json")
+
     def _discord_message(self, channel: str, payload: dict[str, Any]) -> dict[str, Any]:
         message = {"id": str(next(self.ids)), "channel_id": channel, **payload}
         self.discord[channel].append(message)
@@ -103,6 +119,9 @@ class FakePlatforms:
         payload = await request.json()
         self.webhook_posts.append(payload)
         message = self._discord_message(WEBHOOK_CHANNEL, payload)
+        after = await self._after_accept("webhook_post")
+        if after:
+            return after
         if request.query.get("wait") == "true":
             return web.json_response(message)
         return web.Response(status=204)
@@ -136,6 +155,9 @@ class FakePlatforms:
         message = self._discord_message(cid, payload)
         if nonce:
             self.nonces[nonce] = message
+        after = await self._after_accept("channel_post")
+        if after:
+            return after
         return web.json_response({**message, "nonce": nonce})
 
     async def channel_get(self, request: web.Request) -> web.Response:
@@ -166,6 +188,9 @@ class FakePlatforms:
             return web.json_response({"ok": False, "error": "channel_not_found"})
         ts = f"{1_700_000_000 + len(self.slack[channel])}.{next(self.ids) % 1_000_000:06d}"
         self.slack[channel].append({"ts": ts, **payload})
+        after = await self._after_accept("slack_post")
+        if after:
+            return after
         return web.json_response({"ok": True, "channel": channel, "ts": ts})
 
     async def slack_history(self, request: web.Request) -> web.Response:
@@ -188,6 +213,9 @@ class FakePlatforms:
         if failed:
             return failed
         self.slack_hook_posts.append(await request.json())
+        after = await self._after_accept("slack_hook")
+        if after:
+            return after
         return web.Response(text="ok")
 
 

@@ -38,10 +38,10 @@ async def make_rig(fake: FakePlatforms, site: Path) -> AsyncIterator[Any]:
     """Return a factory of rigs for a list of targets (closing everything afterwards)."""
     opened: list[tuple[httpx.AsyncClient, StateStore]] = []
 
-    async def make(targets: list[dict[str, Any]], briefs: int = 3, **digest: Any) -> Rig:
+    async def make(targets: list[dict[str, Any]], briefs: int = 3, read_limit: float = 5, **digest: Any) -> Rig:
         write_briefs(site / "briefs", briefs, long=False)
         config = load_config(write_config(site / "config.yaml", fake, targets, **digest), env={})
-        client = httpx.AsyncClient(timeout=5)
+        client = httpx.AsyncClient(timeout=read_limit)
         state = StateStore(config.state_path)
         opened.append((client, state))
         rig = Rig(None, BriefStore(config.briefs_dir), state)  # type: ignore[arg-type]
@@ -162,3 +162,102 @@ async def test_secrets_never_logged(fake: FakePlatforms, make_rig: Any, caplog: 
     assert any(r.name == "bot.digest.delivery" for r in ours)
     for secret in ("secret-webhook-token", DISCORD_TOKEN, SLACK_TOKEN):
         assert secret not in text
+
+
+def _received(fake: FakePlatforms, kind: str) -> int:
+    """Return how many messages a target kind's single target received."""
+    return {
+        "discord_channel": len(fake.discord["111"]),
+        "discord_webhook": len(fake.webhook_posts),
+        "slack_channel": len(fake.slack["C111"]),
+        "slack_webhook": len(fake.slack_hook_posts),
+    }[kind]
+
+
+def _target(fake: FakePlatforms, kind: str) -> dict[str, Any]:
+    return {
+        "discord_channel": {"discord_channel": 111},
+        "discord_webhook": {"discord_webhook": fake.webhook_url()},
+        "slack_channel": {"slack_channel": "C111"},
+        "slack_webhook": {"slack_webhook": fake.slack_hook_url()},
+    }[kind]
+
+
+ROUTES = {
+    "discord_channel": "channel_post",
+    "discord_webhook": "webhook_post",
+    "slack_channel": "slack_post",
+    "slack_webhook": "slack_hook",
+}
+# kind -> (messages received, admins alerted): every kind whose history can be read is checked before a repost
+IN_DOUBT_CASES = [
+    ("discord_channel", 1, False),
+    ("discord_webhook", 1, False),
+    ("slack_channel", 1, False),
+    ("slack_webhook", 2, True),
+]
+
+
+@pytest.mark.parametrize(("kind", "copies", "alerted"), IN_DOUBT_CASES)
+async def test_accepted_then_502_is_checked_before_posting_again(
+    fake: FakePlatforms, make_rig: Any, kind: str, copies: int, alerted: bool
+) -> None:
+    """A post the platform accepted but answered 502 is found and recorded; where it cannot be, admins are told."""
+    rig = await make_rig([_target(fake, kind)])
+    fake.accept_then[ROUTES[kind]] = [Failure(502)]
+    assert await rig.run() == {kind: "posted"}
+    assert _received(fake, kind) == copies
+    assert any("may appear twice" in a for a in rig.alerts) is alerted
+    assert await rig.run() == {kind: "nothing"}
+
+
+@pytest.mark.parametrize(("kind", "copies", "alerted"), IN_DOUBT_CASES)
+async def test_accepted_then_timeout_is_checked_before_posting_again(
+    fake: FakePlatforms, make_rig: Any, kind: str, copies: int, alerted: bool
+) -> None:
+    """A post the platform accepted but never answered (client timeout) is not blindly posted again."""
+    rig = await make_rig([_target(fake, kind)], read_limit=0.3)
+    fake.accept_then[ROUTES[kind]] = [None]
+    assert await rig.run() == {kind: "posted"}
+    assert _received(fake, kind) == copies
+    assert any("may appear twice" in a for a in rig.alerts) is alerted
+
+
+async def test_accepted_on_last_attempt_then_503_is_found_not_posted_again(fake: FakePlatforms, make_rig: Any) -> None:
+    """Four 503s, then a post accepted but answered 503 on the last attempt: the check finds it; one message."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.fail["slack_post"] = [Failure(503)] * 4
+    fake.accept_then["slack_post"] = [Failure(503)]
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(fake.slack["C111"]) == 1
+
+
+SLACK_TRANSIENT = ["service_unavailable", "internal_error", "fatal_error", "request_timeout", "ratelimited"]
+
+
+@pytest.mark.parametrize("error", SLACK_TRANSIENT)
+async def test_slack_transient_error_is_retried_soon_not_failed(fake: FakePlatforms, make_rig: Any, error: str) -> None:
+    """ok:false with a transient error (HTTP 200) is retried within the run, like a 5xx, and posted once."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.fail["slack_post"] = [Failure(200, body={"ok": False, "error": error})]
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(fake.slack["C111"]) == 1
+    assert len(rig.waits) == 1
+    assert not rig.alerts
+
+
+async def test_slack_transient_error_after_accepting_posts_once(fake: FakePlatforms, make_rig: Any) -> None:
+    """ok:false service_unavailable for a post Slack did make: history shows it, so it is not posted again."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.accept_then["slack_post"] = [Failure(200, body={"ok": False, "error": "service_unavailable"})]
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(fake.slack["C111"]) == 1
+
+
+async def test_slack_transient_errors_throughout_leave_delivery_pending(fake: FakePlatforms, make_rig: Any) -> None:
+    """service_unavailable on every attempt leaves the delivery pending (retried soon), never failed."""
+    rig = await make_rig([{"slack_channel": "C111"}])
+    fake.fail["slack_post"] = [Failure(200, body={"ok": False, "error": "service_unavailable"})] * 5
+    assert await rig.run() == {"slack_channel": "pending"}
+    assert await rig.run() == {"slack_channel": "posted"}
+    assert len(fake.slack["C111"]) == 1
