@@ -457,7 +457,7 @@ class Http:
 
     def backoff(self, attempt: int) -> float:
         """Return the wait before retry number attempt (0-based): exponential with jitter, capped."""
-        return min(MAX_DELAY, self.base_delay * 2**attempt) * (1 + random.random() / 4)
+        return float(min(MAX_DELAY, self.base_delay * 2**attempt) * (1 + random.random() / 4))
 
     async def wait(self, delay: float) -> None:
         """Wait delay seconds with the injected sleep, recording it."""
