@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Participant, Position, fold, normalize_name
-from bot.index.catalog import Appearance, Catalog, PersonRecord, TextHit
+from bot.index.catalog import Appearance, Catalog, PersonRecord
+from bot.index.text import TextHit
 
 MAX_QUESTION_CHARS = 300
 MAX_HITS = 50
@@ -293,7 +294,7 @@ WHO_FULL = 5  # a person's most recent dialogues shown in full (role then, sessi
 
 
 class _Shown(NamedTuple):
-    """What `who` shows of one recent appearance, from the compact display items (see catalog.text_items)."""
+    """What `who` shows of one recent appearance, from the compact display items (see rows.text_items)."""
 
     then: str  # "role, affiliation" or "role not given"
     honorific: str | None
@@ -445,7 +446,7 @@ PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ..
 
 
 def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
-    """Return what an answer shows of a position (see catalog.text_items), reading the dialogue only if needed."""
+    """Return what an answer shows of a position (see rows.text_items), reading the dialogue only if needed."""
     data: PositionData | None = catalog.text.items([(did, "position", ref)]).get((did, "position", ref))
     if data is not None:
         return data

@@ -1,6 +1,6 @@
 """The brief store: a folder of YAML briefs -> validated dialogues -> a Catalog, reloaded when files change.
 
-Large folders are compiled once into an on-disk cache (see bot.index.cache): a later start reads compact records
+Large folders are compiled once into an on-disk cache (see bot.index.cachedb): a later start reads compact records
 instead of parsing YAML, full dialogues are rebuilt only when a question needs them, and a reload re-reads and
 re-indexes only the files whose size, mtime (or, for recently written files, content) changed.
 """
@@ -22,8 +22,10 @@ from bot.briefs.models import Dialogue, PeopleRegistry
 from bot.errors import BriefError, BriefsUnavailable
 
 if TYPE_CHECKING:
-    from bot.index.cache import CacheDB, Compiled, FileRecord, PartRecord, Summary
+    from bot.index.cachedb import CacheDB, FileRecord
     from bot.index.catalog import Catalog
+    from bot.index.compile import Compiled
+    from bot.index.records import PartRecord, Summary
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +200,7 @@ class BriefStore:
 
     def cache_location(self, files: int) -> Path | None:
         """Return the cache file for this folder, or None to keep everything in memory."""
-        from bot.index.cache import default_cache_root
+        from bot.index.cachedb import default_cache_root
 
         root = self.cache_dir
         if root is None:
@@ -271,7 +273,8 @@ class BriefStore:
     # ----- reading the folder -----------------------------------------------------------------------------
 
     def _refresh(self, only: set[str] | None = None) -> LoadReport:
-        from bot.index.cache import CacheDB, content_digest, is_racy
+        from bot.index.cachedb import CacheDB, is_racy
+        from bot.index.compile import content_digest
 
         report = LoadReport()
         if only is None or self._db is None:
@@ -458,7 +461,8 @@ class BriefStore:
     def _compile(
         self, names: list[str], files: dict[str, FileStamp], now: int
     ) -> Iterator[tuple[str, FileRecord, Compiled | None, list[BriefError]]]:
-        from bot.index.cache import FileRecord, compile_file, compile_parallel, is_racy, predicted_date_key, version_key
+        from bot.index.cachedb import FileRecord, is_racy, version_key
+        from bot.index.compile import compile_file, compile_parallel, predicted_date_key
 
         paths = [str(self.directory / n) for n in names]
         workers = min(os.cpu_count() or 1, 4)
@@ -510,8 +514,8 @@ class BriefStore:
 
     def _sync_text(self, only: set[str] | None = None) -> None:
         """Make the text index hold exactly the served version of every visible dialogue."""
-        from bot.index.cache import unpack
-        from bot.index.catalog import text_fields, text_items
+        from bot.index.pack import unpack
+        from bot.index.rows import text_fields, text_items
 
         db = self._db
         assert db is not None
@@ -543,7 +547,9 @@ class BriefStore:
 
     def _refresh_registry(self, report: LoadReport) -> None:
         from bot.briefs.parsing import parse_registry
-        from bot.index.cache import content_digest, is_racy, pack_registry, unpack_registry
+        from bot.index.cachedb import is_racy
+        from bot.index.compile import content_digest
+        from bot.index.pack import pack_registry, unpack_registry
 
         registry_path = self.directory / REGISTRY_FILE
         reg_stamp = stamp(registry_path)
@@ -608,7 +614,8 @@ class BriefStore:
     # ----- the snapshot -----------------------------------------------------------------------------------
 
     def _build_catalog(self) -> Catalog:
-        from bot.index.catalog import Catalog, TextIndex
+        from bot.index.catalog import Catalog
+        from bot.index.text import TextIndex
 
         winners = self._winners()
         previous = self._catalog
@@ -676,7 +683,8 @@ class BriefStore:
         return parts
 
     def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
-        from bot.index.cache import compile_file, unpack
+        from bot.index.compile import compile_file
+        from bot.index.pack import unpack
 
         details = self._details
         lock = self._details_lock

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from pytest import MonkeyPatch
 
-import bot.index.catalog as catalog_module
+import bot.index.text as text_module
 from bot.briefs.parsing import parse_dialogue
 from bot.briefs.validate import validate_dir
-from bot.index.cache import pack, unpack
-from bot.index.catalog import TextHit
+from bot.index.pack import pack, unpack
 from bot.index.store import BriefStore
+from bot.index.text import TextHit
 from bot.query import ask
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -184,7 +184,7 @@ def _dates(store: BriefStore, hits: list[TextHit]) -> list[tuple[str, str]]:
 
 def test_common_query_walks_titles_first_newest_first(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """A query matching more fields than BM25_MAX lists title hits newest first, then other fields newest first."""
-    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    monkeypatch.setattr(text_module, "BM25_MAX", 0)
     store = _fresh(folder, tmp_path / "cache")
     hits = store.catalog.text.search("dialogue", limit=60)
     assert hits and all(h.recency for h in hits)
@@ -196,7 +196,7 @@ def test_common_query_walks_titles_first_newest_first(folder: Path, tmp_path: Pa
 
 def test_edited_old_brief_keeps_its_place(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """After a reload, an edited old brief stays where its date puts it in a recency-ranked answer."""
-    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    monkeypatch.setattr(text_module, "BM25_MAX", 0)
     store = _fresh(folder, tmp_path / "cache")
     oldest = min(store.catalog.dialogues, key=lambda did: (store.catalog.summary(did).date or "", did))
     path = folder / f"{oldest}.yaml"
@@ -209,7 +209,7 @@ def test_edited_old_brief_keeps_its_place(folder: Path, tmp_path: Path, monkeypa
 
 def test_recency_ranked_positions_answer_like_dialogues(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """Positions answered from index summaries show what the dialogue itself says, newest first."""
-    monkeypatch.setattr(catalog_module, "BM25_MAX", 0)
+    monkeypatch.setattr(text_module, "BM25_MAX", 0)
     store = _fresh(folder, tmp_path / "cache")
     answer = ask(store.catalog, "positions security")
     assert answer.ok and answer.items

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pytest import MonkeyPatch
 
-import bot.index.cache as cache_module
+import bot.index.cachedb as cache_module
 import bot.index.store as store_module
-from bot.index.cache import compile_parallel, date_key, predicted_date_key
+from bot.index.compile import compile_parallel, predicted_date_key
+from bot.index.rows import date_key
 from bot.index.store import BriefStore
 from bot.query import ask
 

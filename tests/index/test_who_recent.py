@@ -12,7 +12,8 @@ import pytest
 
 from bot.answer import Answer
 from bot.briefs.models import normalize_name
-from bot.index.catalog import Catalog, text_items
+from bot.index.catalog import Catalog
+from bot.index.rows import text_items
 from bot.index.store import BriefStore
 from bot.query import person_answer
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main, version
-from bot.index.cache import default_cache_root
+from bot.index.cachedb import default_cache_root
 
 from ..conftest import ROOT
 

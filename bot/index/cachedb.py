@@ -1,4 +1,4 @@
-"""The compiled brief cache: compact per-file records, packed dialogues and the FTS5 text index in one SQLite file.
+"""The cache file: one SQLite database (or an in-memory one) with the tables of compiled briefs and the FTS5 index.
 
 A record is trusted only while its file's size and mtime_ns are unchanged (and, for a file modified within
 RACY_NS of being recorded, while its content hash is unchanged), and only by the code version that wrote it.
@@ -7,401 +7,64 @@ RACY_NS of being recorded, while its content hash is unchanged), and only by the
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import functools
 import hashlib
+import importlib.util
 import logging
 import marshal
 import os
-import re
 import sqlite3
+import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pydantic import BaseModel
-
-from bot.briefs.models import (
-    Dialogue,
-    Figure,
-    Mention,
-    Organizer,
-    Participant,
-    PeopleRegistry,
-    Person,
-    Position,
-    Session,
-    Source,
-    normalize_name,
+from bot.index.records import PartRecord, Summary, parts_from_data, summary_to_data
+from bot.index.rows import (
+    CLASS_SHIFT,
+    CLASSES,
+    DATE_SHIFT,
+    SEQ_MASK,
+    SLOT_SHIFT,
+    ItemRow,
+    PreparedRow,
+    TextRow,
+    date_key,
+    prepare_text,
 )
-from bot.briefs.names import name_tokens, skeleton
-from bot.errors import BriefError
+
+if TYPE_CHECKING:
+    from bot.index.compile import Compiled
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 7
-# speaker words are indexed as WHO_MARK + word: tokens of their own, so their lists hold positions only, not every
-# mention of "iran" in the text
-WHO_MARK = "zqw"
-_PLAIN_WORDS = re.compile(r"[^\W_]+")
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
-_CODE_FILES = (
-    "briefs/models.py",
-    "briefs/parsing.py",
-    "index/catalog.py",
-    "index/store.py",
-    "index/cache.py",
-    "briefs/names.py",
+# the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
+CODE_MODULES = (
+    "bot.briefs.models",
+    "bot.briefs.names",
+    "bot.briefs.parsing",
+    "bot.index.records",
+    "bot.index.pack",
+    "bot.index.rows",
+    "bot.index.compile",
+    "bot.index.cachedb",
+    "bot.index.catalog",
+    "bot.index.store",
 )
 
 
-class SpellingKeys(NamedTuple):
-    """The lookup keys of one spelling of a name."""
-
-    norm: str
-    skel: str
-    tokens: tuple[str, ...]
-
-
-class PartRecord(NamedTuple):
-    """What the people index needs of one participant, precomputed."""
-
-    name: str
-    honorific: str | None
-    country: str | None
-    person: str | None
-    parts: tuple[str, ...]
-    keys: SpellingKeys
-    role: str | None = None
-    affiliation: str | None = None
-
-
-class Summary(NamedTuple):
-    """The compact, always-in-memory part of one dialogue."""
-
-    id: str
-    title: str
-    folded_title: str
-    date: str | None
-    status: str
-    participants: tuple[PartRecord, ...]
-    cite: tuple[str | None, str | None] = (None, None)  # the first source: label, URL
-
-
-TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
-ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see catalog.text_items)
-PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def spelling_keys(spelling: str) -> SpellingKeys:
-    """Return the exact, transliteration and token keys of a spelling (as the people index uses them)."""
-    skel = skeleton(spelling)
-    return SpellingKeys(normalize_name(spelling), skel, tuple(sorted(name_tokens(spelling) | set(skel.split()))))
-
-
-def summarize(dialogue: Dialogue) -> Summary:
-    """Return the compact summary of a dialogue: identity, date, status and its participants' parts."""
-    from bot.briefs.models import fold
-
-    moderators = {normalize_name(m) for m in dialogue.moderators}
-    moderators |= {normalize_name(s.moderator) for s in dialogue.sessions if s.moderator}
-    speakers = {normalize_name(b) for pos in dialogue.positions for b in pos.by}
-    parts: list[PartRecord] = []
-    for p in dialogue.participants:
-        keys = spelling_keys(p.name)
-        # same rule as Dialogue.parts_of, with each name normalised once
-        moderates = keys.norm in moderators
-        roles = (("moderator",) if moderates else ()) + (("speaker",) if keys.norm in speakers or not moderates else ())
-        parts.append(PartRecord(p.name, p.honorific, p.country, p.person, roles, keys, p.role, p.affiliation))
-    cite = source_cite(dialogue)
-    return Summary(
-        dialogue.id, dialogue.title, fold(dialogue.title), dialogue.date, dialogue.status, tuple(parts), cite
-    )
-
-
-def source_cite(dialogue: Dialogue) -> tuple[str | None, str | None]:
-    """Return the citation label and URL of a dialogue's first source."""
-    source = dialogue.sources[0] if dialogue.sources else None
-    if source is None:
-        return (None, None)
-    bits = [b for b in (source.publisher, source.author) if b]
-    if source.published:
-        bits.append(source.published.isoformat())
-    return (", ".join(bits) or None, source.url)
-
-
-def summary_to_data(summary: Summary) -> Any:
-    """Return a summary as plain tuples (for marshal): head (id, title, folded, date, status, cite), parts."""
-    parts = tuple((*p[:5], tuple(p.keys), p.role, p.affiliation) for p in summary.participants)
-    return (*summary[:5], summary.cite), parts
-
-
-def parts_from_data(parts: Any) -> tuple[PartRecord, ...]:
-    """Rebuild participant records from plain tuples."""
-    # tuple.__new__ skips the NamedTuple constructor's argument handling: 10,000 briefs x 8 people add up
-    new = tuple.__new__
-    return tuple(new(PartRecord, (*p[:5], new(SpellingKeys, p[5]), *p[6:])) for p in parts)
-
-
-def summary_from_head(head: Any, parts: tuple[PartRecord, ...] = ()) -> Summary:
-    """Rebuild a summary from its plain head tuple and (optionally) its participant records."""
-    did, title, folded, date, status, cite = head
-    summary: Summary = tuple.__new__(Summary, (did, title, folded, date, status, parts, cite))
-    return summary
-
-
-# ----- packed dialogues: validated data rebuilt without validating again ------------------------------------
-
-_NESTED: dict[type[BaseModel], dict[str, type[BaseModel]]] = {
-    Dialogue: {
-        "organizers": Organizer,
-        "participants": Participant,
-        "sessions": Session,
-        "positions": Position,
-        "figures": Figure,
-        "mentions": Mention,
-        "sources": Source,
-    },
-}
-
-
-def _defaults(cls: type[BaseModel]) -> dict[str, Any]:
-    return {name: f.get_default(call_default_factory=True) for name, f in cls.model_fields.items()}
-
-
-_DEFAULTS: dict[type[BaseModel], dict[str, Any]] = {
-    c: _defaults(c)
-    for c in (Dialogue, Organizer, Participant, Session, Position, Figure, Mention, Source, Person, PeopleRegistry)
-}
-_SET = object.__setattr__
-
-
-def _make(cls: type[BaseModel], data: dict[str, Any]) -> Any:
-    # What model_construct does for this plain, alias-free, frozen model family, without its per-field loop.
-    values = dict(_DEFAULTS[cls])
-    values.update(data)
-    obj = cls.__new__(cls)
-    _SET(obj, "__dict__", values)
-    _SET(obj, "__pydantic_fields_set__", set(data))
-    _SET(obj, "__pydantic_extra__", None)
-    _SET(obj, "__pydantic_private__", None)
-    return obj
-
-
-def pack(dialogue: Dialogue) -> bytes:
-    """Return the validated content of a dialogue as compact bytes."""
-    data = dialogue.model_dump(exclude_unset=True)
-    if "sources" in data:
-        data["sources"] = tuple(
-            {**s, "published": s["published"].isoformat()} if s.get("published") else s for s in data["sources"]
-        )
-    return marshal.dumps(data)
-
-
-def unpack(blob: bytes) -> Dialogue:
-    """Rebuild a dialogue packed by pack(), equal to the validated original."""
-    data = marshal.loads(blob)
-    for name, cls in _NESTED[Dialogue].items():
-        items = data.get(name)
-        if items:
-            if cls is Source:
-                items = tuple(
-                    {**s, "published": dt.date.fromisoformat(s["published"])} if s.get("published") else s
-                    for s in items
-                )
-            data[name] = tuple(_make(cls, item) for item in items)
-    dialogue: Dialogue = _make(Dialogue, data)
-    return dialogue
-
-
-# ----- compiling one file (runs in worker processes on a cold start) ----------------------------------------
-
-
-class Compiled(NamedTuple):
-    """Everything the store keeps of one good brief file."""
-
-    summary: Summary
-    blob: bytes
-    rows: tuple[TextRow, ...]  # empty when prepared holds them
-    digest: str
-    items: tuple[ItemRow, ...] = ()
-    prepared: tuple[PreparedRow, ...] | None = None  # the text rows as put_text() writes them (see prepare_text)
-
-
-def content_digest(raw: bytes) -> str:
-    """Return the content hash used to verify racy cache records."""
-    return hashlib.blake2b(raw, digest_size=12).hexdigest()
-
-
-def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
-    """Read, validate and compile one brief; return it (or its errors) and its content hash."""
-    from bot.briefs.parsing import dialogue_from_data, read_yaml
-    from bot.index.catalog import text_fields, text_items
-
-    try:
-        raw: bytes | None = path.read_bytes()
-    except OSError:
-        raw = None
-    digest = content_digest(raw or b"")
-    data, errors = read_yaml(path, raw=raw)  # None: read_yaml reports the read error
-    if errors:
-        return None, errors, digest
-    dialogue, errors = dialogue_from_data(path, data)
-    if dialogue is None:
-        return None, errors, digest
-    items = tuple(text_items(dialogue))
-    prepared = prepare_text(dialogue.id, text_fields(dialogue), items)  # done here, in the workers, on a cold start
-    return Compiled(summarize(dialogue), pack(dialogue), (), digest, items, prepared), [], digest
-
-
-def compile_many(paths: Sequence[str]) -> list[tuple[str, Compiled | None, list[BriefError], str]]:
-    """Compile a chunk of files (the unit of work of one worker process)."""
-    out = []
-    for shown in paths:
-        compiled, errors, digest = compile_file(Path(shown))
-        out.append((shown, compiled, errors, digest))
-    return out
-
-
-def _to_wire(item: tuple[str, Compiled | None, list[BriefError], str]) -> Any:
-    """Return one compile result as plain tuples (marshal is several times faster than pickle both ways)."""
-    import pickle
-
-    shown, compiled, errors, digest = item
-    if compiled is None:
-        return (shown, None, pickle.dumps(errors), digest)
-    head, parts = summary_to_data(compiled.summary)
-    return (shown, (head, parts, compiled.blob, compiled.prepared, compiled.items), b"", digest)
-
-
-def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
-    """Rebuild one compile result sent by _to_wire()."""
-    import pickle
-
-    shown, body, errors, digest = data
-    if body is None:
-        return shown, None, pickle.loads(errors), digest
-    head, parts, blob, prepared, items = body
-    summary = summary_from_head(head, parts_from_data(parts))
-    return shown, Compiled(summary, blob, (), digest, items, prepared), [], digest
-
-
-def worker_main() -> None:
-    """Compile the chunks of files named on stdin (marshalled list of lists); stream one result chunk per chunk."""
-    import gc
-    import sys
-
-    import bot.briefs.parsing
-    import bot.index.catalog  # noqa: F401 - imported before the freeze below
-
-    # a short-lived process whose data is acyclic: keep the collector off the imported modules and collect rarely
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-    chunks: list[list[str]] = marshal.loads(sys.stdin.buffer.read())
-    out = sys.stdout.buffer
-    for chunk in chunks:
-        data = marshal.dumps([_to_wire(item) for item in compile_many(chunk)])
-        out.write(len(data).to_bytes(8, "little") + data)
-        out.flush()
-    out.write((0).to_bytes(8, "little"))
-    out.flush()
-
-
-def _read_chunk(stream: Any) -> Any:
-    """Return the next chunk a worker wrote, or None at its end."""
-    size = int.from_bytes(stream.read(8), "little")
-    if size == 0:
-        return None
-    data = stream.read(size)
-    if len(data) != size:
-        raise EOFError("short read from a compile worker")
-    return marshal.loads(data)
-
-
-def compile_parallel(
-    paths: Sequence[str], workers: int, chunk_size: int = 32
-) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
-    """Compile files in worker processes (interpreters started afresh, so any caller is safe); yield the results
-    in the order of paths (chunks are dealt to the workers in turn and read back in the same turn)."""
-    import queue
-    import subprocess
-    import sys
-    import threading
-
-    package_root = str(Path(__file__).resolve().parents[2])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(x for x in (package_root, env.get("PYTHONPATH")) if x)
-    command = [sys.executable, "-c", "from bot.index.cache import worker_main; worker_main()"]
-    chunks = list(iter_chunks(paths, chunk_size))
-    outboxes: list[queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None]] = []
-    procs = []
-    for i in range(workers):
-        share = chunks[i::workers]
-        outbox: queue.Queue[list[tuple[str, Compiled | None, list[BriefError], str]] | None] = queue.Queue()
-        outboxes.append(outbox)
-        proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        procs.append(proc)
-
-        def feed(proc: subprocess.Popen[bytes] = proc, share: list[list[str]] = share, outbox: Any = outbox) -> None:
-            assert proc.stdin is not None and proc.stdout is not None
-            try:
-                proc.stdin.write(marshal.dumps(share))
-                proc.stdin.close()
-                while (chunk := _read_chunk(proc.stdout)) is not None:
-                    outbox.put([_from_wire(item) for item in chunk])
-            except Exception:  # a dead worker: the caller compiles its remaining chunks in-process
-                log.warning("a compile worker failed; finishing its files in-process")
-            finally:
-                outbox.put(None)
-
-        threading.Thread(target=feed, daemon=True).start()
-    failed = [False] * workers
-    try:
-        for i, chunk in enumerate(chunks):
-            w = i % workers
-            got = None if failed[w] else outboxes[w].get()
-            if got is None or [item[0] for item in got] != chunk:
-                failed[w] = True
-                got = [(shown, *compile_file(Path(shown))) for shown in chunk]
-            yield from got
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            if proc.stdout is not None:
-                proc.stdout.close()
-
-
-_DATE_LINE = re.compile(rb"^date:[ \t]*[\"']?(\d{4}(?:-\d\d(?:-\d\d)?)?)[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
-
-
-def predicted_date_key(path: Path) -> int:
-    """Return the date key a brief's top-level `date:` line most likely gives (0 if none is found in its head).
-
-    Used only to order a cold start so that text rows arrive in row-id order; a wrong guess costs speed only.
-    """
-    try:
-        with open(path, "rb") as f:
-            head = f.read(4096)
-    except OSError:
-        return 0
-    found = _DATE_LINE.search(head)
-    return date_key(found.group(1).decode()) if found else 0
-
-
 def code_version() -> str:
-    """Return a hash of the code that shapes cached data, so a cache from other code is never used."""
-    here = Path(__file__).resolve().parent.parent
-    h = hashlib.blake2b(f"schema {SCHEMA}".encode(), digest_size=12)
-    for name in _CODE_FILES:
-        try:
-            h.update((here / name).read_bytes())
-        except OSError:
-            h.update(name.encode())
+    """Return a hash of the code that shapes cached data and of the Python and marshal versions that wrote it."""
+    h = hashlib.blake2b(f"schema {SCHEMA}\0{sys.version}\0marshal {marshal.version}".encode(), digest_size=12)
+    for name in CODE_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            raise ImportError(f"{name} shapes the brief cache but cannot be found")
+        h.update(f"\0{name}\0".encode())
+        h.update(Path(spec.origin).read_bytes())
     return h.hexdigest()
 
 
@@ -414,17 +77,6 @@ def default_cache_root() -> Path | None:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "briefbot"
-
-
-def pack_registry(registry: PeopleRegistry) -> Any:
-    """Return a people registry as plain data."""
-    return tuple(p.model_dump(exclude_unset=True) for p in registry.people)
-
-
-def unpack_registry(data: Any) -> PeopleRegistry:
-    """Rebuild a registry packed by pack_registry()."""
-    registry: PeopleRegistry = _make(PeopleRegistry, {"people": tuple(_make(Person, p) for p in data)})
-    return registry
 
 
 def _remove_stale_builds(location: Path) -> None:
@@ -823,56 +475,6 @@ class CacheDB:
         return self.db.execute(sql, params).fetchall()
 
 
-# ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------
-
-CLASSES = 5
-CLASS_SHIFT = 60
-DATE_SHIFT = 33
-SLOT_SHIFT = 14
-SEQ_MASK = (1 << SLOT_SHIFT) - 1
-CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
-
-
-def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) -> tuple[PreparedRow, ...]:
-    """Return a dialogue's text rows with the date-free part of their row ids and their speakers' words."""
-    who: dict[int, str] = {}
-    for kind, ref, data in items:
-        if kind == "position":
-            hay = " ".join(hay for _, index, _, hay in marshal.loads(data)[3] if index >= 0 and hay)
-            who[ref] = " ".join(WHO_MARK + w for w in _PLAIN_WORDS.findall(hay))
-    out: list[PreparedRow] = []
-    for seq, (kind, ref, field, body) in enumerate(rows):
-        if seq > SEQ_MASK:
-            log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
-            break
-        low = (field_class(kind, field) << CLASS_SHIFT) | seq
-        out.append((low, kind, ref, field, body, who.get(ref, "") if kind == "position" else ""))
-    return tuple(out)
-
-
-def field_class(kind: str, field: str) -> int:
-    """Return the class of a text field: titles and topics rank first, then session titles, bodies, the rest."""
-    if kind in ("title", "topic"):
-        return CLASS_HEAD
-    if kind == "session":
-        return CLASS_SESSION_TITLE if field.endswith(".title") else CLASS_SESSION
-    if kind == "position":
-        return CLASS_POSITION
-    return CLASS_REST
-
-
-def date_key(date: str | None) -> int:
-    """Return an event date as an integer that sorts like the text (2025 < 2025-07 < 2025-07-29; none = 0)."""
-    if not date:
-        return 0
-    bits = [*date.split("-"), "0", "0"][:3]
-    try:
-        year, month, day = (int(b) for b in bits)
-    except ValueError:
-        return 0
-    return max(0, min(year, 9999)) * 10000 + month * 100 + day
-
-
 def is_racy(mtime_ns: int, now_ns: int | None = None) -> bool:
     """Return whether a file was modified too recently for its mtime to tell later versions apart."""
     return (now_ns if now_ns is not None else time.time_ns()) - mtime_ns < RACY_NS
@@ -881,9 +483,3 @@ def is_racy(mtime_ns: int, now_ns: int | None = None) -> bool:
 def version_key(name: str, digest: str) -> str:
     """Return the version key of a file's content."""
     return hashlib.blake2b(f"{name}\0{digest}".encode(), digest_size=10).hexdigest()
-
-
-def iter_chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    """Yield successive chunks of items."""
-    for i in range(0, len(items), size):
-        yield list(items[i : i + size])

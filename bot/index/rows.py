@@ -1,0 +1,182 @@
+"""How a dialogue becomes index rows: its text fields, its display items and the row-id layout of the text index.
+
+The one contract between the writer (compile, CacheDB) and the readers (TextIndex, query): row id = field class
+(3 bits) | event date (27 bits) | slot (19 bits) | field number (14 bits), so a walk in descending row-id order
+meets titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
+"""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import re
+from collections.abc import Iterable, Iterator
+
+from bot.briefs.models import Dialogue, Participant, fold, normalize_name
+
+log = logging.getLogger(__name__)
+
+
+# speaker words are indexed as WHO_MARK + word: tokens of their own, so their lists hold positions only, not every
+# mention of "iran" in the text
+WHO_MARK = "zqw"
+_PLAIN_WORDS = re.compile(r"[^\W_]+")
+
+
+TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
+ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see text_items)
+PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
+
+
+# ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------
+
+CLASSES = 5
+CLASS_SHIFT = 60
+DATE_SHIFT = 33
+SLOT_SHIFT = 14
+SEQ_MASK = (1 << SLOT_SHIFT) - 1
+CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
+
+
+def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) -> tuple[PreparedRow, ...]:
+    """Return a dialogue's text rows with the date-free part of their row ids and their speakers' words."""
+    who: dict[int, str] = {}
+    for kind, ref, data in items:
+        if kind == "position":
+            hay = " ".join(hay for _, index, _, hay in marshal.loads(data)[3] if index >= 0 and hay)
+            who[ref] = " ".join(WHO_MARK + w for w in _PLAIN_WORDS.findall(hay))
+    out: list[PreparedRow] = []
+    for seq, (kind, ref, field, body) in enumerate(rows):
+        if seq > SEQ_MASK:
+            log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
+            break
+        low = (field_class(kind, field) << CLASS_SHIFT) | seq
+        out.append((low, kind, ref, field, body, who.get(ref, "") if kind == "position" else ""))
+    return tuple(out)
+
+
+def field_class(kind: str, field: str) -> int:
+    """Return the class of a text field: titles and topics rank first, then session titles, bodies, the rest."""
+    if kind in ("title", "topic"):
+        return CLASS_HEAD
+    if kind == "session":
+        return CLASS_SESSION_TITLE if field.endswith(".title") else CLASS_SESSION
+    if kind == "position":
+        return CLASS_POSITION
+    return CLASS_REST
+
+
+def date_key(date: str | None) -> int:
+    """Return an event date as an integer that sorts like the text (2025 < 2025-07 < 2025-07-29; none = 0)."""
+    if not date:
+        return 0
+    bits = [*date.split("-"), "0", "0"][:3]
+    try:
+        year, month, day = (int(b) for b in bits)
+    except ValueError:
+        return 0
+    return max(0, min(year, 9999)) * 10000 + month * 100 + day
+
+
+def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
+    """Yield (kind, ref, marshalled data) of what answers show of each session and position, without the dialogue.
+
+    session: (title, moderator shown as "Name — role, affiliation", summary, takeaways);
+    position: (topic, summary, session, ((name, participant index or -1, shown name, folded
+    affiliation/country/role), ...));
+    people (ref 0, one per dialogue): per participant, what `who` shows of that appearance: ("role, affiliation"
+    or "role not given", honorific, country, titles of the sessions they moderated, refs of their positions).
+    """
+    people = dialogue.participants
+    index: dict[str, int] = {}
+    for i, p in enumerate(people):
+        index.setdefault(normalize_name(p.name), i)
+
+    def shown(p: Participant) -> str:  # as bot.query.full_name
+        return f"{p.honorific} {p.name}" if p.honorific else p.name
+
+    roles = [", ".join(b for b in (p.role, p.affiliation) if b) or "role not given" for p in people]
+    moderated: dict[str, list[str]] = {}  # session titles by their moderator as shown
+    for i, s in enumerate(dialogue.sessions):
+        moderator = None
+        if s.moderator:
+            j = index.get(normalize_name(s.moderator))
+            moderator = s.moderator if j is None else f"{shown(people[j])} — {roles[j]}"
+            moderated.setdefault(moderator, []).append(s.title)
+        yield "session", i, marshal.dumps((s.title, moderator, s.summary, tuple(s.takeaways)))
+    spoken: list[list[int]] = [[] for _ in people]  # the refs of each participant's positions
+    for i, pos in enumerate(dialogue.positions):
+        by = []
+        for name in pos.by:
+            j = index.get(normalize_name(name))
+            if j is None:
+                by.append((name, -1, name, ""))
+            else:
+                p = people[j]
+                hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
+                by.append((name, j, shown(p), hay))
+                if not spoken[j] or spoken[j][-1] != i:
+                    spoken[j].append(i)
+        yield "position", i, marshal.dumps((pos.topic, pos.summary, pos.session, tuple(by)))
+    if people:
+        # a participant moderated the sessions whose moderator is shown as they are (as bot.query matches them)
+        yield (
+            "people",
+            0,
+            marshal.dumps(
+                tuple(
+                    (
+                        role,
+                        p.honorific,
+                        p.country,
+                        tuple(moderated.get(f"{shown(p)} — {role}", ())) if moderated else (),
+                        tuple(refs),
+                    )
+                    for p, role, refs in zip(people, roles, spoken, strict=True)
+                )
+            ),
+        )
+
+
+def text_fields(dialogue: Dialogue) -> Iterator[tuple[str, int, str, str]]:
+    """Yield (kind, ref, field path, text) for every searchable field of a dialogue."""
+    yield "title", 0, "title", dialogue.title
+    if dialogue.kind:
+        yield "meta", 0, "kind", dialogue.kind
+    if dialogue.location:
+        yield "meta", 0, "location", dialogue.location
+    if dialogue.host_unit:
+        yield "meta", 0, "host_unit", dialogue.host_unit
+    for i, org in enumerate(dialogue.organizers):
+        yield (
+            "organizer",
+            i,
+            f"organizers[{i}]",
+            " ".join(x for x in (org.name, org.acronym, org.country) if x),
+        )
+    for i, p in enumerate(dialogue.participants):
+        parts = (p.honorific, p.name, p.role, p.affiliation, p.country)
+        yield "participant", i, f"participants[{i}]", " ".join(x for x in parts if x)
+    for i, s in enumerate(dialogue.sessions):
+        yield "session", i, f"sessions[{i}].title", s.title
+        if s.summary:
+            yield "session", i, f"sessions[{i}].summary", s.summary
+        for j, takeaway in enumerate(s.takeaways):
+            yield "session", i, f"sessions[{i}].takeaways[{j}]", takeaway
+    for i, pos in enumerate(dialogue.positions):
+        yield "position", i, f"positions[{i}]", f"{pos.topic}. {pos.summary}"
+    for i, fig in enumerate(dialogue.figures):
+        yield "figure", i, f"figures[{i}]", f"{fig.what}: {fig.value}"
+    for i, topic in enumerate(dialogue.topics):
+        yield "topic", i, f"topics[{i}]", topic
+    for i, project in enumerate(dialogue.projects):
+        yield "project", i, f"projects[{i}]", project
+    for i, forum in enumerate(dialogue.forums):
+        yield "forum", i, f"forums[{i}]", forum
+    for i, mention in enumerate(dialogue.mentions):
+        yield (
+            "mention",
+            i,
+            f"mentions[{i}]",
+            " ".join(x for x in (mention.name, mention.role, mention.context) if x),
+        )

@@ -1,0 +1,235 @@
+"""The full-text index (TextIndex): every FTS5 query, over the tables CacheDB creates."""
+
+from __future__ import annotations
+
+import marshal
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.briefs.models import Dialogue, fold
+from bot.index.cachedb import CacheDB
+from bot.index.rows import CLASS_SHIFT, CLASSES, DATE_SHIFT, SEQ_MASK, WHO_MARK, text_fields, text_items
+
+
+@dataclass(frozen=True, slots=True)
+class TextHit:
+    """One full-text hit: which dialogue, which field, and how well it matched."""
+
+    dialogue_id: str
+    kind: str
+    ref: int
+    field: str
+    text: str
+    score: float
+    recency: bool = False  # ranked by field class and recency (a very common query), not by BM25
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_PLAIN = re.compile(r"[^\W_]+")
+_KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "participant": 1.5}
+STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"})
+PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
+BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
+_SOLE_CLASS_KINDS = frozenset({"session", "position"})  # no other kind shares their field classes
+_KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
+
+
+def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
+    """Return the row-id ranges (highest class first) holding the fields of these kinds."""
+    classes = sorted({c for k in kinds for c in _KIND_CLASSES.get(k, (0,))} if kinds else range(CLASSES))
+    ranges: list[list[int]] = []
+    for c in classes:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1][1] = c
+        else:
+            ranges.append([c, c])
+    return [(lo << CLASS_SHIFT, ((hi + 1) << CLASS_SHIFT) - 1) for lo, hi in reversed(ranges)]
+
+
+class TextIndex:
+    """SQLite FTS5 full-text index over every text field of the briefs.
+
+    Up to BM25_MAX matching fields are ranked with BM25. A query matching more (a one-word topic over thousands
+    of briefs) is answered by walking the index in row-id order, which the row ids make "titles and topics, then
+    session titles, session text, positions, the rest; newest first within each", stopping after `limit` hits.
+    """
+
+    def __init__(self, db: CacheDB | None = None, versions: Mapping[str, str] | None = None) -> None:
+        self._cache = db or CacheDB(None)
+        # A shared on-disk index may hold rows of versions this snapshot does not serve; those are skipped.
+        self._versions = versions
+
+    def add(self, dialogues: Iterable[Dialogue]) -> None:
+        """Index the text fields of these dialogues."""
+        self._cache.begin()
+        self._cache.begin_bulk()
+        for dialogue in dialogues:
+            self._cache.put_text(dialogue.id, "", dialogue.date, text_fields(dialogue), text_items(dialogue))
+        self._cache.end_bulk()
+        self._cache.commit()
+
+    def remove(self, dialogue_id: str) -> None:
+        """Drop one dialogue's rows."""
+        self._cache.begin()
+        self._cache.drop_text(dialogue_id)
+        self._cache.commit()
+
+    def search(
+        self,
+        text: str,
+        kinds: Iterable[str] | None = None,
+        limit: int = 50,
+        recent_limit: int | None = None,
+        speakers: Sequence[str] = (),
+        ranked: bool = True,
+    ) -> list[TextHit]:
+        """Return hits for all words of text (or, failing that, any word), best first.
+
+        recent_limit, when given, caps the hits of a query ranked by recency (a caller that keeps only the newest
+        few of BM25's best `limit` needs no more than those). speakers, when given, keeps only positions whose
+        speakers' affiliation, country and role hold all these words. ranked=False skips BM25: the newest hits
+        (by field class, then event date) come back, for a caller that orders by date anyway.
+        """
+        words = [w for w in _WORD.findall(fold(text)) if w][:12]
+        # "the", "and" ... match nearly every field: left out when the query has other words, since FTS5 would
+        # intersect their long lists of rows at every step
+        words = [w for w in words if w not in STOP_WORDS] or words
+        if not words:
+            return []
+        kind_set = set(kinds) if kinds else None
+        terms = [self._prefix(w) for w in words]
+        extra = ""
+        if speakers:
+            extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
+        hits = self._query(f"body : ({' AND '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
+        if not hits and len(words) > 1:
+            hits = self._query(f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
+        return hits
+
+    def _prefix(self, word: str) -> str:
+        """Return the query for words starting with word: the indexed words spelled out, as FTS5 walks a list of
+        words lazily but builds the whole match list of a `word*` prefix query before it can stop early."""
+        found = self._cache.terms(word, PREFIX_TERMS + 1)
+        if not found or len(found) > PREFIX_TERMS:
+            return f'"{word}"*'
+        return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
+
+    def has_speakers(self, words: Sequence[str]) -> bool:
+        """Return whether some position's speakers hold all these words in their affiliation, country or role."""
+        if not words or not all(_PLAIN.fullmatch(w) for w in words):
+            return False
+        match = "who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in words) + ")"
+        return bool(self._cache.query_text("SELECT 1 FROM t WHERE t MATCH ? LIMIT 1", (match,)))
+
+    def positions_of(self, dialogue_ids: Iterable[str]) -> dict[tuple[str, int], Any]:
+        """Return the display data of every position of these dialogues by (dialogue id, ref)."""
+        return self.items_of(dialogue_ids, "position")
+
+    def items_of(self, dialogue_ids: Iterable[str], kind: str) -> dict[tuple[str, int], Any]:
+        """Return the display data of every session or position of these dialogues by (dialogue id, ref)."""
+        versions = self._versions
+        return {
+            (did, ref): marshal.loads(data)
+            for did, ref, ver, data in self._cache.items_of(dialogue_ids, kind)
+            if versions is None or versions.get(did) == ver
+        }
+
+    def dialogue_items(self, dialogue_id: str) -> dict[tuple[str, int], Any] | None:
+        """Return the display data of a dialogue's sessions and positions by (kind, ref), or None when its
+        indexed text is not the version the snapshot serves."""
+        indexed, rows = self._cache.dialogue_items(dialogue_id)
+        served = indexed if self._versions is None else self._versions.get(dialogue_id)
+        if indexed is None or indexed != served:
+            return None
+        return {(kind, ref): marshal.loads(data) for kind, ref, ver, data in rows if ver == served}
+
+    def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
+        """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
+        versions = self._versions
+        return {
+            key: marshal.loads(data)
+            for key, (ver, data) in self._cache.items(keys).items()
+            if versions is None or versions.get(key[0]) == ver
+        }
+
+    def _query(
+        self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None, ranked: bool = True
+    ) -> list[TextHit]:
+        ranges = _class_ranges(kinds)
+        recent = recent_limit or limit
+        # kinds may share a class with others (filtered out later): walk twice as far, unless their classes are theirs
+        wanted = recent * 2 if kinds and not kinds <= _SOLE_CLASS_KINDS else recent
+        walk = (max(BM25_MAX, wanted) if ranked else wanted) + 1
+        # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
+        # many, gives the newest ones
+        ids: list[int] = []
+        for lo, hi in ranges:
+            ids += [
+                r[0]
+                for r in self._cache.query_text(
+                    "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+                    (match, lo, hi, walk - len(ids)),
+                )
+            ]
+            if len(ids) >= walk:
+                break
+        if len(ids) > BM25_MAX or (ids and not ranked):
+            return self._recent(match, ids, kinds, recent, wanted)
+        if not ids:  # nothing matches: no second pass for BM25 (its term statistics cost as much as the walk)
+            return []
+        return self._bm25(match, kinds, ranges, limit)
+
+    def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
+        where = " OR ".join("rowid BETWEEN ? AND ?" for _ in ranges)
+        sql = f"SELECT rowid, did, kind, ref, field, body, bm25(t), ver FROM t WHERE t MATCH ? AND ({where})"
+        params: list[object] = [match, *(x for r in ranges for x in r)]
+        if kinds:
+            sql += f" AND kind IN ({','.join('?' * len(kinds))})"
+            params.extend(sorted(kinds))
+        sql += " ORDER BY bm25(t), rowid DESC LIMIT ?"
+        params.append(limit * 4)
+        rows = self._cache.query_text(sql, params)
+        versions = self._versions
+        rows = [r for r in rows if versions is None or versions.get(r[1]) == r[7]]
+        # equal scores: newer dialogue first (date, then id, descending), then field order
+        rows.sort(key=lambda r: r[0] & SEQ_MASK)
+        rows.sort(key=lambda r: ((r[0] >> DATE_SHIFT) & 0x7FFFFFF, r[1]), reverse=True)
+        hits = [
+            TextHit(did, kind, int(ref), name, body, -float(score) * _KIND_WEIGHT.get(kind, 1.0))
+            for _, did, kind, ref, name, body, score, _ in rows
+        ]
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
+
+    def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int, wanted: int) -> list[TextHit]:
+        take = ids[:wanted]
+        if len(ids) > wanted:
+            # within one class and date, rows are in slot order, not id order: take the whole last date
+            group = take[-1] >> DATE_SHIFT
+            rest = ids[wanted:]
+            more = [i for i in rest if i >> DATE_SHIFT == group]
+            take += more
+            if len(more) == len(rest):  # the date goes on past the rows walked
+                take += [
+                    r[0]
+                    for r in self._cache.query_text(
+                        "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?",
+                        (match, group << DATE_SHIFT, take[-1] - 1),
+                    )
+                ]
+        marks = ",".join("?" * len(take))
+        rows = self._cache.query_text(
+            f"SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE rowid IN ({marks})", take
+        )
+        versions = self._versions
+        out = [r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)]
+        out.sort(key=lambda r: r[0] & SEQ_MASK)
+        out.sort(key=lambda r: (r[0] >> DATE_SHIFT, r[1]), reverse=True)  # class, date, then id: newest first
+        out = out[:limit]
+        n = len(out)
+        return [
+            TextHit(did, kind, int(ref), name, body, float(n - i), True)
+            for i, (_, did, kind, ref, name, body, _) in enumerate(out)
+        ]

@@ -1,0 +1,47 @@
+"""The cache's code version: modules found by import name, Python and marshal versions included."""
+
+from __future__ import annotations
+
+import marshal
+
+import pytest
+from pytest import MonkeyPatch
+
+import bot.index.cachedb as cachedb
+from bot.index.cachedb import CODE_MODULES, code_version
+
+
+def test_code_version_is_stable() -> None:
+    """The same code gives the same version."""
+    assert code_version() == code_version()
+
+
+def test_code_version_names_modules_that_exist() -> None:
+    """Every module named as shaping the cache is importable (a moved module is renamed here too)."""
+    import importlib
+
+    for name in CODE_MODULES:
+        assert importlib.import_module(name).__file__
+
+
+def test_code_version_refuses_a_module_it_cannot_find(monkeypatch: MonkeyPatch) -> None:
+    """A module that cannot be found is an error, never a silent hash of its name."""
+    monkeypatch.setattr(cachedb, "CODE_MODULES", (*CODE_MODULES, "bot.index.no_such_module"))
+    with pytest.raises(ImportError, match="no_such_module"):
+        code_version()
+
+
+def test_code_version_changes_with_the_marshal_version(monkeypatch: MonkeyPatch) -> None:
+    """Records are marshal bytes: another marshal format means another cache."""
+    before = code_version()
+    monkeypatch.setattr(marshal, "version", marshal.version + 1)
+    assert code_version() != before
+
+
+def test_code_version_changes_with_the_python_version(monkeypatch: MonkeyPatch) -> None:
+    """Another Python (another marshal and pydantic behaviour) means another cache."""
+    import sys
+
+    before = code_version()
+    monkeypatch.setattr(sys, "version", sys.version + " (another build)")
+    assert code_version() != before
