@@ -22,6 +22,10 @@ class AnswerKind(StrEnum):
     NOT_FOUND = "not_found"
     ERROR = "error"
     DIGEST = "digest"
+    TIMELINE = "timeline"
+    COMPARE = "compare"
+    NETWORK = "network"
+    SERIES = "series"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +56,7 @@ class Item:
     lines: tuple[str, ...] = ()
     bullets: tuple[str, ...] = ()
     citation: Citation | None = None
+    column: int | None = None  # in an answer with columns: 0 (left) or 1 (right); None spans both
 
     def text_size(self) -> int:
         """Return the number of characters of text in the item."""
@@ -70,6 +75,15 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file offered beside an answer (a picture); the text answer is complete without it."""
+
+    filename: str
+    description: str
+    render: Callable[[], bytes] = field(compare=False, repr=False)  # built on demand, off the event loop
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """A neutral answer: a title, an optional intro, items, choices and the sources cited."""
 
@@ -80,6 +94,8 @@ class Answer:
     choices: tuple[Choice, ...] = ()
     ok: bool = True
     refs: tuple[str, ...] = field(default=(), compare=False)  # dialogue ids / person keys, for callers and tests
+    columns: tuple[str, ...] = ()  # side-by-side answers: the two column titles; items say their column
+    attachment: Attachment | None = field(default=None, compare=False)
 
     def citations(self) -> tuple[Citation, ...]:
         """Return the distinct citations of the items, in order."""

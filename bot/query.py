@@ -27,6 +27,10 @@ HELP_LINES = (
         "who said what on a topic, e.g. `positions Afghanistan by Iran`",
     ),
     ("search <text>", "full text over every brief"),
+    ("timeline <who or topic or series> [newest first]", "through time, e.g. `timeline Sohail Mahmood`"),
+    ("compare <topic> <A> vs <B>", "positions side by side, e.g. `compare Afghanistan Pakistan vs Iran`"),
+    ("network <who>", "who sat with whom, with a picture, e.g. `network Amina Khan`"),
+    ("dialogue series <name>", "the rounds of a recurring dialogue, e.g. `dialogue series ISSI-IPIS`"),
     ("help", "this list"),
 )
 
@@ -666,6 +670,10 @@ COMMANDS = {
     "search": "search",
     "help": "help",
     "latest": "latest",
+    "timeline": "timeline",
+    "compare": "compare",
+    "network": "network",
+    "series": "series",
 }
 _CONTROL = {c for c in map(chr, range(32)) if c not in "\t"}
 
@@ -733,6 +741,16 @@ def answer(catalog: Catalog, question: Question) -> Answer:
         case "positions":
             topic, by = split_by(args)
             return positions(catalog, topic, by)
+        case "timeline" | "compare" | "network" | "series":
+            from bot import questions  # imports bot.query itself: loaded on first use
+
+            ask_about = {
+                "timeline": questions.timeline,
+                "compare": questions.compare,
+                "network": questions.network,
+                "series": questions.series_answer,
+            }[question.command]
+            return ask_about(catalog, args)
         case "dialogue":
             sub, _, rest = args.partition(" ")
             sub = sub.lower()
@@ -743,6 +761,10 @@ def answer(catalog: Catalog, question: Question) -> Answer:
                 return list_dialogues(catalog, words, year)
             if sub == "show":
                 return show(catalog, rest)
+            if sub == "series":
+                from bot.questions import series_answer
+
+                return series_answer(catalog, rest)
             return show(catalog, args)
     return help_answer()  # pragma: no cover - COMMANDS only yields the cases above
 

@@ -7,7 +7,7 @@ import functools
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,119}$"
@@ -92,6 +92,10 @@ class Dialogue(_Frozen):
     )
     title: ShortText
     kind: ShortText | None = Field(None, description="annual dialogue, bilateral dialogue, roundtable ...")
+    series: ShortText | None = Field(
+        None, description="The recurring dialogue this one belongs to, as its sources name it (e.g. an annual one)."
+    )
+    round: int | None = Field(None, ge=1, le=1000, description="Its number in the series, when the sources give it.")
     date: Annotated[str, StringConstraints(pattern=DATE_PATTERN)] | None = Field(
         None, description="Event date: YYYY-MM-DD, YYYY-MM or YYYY; null when the source gives none."
     )
@@ -135,6 +139,12 @@ class Dialogue(_Frozen):
         if parts[0] < 1900 or parts[0] > 2100:
             raise ValueError(f"year {parts[0]} is out of range 1900-2100")
         return value
+
+    @model_validator(mode="after")
+    def _round_needs_series(self) -> Dialogue:
+        if self.round is not None and self.series is None:
+            raise ValueError("round is given without a series: add the series it is a round of")
+        return self
 
     @property
     def is_published(self) -> bool:

@@ -27,9 +27,14 @@ SLACK_SECTION_LIMIT = 3000
 SLACK_MESSAGE_BUDGET = 12000
 
 
+LATER_KEYS = ("series", "round")
+
+
 def brief_version(dialogue: Dialogue) -> str:
     """Return a stable hash of a brief's validated content (changes whenever any field changes)."""
-    return hashlib.sha256(dialogue.model_dump_json().encode("utf-8")).hexdigest()[:32]
+    # keys added later are left out while unset, so a brief that does not use them keeps the version it had
+    unset = {key for key in LATER_KEYS if getattr(dialogue, key) is None}
+    return hashlib.sha256(dialogue.model_dump_json(exclude=unset).encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -410,6 +410,10 @@ class Catalog:
             for spelling in (person.name, *person.aliases):
                 self._by_spelling.setdefault(normalize_name(spelling), person)
 
+    def person_key(self, part: PartRecord) -> str:
+        """Return the people-index key of a participant record (registry id, else its normalised name)."""
+        return self._key(part)
+
     def _key(self, part: PartRecord) -> str:
         _SPELLING_MEMO.setdefault(part.name, part.keys)
         reg = self._reg_by_id.get(part.person) if part.person else None

@@ -143,6 +143,8 @@ def text_fields(dialogue: Dialogue) -> Iterator[tuple[str, int, str, str]]:
     yield "title", 0, "title", dialogue.title
     if dialogue.kind:
         yield "meta", 0, "kind", dialogue.kind
+    if dialogue.series:
+        yield "meta", 0, "series", dialogue.series
     if dialogue.location:
         yield "meta", 0, "location", dialogue.location
     if dialogue.host_unit:

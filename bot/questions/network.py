@@ -1,0 +1,157 @@
+"""`network WHO`: who sat with whom, how often and when last; strongest ties first, with an ego-network picture.
+
+Invariant: the text answer is computed from the in-memory summaries and people index only (no dialogue loaded);
+the picture is drawn on demand from the same data (see bot.questions.picture) and adds nothing the text lacks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
+from bot.index.catalog import Catalog
+from bot.questions.subjects import SubjectKind, group_dialogues, resolve, suggestions
+from bot.query import help_answer, summary_citation
+
+MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
+PICTURE_TIES = 20  # ties drawn in the picture, so labels stay readable
+
+
+@dataclass(frozen=True, slots=True)
+class Tie:
+    """One neighbour of the person (or institute) in the middle: shared dialogues and the latest of them."""
+
+    key: str
+    label: str
+    shared: int
+    latest: str  # dialogue id
+    detail: str = ""  # e.g. their latest role
+
+
+@dataclass(frozen=True, slots=True)
+class EgoNetwork:
+    """The person or institute in the middle and their ties, strongest first."""
+
+    centre: str
+    dialogues: int
+    ties: tuple[Tie, ...]
+    of: str = "people"  # what the ties are: people, or institutes
+
+
+def person_network(catalog: Catalog, key: str) -> EgoNetwork:
+    """Return who a person sat with: every co-participant, the dialogues shared and the latest one."""
+    record = catalog.people[key]
+    counts: dict[str, int] = {}
+    latest: dict[str, str] = {}
+    seen: set[str] = set()
+    for a in record.appearances:  # newest first, so the first dialogue seen with someone is the latest
+        did = a.dialogue_id
+        if did in seen or did not in catalog.dialogues:
+            continue
+        seen.add(did)
+        met: set[str] = set()
+        for part in catalog.summary(did).participants:
+            other = catalog.person_key(part)
+            if other != key and other not in met:
+                met.add(other)
+                counts[other] = counts.get(other, 0) + 1
+                latest.setdefault(other, did)
+    rank = catalog.rank
+    order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), catalog.people[k].name))
+    ties = []
+    for other in order:
+        name, _, role = catalog.shown_person(other)
+        ties.append(Tie(other, name, counts[other], latest[other], role))
+    return EgoNetwork(record.name, len(seen), tuple(ties))
+
+
+def group_network(catalog: Catalog, name: str) -> EgoNetwork:
+    """Return the institutes an institute (or country) sat with: the affiliations of the other participants."""
+    found = group_dialogues(catalog, name, exact=True) or group_dialogues(catalog, name)
+    counts: dict[str, int] = {}
+    latest: dict[str, str] = {}
+    labels: dict[str, str] = {}
+    own = {" ".join(name.casefold().split())}
+    for g in found:  # newest first
+        mine = {p.index for p in g.people}
+        met: set[str] = set()
+        for i, part in enumerate(catalog.summary(g.dialogue_id).participants):
+            if i in mine or not part.affiliation:
+                continue
+            key = " ".join(part.affiliation.casefold().split())
+            if key in own or key in met:
+                continue
+            met.add(key)
+            labels.setdefault(key, part.affiliation)
+            counts[key] = counts.get(key, 0) + 1
+            latest.setdefault(key, g.dialogue_id)
+    rank = catalog.rank
+    order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), k))
+    ties = tuple(Tie(k, labels[k], counts[k], latest[k]) for k in order)
+    return EgoNetwork(name, len(found), ties, "institutes")
+
+
+def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] = ()) -> Answer:
+    """Return the neutral answer of an ego network: one item per tie, citing the latest shared dialogue."""
+    if not net.ties:
+        return Answer(
+            AnswerKind.NETWORK,
+            f"Network: {net.centre}",
+            f"{net.centre} took part in {net.dialogues} dialogue(s) with nobody else recorded.",
+            refs=refs,
+        )
+    items = []
+    for tie in net.ties[:MAX_TIES]:
+        cite = summary_citation(catalog, tie.latest)
+        fields = [("Shared dialogues", str(tie.shared)), ("Latest", f"{cite.dialogue_title} ({cite.date or 'date not given'})")]
+        if tie.detail:
+            fields.insert(0, ("Role", tie.detail))
+        items.append(Item(tie.label, tuple(fields), citation=cite))
+    intro = f"{net.centre} sat with {len(net.ties)} {net.of} in {net.dialogues} dialogue(s); strongest ties first."
+    if len(net.ties) > MAX_TIES:
+        intro += f" The {MAX_TIES} strongest are listed."
+    intro += " A picture of this network is attached where the platform allows."
+    picture = Attachment(
+        filename=_filename(net.centre),
+        description=f"Ego network of {net.centre}: line width = dialogues shared (the {min(len(net.ties), PICTURE_TIES)} strongest ties)",
+        render=lambda: _render(net),
+    )
+    return Answer(AnswerKind.NETWORK, f"Network: {net.centre}", intro, tuple(items), refs=refs, attachment=picture)
+
+
+def _render(net: EgoNetwork) -> bytes:
+    from bot.questions.picture import ego_png
+
+    return ego_png(net, limit=PICTURE_TIES)
+
+
+def _filename(centre: str) -> str:
+    import re
+
+    slug = re.sub(r"[^a-z0-9]+", "-", centre.casefold()).strip("-")[:60] or "network"
+    return f"network-{slug}.png"
+
+
+def network(catalog: Catalog, text: str) -> Answer:
+    """Return who a person (or institute) sat with, strongest ties first, with a picture attached."""
+    what = " ".join(text.split())
+    if not what:
+        return help_answer("Whose network? Try `network Amina Khan` or `network ISSI`.")
+    subject = resolve(catalog, what, topics=False)
+    if subject is None or subject.kind not in {SubjectKind.PERSON, SubjectKind.GROUP}:
+        close = suggestions(catalog, what)
+        intro = f"No person or institute matches {what!r}."
+        if close:
+            intro += " Closest: " + ", ".join(close) + "."
+        choices = tuple(Choice(s, f"network {s}") for s in close)
+        return Answer(AnswerKind.NOT_FOUND, "Nobody by that name", intro, choices=choices, ok=False)
+    if subject.kind is SubjectKind.GROUP:
+        return network_answer(catalog, group_network(catalog, subject.label))
+    if len(subject.keys) > 1:
+        choices = tuple(
+            Choice(catalog.shown_person(k)[1], f"network person {catalog.people[k].name}", catalog.shown_person(k)[2])
+            for k in subject.keys[:25]
+        )
+        return Answer(AnswerKind.CHOOSE, f"{len(subject.keys)} people match {what!r}", "Pick one:", choices=choices)
+    key = subject.keys[0]
+    return network_answer(catalog, person_network(catalog, key), refs=(key,))

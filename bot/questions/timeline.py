@@ -1,0 +1,229 @@
+"""`timeline WHO|TOPIC|SERIES`: a person, institute, country, topic or series through time, dialogue by dialogue.
+
+Undated dialogues are never placed by guess: they come after the dated ones, under "date not given".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.answer import Answer, AnswerKind, Choice, Citation, Item
+from bot.index.catalog import Catalog
+from bot.questions.subjects import Subject, SubjectKind, group_dialogues, resolve, series_of, suggestions
+from bot.query import help_answer, positions, summary_citation
+
+MAX_ENTRIES = 100  # dialogues shown in one timeline (the most recent ones when there are more)
+FULL_ENTRIES = 30  # the most recent dialogues of a person shown with their positions; older ones with the part
+UNDATED = "Date not given"
+UNDATED_NOTE = "These dialogues give no event date; they are listed apart, not placed by guess."
+
+_ORDER = re.compile(r"\s*(?:,|\border\s*[:=]?)?\s*\b(newest|latest|oldest|earliest)\s+(first|last)\s*$", re.IGNORECASE)
+
+
+def split_order(text: str) -> tuple[str, bool]:
+    """Split 'Sohail Mahmood newest first' into the subject and whether the newest come first (default: last)."""
+    match = _ORDER.search(text)
+    if not match:
+        return text.strip(), False
+    which, where = match.group(1).lower(), match.group(2).lower()
+    newest = which in {"newest", "latest"}
+    return text[: match.start()].strip(), newest == (where == "first")
+
+
+def date_heading(cite: Citation, title: str | None = None) -> str:
+    """Return '2025-07-29 — Title' (or 'date not given — Title')."""
+    return f"{cite.date or 'date not given'} — {title or cite.dialogue_title}"
+
+
+def arrange(entries: Sequence[tuple[str | None, int, Item]], newest_first: bool) -> tuple[Item, ...]:
+    """Return timeline items in date order (ties: catalog order), with undated ones apart at the end.
+
+    entries are (date or None, newest-first rank, item).
+    """
+    dated = [e for e in entries if e[0]]
+    undated = [e for e in entries if not e[0]]
+    # partial dates ("2025", "2025-07") sort before the full dates they contain; ties keep catalog order
+    dated.sort(key=lambda e: (e[0] or "", -e[1]), reverse=newest_first)
+    undated.sort(key=lambda e: e[1] if newest_first else -e[1])
+    items = [e[2] for e in dated]
+    if undated:
+        items.append(Item(heading=UNDATED, lines=(UNDATED_NOTE,)))
+        items += [e[2] for e in undated]
+    return tuple(items)
+
+
+def _intro(count: int, dated: int, newest_first: bool, capped: bool) -> str:
+    order = "newest first" if newest_first else "oldest first"
+    text = f"{count} dialogue(s), {order}"
+    if count > dated:
+        text += f"; {count - dated} without a date listed apart"
+    text += "."
+    if capped:
+        text += f" The {MAX_ENTRIES} most recent are shown."
+    return text
+
+
+def timeline(catalog: Catalog, text: str) -> Answer:
+    """Return a person, institute, country, topic or series through time."""
+    what, newest_first = split_order(text)
+    if not what:
+        return help_answer(
+            "Timeline of what? Try `timeline Sohail Mahmood`, `timeline ISSI`, `timeline Afghanistan newest first`."
+        )
+    subject = resolve(catalog, what)
+    if subject is None:
+        intro = f"No person, institute, country, topic or series matches {what!r}."
+        close = suggestions(catalog, what)
+        if close:
+            intro += " Closest: " + ", ".join(close) + "."
+        choices = tuple(Choice(s, f"timeline {s}") for s in close)
+        return Answer(AnswerKind.NOT_FOUND, "Nothing to show", intro, choices=choices, ok=False)
+    return timeline_of(catalog, subject, newest_first)
+
+
+def timeline_of(catalog: Catalog, subject: Subject, newest_first: bool = False) -> Answer:
+    """Return the timeline of a resolved subject."""
+    if subject.kind is SubjectKind.PERSON:
+        if len(subject.keys) > 1:
+            choices = tuple(
+                Choice(catalog.shown_person(k)[1], f"timeline person {catalog.people[k].name}", catalog.shown_person(k)[2])
+                for k in subject.keys[:25]
+            )
+            return Answer(
+                AnswerKind.CHOOSE,
+                f"{len(subject.keys)} people match",
+                "Pick one:",
+                choices=choices,
+                refs=subject.keys,
+            )
+        return person_timeline(catalog, subject.keys[0], newest_first)
+    if subject.kind is SubjectKind.GROUP:
+        return group_timeline(catalog, subject.label, newest_first)
+    if subject.kind is SubjectKind.SERIES:
+        return series_timeline(catalog, subject.label, newest_first)
+    return topic_timeline(catalog, subject.label, newest_first)
+
+
+def _position_bullets(catalog: Catalog, wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
+    """Return 'topic: summary' of the positions each (dialogue id, participant index) took, from the display items
+    (two primary-key reads); an appearance whose items are not the served version is left out."""
+    people = catalog.text.items((did, "people", 0) for did, _ in wanted)
+    refs: dict[tuple[str, int], tuple[int, ...]] = {}
+    for did, index in wanted:
+        data = people.get((did, "people", 0))
+        if data is not None and index < len(data):
+            refs[(did, index)] = tuple(data[index][4])
+    said = catalog.text.items((did, "position", ref) for (did, _), rs in refs.items() for ref in rs)
+    out: dict[tuple[str, int], tuple[str, ...]] = {}
+    for key, rs in refs.items():
+        found = [said.get((key[0], "position", ref)) for ref in rs]
+        if all(x is not None for x in found):
+            out[key] = tuple(f"{x[0]}: {x[1]}" for x in found if x is not None)
+    return out
+
+
+def _slow_bullets(catalog: Catalog, did: str, index: int) -> tuple[str, ...]:
+    """Return a participant's positions read from the dialogue itself (when the display items lag behind)."""
+    from bot.briefs.models import normalize_name
+
+    dialogue = catalog.dialogues[did]
+    key = normalize_name(dialogue.participants[index].name)
+    return tuple(
+        f"{pos.topic}: {pos.summary}" for pos in dialogue.positions if key in {normalize_name(b) for b in pos.by}
+    )
+
+
+def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> Answer:
+    """Return one person's dialogues through time: the part played, the role then and the positions taken."""
+    record = catalog.people[key]
+    apps = [a for a in record.appearances if a.dialogue_id in catalog.dialogues]
+    capped = len(apps) > MAX_ENTRIES
+    apps = apps[:MAX_ENTRIES]
+    full = [(a.dialogue_id, a.index) for a in apps[:FULL_ENTRIES]]
+    bullets = _position_bullets(catalog, full)
+    entries: list[tuple[str | None, int, Item]] = []
+    for n, a in enumerate(apps):
+        cite = summary_citation(catalog, a.dialogue_id)
+        part = catalog.part(a.dialogue_id, a.index)
+        then = ", ".join(x for x in (part.role, part.affiliation) if x) or "role not given"
+        fields: tuple[tuple[str, str], ...] = (("Part", ", ".join(a.parts)), ("Then", then))
+        said: tuple[str, ...] = ()
+        if n < FULL_ENTRIES:
+            said = bullets.get((a.dialogue_id, a.index)) or _slow_bullets(catalog, a.dialogue_id, a.index)
+        entries.append((cite.date, catalog.rank(a.dialogue_id), Item(date_heading(cite), fields, (), said, cite)))
+    dated = sum(1 for e in entries if e[0])
+    name, shown, _ = catalog.shown_person(key)
+    return Answer(
+        AnswerKind.TIMELINE,
+        f"Timeline: {shown or name}",
+        _intro(len(entries), dated, newest_first, capped),
+        arrange(entries, newest_first),
+        refs=tuple(a.dialogue_id for a in apps),
+    )
+
+
+def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> Answer:
+    """Return an institute's or country's dialogues through time: organised, and who of it took part."""
+    found = group_dialogues(catalog, name, exact=True) or group_dialogues(catalog, name)
+    if not found:
+        return Answer(AnswerKind.NOT_FOUND, "Nothing to show", f"No dialogue involves {name!r}.", ok=False)
+    capped = len(found) > MAX_ENTRIES
+    found = found[:MAX_ENTRIES]
+    entries: list[tuple[str | None, int, Item]] = []
+    for g in found:
+        cite = summary_citation(catalog, g.dialogue_id)
+        fields: list[tuple[str, str]] = []
+        if g.organiser:
+            fields.append(("Organiser", g.organiser))
+        bullets = tuple(f"{p.name} — {p.role}" for p in g.people)
+        if bullets:
+            fields.append(("Took part", f"{len(bullets)} of its people"))
+        entries.append((cite.date, catalog.rank(g.dialogue_id), Item(date_heading(cite), tuple(fields), (), bullets, cite)))
+    dated = sum(1 for e in entries if e[0])
+    return Answer(
+        AnswerKind.TIMELINE,
+        f"Timeline: {name}",
+        _intro(len(entries), dated, newest_first, capped),
+        arrange(entries, newest_first),
+        refs=tuple(g.dialogue_id for g in found),
+    )
+
+
+def series_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> Answer:
+    """Return the rounds of a dialogue series through time."""
+    from bot.questions.series import series_answer
+
+    answer = series_answer(catalog, name, newest_first=newest_first)
+    return replace(answer, kind=AnswerKind.TIMELINE) if answer.ok else answer
+
+
+def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> Answer:
+    """Return who said what on a topic, when and where, through time (the most recent statements)."""
+    found = positions(catalog, topic)
+    if not found.ok:
+        return found
+    entries: list[tuple[str | None, int, Item]] = []
+    for n, item in enumerate(found.items):
+        cite = item.citation
+        if cite is None:  # pragma: no cover - every position item cites its dialogue
+            continue
+        fields = tuple(kv for kv in item.fields if kv[0] != "Dialogue")
+        topic_text = (item.heading or "").removeprefix("Position: ")
+        heading = f"{date_heading(cite)} · {topic_text}" if topic_text else date_heading(cite)
+        entries.append((cite.date, n, replace(item, heading=heading, fields=fields)))
+    dated = sum(1 for e in entries if e[0])
+    dialogues = len({e[2].citation.dialogue_id for e in entries if e[2].citation})
+    order = "newest first" if newest_first else "oldest first"
+    intro = f"{len(entries)} statement(s) from {dialogues} dialogue(s), {order}"
+    if len(entries) > dated:
+        intro += f"; {len(entries) - dated} from dialogues without a date listed apart"
+    intro += "."
+    return Answer(
+        AnswerKind.TIMELINE,
+        f"Timeline: {topic}",
+        intro,
+        arrange(entries, newest_first),
+        refs=found.refs,
+    )
