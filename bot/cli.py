@@ -39,6 +39,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if args.question:
         answer = ask(catalog, " ".join(args.question))
         sys.stdout.write(render_text(answer))
+        if args.out:
+            from bot.adapters.console import save_attachment
+
+            print(save_attachment(answer, Path(args.out)), file=sys.stderr)
         return 0 if answer.ok else 1
     return run_console(catalog)
 
@@ -96,6 +100,7 @@ def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--briefs", help="briefs folder (default: from --config, else ./briefs)")
     p.add_argument("--config", help="config file to take briefs_dir from")
     p.add_argument("--drafts", action="store_true", help="include draft briefs in answers")
+    p.add_argument("--out", help="write the answer's picture (e.g. of `network NAME`) to this PNG file")
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("validate", help="check every brief and report every problem")

@@ -744,13 +744,13 @@ def answer(catalog: Catalog, question: Question) -> Answer:
         case "timeline" | "compare" | "network" | "series":
             from bot import questions  # imports bot.query itself: loaded on first use
 
-            ask_about = {
+            ask_about: dict[str, Callable[[Catalog, str], Answer]] = {
                 "timeline": questions.timeline,
                 "compare": questions.compare,
                 "network": questions.network,
                 "series": questions.series_answer,
-            }[question.command]
-            return ask_about(catalog, args)
+            }
+            return ask_about[question.command](catalog, args)
         case "dialogue":
             sub, _, rest = args.partition(" ")
             sub = sub.lower()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from bot.answer import Answer, Item
@@ -33,7 +34,9 @@ def render_text(answer: Answer, width: int = WIDTH) -> str:
     lines = [f"# {answer.title}"]
     if answer.intro:
         lines.extend(textwrap.wrap(answer.intro, width))
-    for item in answer.items:
+    for column, item in _blocks(answer):
+        if column is not None:
+            lines += ["", f"=== {column} ==="]
         lines.append("")
         lines.extend(render_item(item, width))
     if answer.choices:
@@ -48,6 +51,26 @@ def render_text(answer: Answer, width: int = WIDTH) -> str:
         for cite in cites:
             lines.append(f"  [{cite.dialogue_id}] {cite.label()}" + (f" <{cite.url}>" if cite.url else ""))
     return "\n".join(lines) + "\n"
+
+
+def save_attachment(answer: Answer, path: Path) -> str:
+    """Write the answer's picture to path; return a line saying what was written (or why nothing was)."""
+    if answer.attachment is None:
+        return f"briefbot: this answer has no picture; {path} not written"
+    data = answer.attachment.render()
+    path.write_bytes(data)
+    return f"briefbot: picture written to {path} ({len(data):,} bytes): {answer.attachment.description}"
+
+
+def _blocks(answer: Answer) -> list[tuple[str | None, Item]]:
+    """Return the items in print order, each with a block title where a side-by-side column starts."""
+    if not answer.columns:
+        return [(None, item) for item in answer.items]
+    out: list[tuple[str | None, Item]] = [(None, i) for i in answer.items if i.column is None]
+    for number, title in enumerate(answer.columns):
+        side = [i for i in answer.items if i.column == number]
+        out += [(title if n == 0 else None, item) for n, item in enumerate(side)]
+    return out
 
 
 def answer_lines(catalog: Catalog, questions: Iterable[str], out: TextIO, *, prompt: bool) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.briefs.models import Dialogue
+from bot.briefs.models import Dialogue, fold
 from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
 from bot.index.store import REGISTRY_FILE, brief_files
@@ -65,6 +66,7 @@ def validate_dir(directory: Path) -> ValidationResult:
             result.published += 1
         else:
             result.drafts += 1
+    result.errors.extend(series_problems(dialogues, seen))
     registry_path = directory / REGISTRY_FILE
     if registry_path.exists():
         registry, errors = parse_registry(registry_path)
@@ -85,3 +87,38 @@ def validate_dir(directory: Path) -> ValidationResult:
                             )
                         )
     return result
+
+
+def series_problems(dialogues: list[Dialogue], paths: dict[str, Path]) -> list[BriefError]:
+    """Return the problems of `series` and `round` across briefs: one name spelled two ways, a round used twice."""
+    errors: list[BriefError] = []
+    spelled: dict[str, tuple[str, str]] = {}  # folded words -> (spelling, dialogue id)
+    rounds: dict[tuple[str, int], str] = {}
+    for dialogue in dialogues:
+        if dialogue.series is None:
+            continue
+        key = " ".join(re.findall(r"\w+", fold(dialogue.series)))
+        first = spelled.setdefault(key, (dialogue.series, dialogue.id))
+        if first[0] != dialogue.series:
+            errors.append(
+                BriefError(
+                    str(paths[dialogue.id]),
+                    f"series {dialogue.series!r} is spelled {first[0]!r} in {first[1]}: use one spelling",
+                    None,
+                    None,
+                    "series",
+                )
+            )
+        if dialogue.round is not None:
+            other = rounds.setdefault((key, dialogue.round), dialogue.id)
+            if other != dialogue.id:
+                errors.append(
+                    BriefError(
+                        str(paths[dialogue.id]),
+                        f"round {dialogue.round} of series {dialogue.series!r} is also {other}",
+                        None,
+                        None,
+                        "round",
+                    )
+                )
+    return errors

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from bot.answer import Answer, AnswerKind, Item
 from bot.index.catalog import Catalog
-from bot.questions.subjects import resolve
 from bot.query import help_answer, positions
+from bot.questions.subjects import resolve
 
 _VS = re.compile(r"\s+(?:vs\.?|versus|v\.?)\s+", re.IGNORECASE)
 USAGE = "Try `compare Afghanistan Pakistan vs Iran` or `compare Palestine: ISSI vs IPIS`."

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
-from bot.questions.subjects import SubjectKind, group_dialogues, resolve, suggestions
 from bot.query import help_answer, summary_citation
+from bot.questions.subjects import SubjectKind, group_dialogues, resolve, suggestions
 
 MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
 PICTURE_TIES = 20  # ties drawn in the picture, so labels stay readable
@@ -103,7 +103,10 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
     items = []
     for tie in net.ties[:MAX_TIES]:
         cite = summary_citation(catalog, tie.latest)
-        fields = [("Shared dialogues", str(tie.shared)), ("Latest", f"{cite.dialogue_title} ({cite.date or 'date not given'})")]
+        fields = [
+            ("Shared dialogues", str(tie.shared)),
+            ("Latest", f"{cite.dialogue_title} ({cite.date or 'date not given'})"),
+        ]
         if tie.detail:
             fields.insert(0, ("Role", tie.detail))
         items.append(Item(tie.label, tuple(fields), citation=cite))
@@ -113,7 +116,8 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
     intro += " A picture of this network is attached where the platform allows."
     picture = Attachment(
         filename=_filename(net.centre),
-        description=f"Ego network of {net.centre}: line width = dialogues shared (the {min(len(net.ties), PICTURE_TIES)} strongest ties)",
+        description=f"Ego network of {net.centre}: line width = dialogues shared "
+        f"(the {min(len(net.ties), PICTURE_TIES)} strongest ties)",
         render=lambda: _render(net),
     )
     return Answer(AnswerKind.NETWORK, f"Network: {net.centre}", intro, tuple(items), refs=refs, attachment=picture)

@@ -28,30 +28,54 @@ def ego_png(net: EgoNetwork, *, limit: int = 20, dpi: int = 110) -> bytes:
     with _LOCK:
         fig = Figure(figsize=(8, 8), dpi=dpi)
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(-1.75, 1.75)
-        ax.set_ylim(-1.75, 1.75)
+        ax.set_xlim(-2.0, 2.0)
+        ax.set_ylim(-1.9, 1.9)
         ax.set_aspect("equal")
         ax.axis("off")
         strongest = max((t.shared for t in ties), default=1)
         n = max(len(ties), 1)
         for i, tie in enumerate(ties):
             angle = math.pi / 2 - 2 * math.pi * i / n
-            x, y = math.cos(angle), math.sin(angle)
+            x, y = 0.95 * math.cos(angle), 0.95 * math.sin(angle)
             width = 1.0 + 7.0 * tie.shared / strongest
             ax.plot([0, x], [0, y], color="#4a6fa5", linewidth=width, alpha=0.55, solid_capstyle="round", zorder=1)
             ax.scatter([x], [y], s=260, color="#f2a541", edgecolors="#333333", linewidths=0.8, zorder=2)
-            ax.text(x * 0.55, y * 0.55, str(tie.shared), ha="center", va="center", fontsize=8, color="#1d3557",
-                    bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85}, zorder=3)
-            label = _wrap(tie.label, 22)
+            ax.text(
+                x * 0.55,
+                y * 0.55,
+                str(tie.shared),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#1d3557",
+                bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+                zorder=3,
+            )
+            label = _wrap(tie.label, 18)
             ha = "left" if x > 0.15 else "right" if x < -0.15 else "center"
             va = "bottom" if y > 0.15 else "top" if y < -0.15 else "center"
             ax.text(x * 1.1, y * 1.1, label, ha=ha, va=va, fontsize=9, color="#111111", zorder=3)
-        ax.scatter([0], [0], s=1400, color="#e63946", edgecolors="#333333", linewidths=1.0, zorder=4)
-        ax.text(0, 0, _wrap(net.centre, 14), ha="center", va="center", fontsize=10, fontweight="bold", color="white",
-                zorder=5)
+        centre_box = {"boxstyle": "round,pad=0.5", "fc": "#e63946", "ec": "#333333", "lw": 1.0}
+        ax.text(
+            0,
+            0,
+            _wrap(net.centre, 16),
+            ha="center",
+            va="center",
+            fontsize=11,
+            fontweight="bold",
+            color="white",
+            bbox=centre_box,
+            zorder=5,
+        )
         shown = f"the {len(ties)} strongest of {len(net.ties)}" if len(net.ties) > len(ties) else f"{len(ties)}"
-        fig.text(0.02, 0.02, f"{net.centre}: {shown} ties; line width and number = dialogues shared",
-                 fontsize=8, color="#555555")
+        fig.text(
+            0.02,
+            0.02,
+            f"{net.centre}: {shown} ties; line width and number = dialogues shared",
+            fontsize=8,
+            color="#555555",
+        )
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=dpi)
     return buffer.getvalue()

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.answer import Answer, AnswerKind, Choice, Item
-from bot.index.catalog import Catalog
 from bot.briefs.models import Dialogue
-from bot.questions.subjects import series_of
+from bot.index.catalog import Catalog
 from bot.query import citation
+from bot.questions.subjects import series_of
 
 LIST_SCAN = 2000  # up to this many dialogues, `dialogue series` without a name lists every series by a scan
 
@@ -59,11 +59,15 @@ def series_answer(catalog: Catalog, name: str, *, newest_first: bool = False) ->
         items.append(
             Item(
                 heading="Date not given",
-                lines=("These rounds give no event date and no round number; they are listed apart, not placed by guess.",),
+                lines=(
+                    "These rounds give no event date and no round number; they are listed apart, not placed by guess.",
+                ),
             )
         )
         for d in undated:
-            items.append(Item(f"date not given — {d.title}", (("Round", "not numbered"),), (), _people_line(d), citation(d)))
+            items.append(
+                Item(f"date not given — {d.title}", (("Round", "not numbered"),), (), _people_line(d), citation(d))
+            )
     intro = f"{len(dialogues)} dialogue(s) in the series, " + ("newest first." if newest_first else "in order.")
     return Answer(AnswerKind.SERIES, f"Series: {series}", intro, tuple(items), refs=tuple(d.id for d in dialogues))
 

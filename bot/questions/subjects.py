@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.index.catalog import Catalog
 from bot.briefs.models import fold, normalize_name
+from bot.index.catalog import Catalog
 
 GROUP_WALK = 400  # text hits read to find an institute's or country's dialogues (newest first)
 

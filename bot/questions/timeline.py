@@ -11,8 +11,8 @@ from dataclasses import replace
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
-from bot.questions.subjects import Subject, SubjectKind, group_dialogues, resolve, series_of, suggestions
 from bot.query import help_answer, positions, summary_citation
+from bot.questions.subjects import Subject, SubjectKind, group_dialogues, resolve, suggestions
 
 MAX_ENTRIES = 100  # dialogues shown in one timeline (the most recent ones when there are more)
 FULL_ENTRIES = 30  # the most recent dialogues of a person shown with their positions; older ones with the part
@@ -88,7 +88,9 @@ def timeline_of(catalog: Catalog, subject: Subject, newest_first: bool = False) 
     if subject.kind is SubjectKind.PERSON:
         if len(subject.keys) > 1:
             choices = tuple(
-                Choice(catalog.shown_person(k)[1], f"timeline person {catalog.people[k].name}", catalog.shown_person(k)[2])
+                Choice(
+                    catalog.shown_person(k)[1], f"timeline person {catalog.people[k].name}", catalog.shown_person(k)[2]
+                )
                 for k in subject.keys[:25]
             )
             return Answer(
@@ -174,13 +176,14 @@ def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> A
     entries: list[tuple[str | None, int, Item]] = []
     for g in found:
         cite = summary_citation(catalog, g.dialogue_id)
-        fields: list[tuple[str, str]] = []
-        if g.organiser:
-            fields.append(("Organiser", g.organiser))
+        part = ["organiser"] if g.organiser else []
         bullets = tuple(f"{p.name} — {p.role}" for p in g.people)
         if bullets:
-            fields.append(("Took part", f"{len(bullets)} of its people"))
-        entries.append((cite.date, catalog.rank(g.dialogue_id), Item(date_heading(cite), tuple(fields), (), bullets, cite)))
+            part.append(f"{len(bullets)} of its people took part")
+        fields = [("Part", "; ".join(part))]
+        entries.append(
+            (cite.date, catalog.rank(g.dialogue_id), Item(date_heading(cite), tuple(fields), (), bullets, cite))
+        )
     dated = sum(1 for e in entries if e[0])
     return Answer(
         AnswerKind.TIMELINE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from ..conftest import BRIEFS_DIR
 
@@ -92,3 +93,20 @@ def test_interactive_prompt_on_a_terminal() -> None:
     assert proc.returncode == 0, err
     assert out.startswith("briefbot — ask a question")
     assert "# Ms. Amina Khan" in out and "\n> " in out
+
+
+def test_compare_prints_two_blocks() -> None:
+    """`compare` prints one block per side, each under its own title."""
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), "compare Afghanistan Pakistan vs Iran")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.index("=== Pakistan ===") < out.index("=== Iran ===") < out.index("Sources:")
+
+
+def test_network_out_writes_the_picture(tmp_path: Path) -> None:
+    """`ask --out FILE.png "network NAME"` prints the text answer and writes the PNG."""
+    target = tmp_path / "amina.png"
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), "--out", str(target), "network Amina Khan")
+    assert done.returncode == 0, done.stderr
+    assert "## Sohail Mahmood" in done.stdout and "Shared dialogues: 2" in done.stdout
+    assert target.read_bytes().startswith(b"\x89PNG") and "picture written" in done.stderr

@@ -1,0 +1,56 @@
+"""`network WHO`: who sat with whom, strongest ties first, and the ego-network picture."""
+
+from __future__ import annotations
+
+from bot.answer import AnswerKind
+from bot.index.catalog import Catalog
+from bot.query import ask
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_amina_khan_sat_twice_with_sohail_mahmood(shipped_catalog: Catalog) -> None:
+    """Sohail Mahmood comes first, with two shared dialogues, the latest the ISSI-IRAS one."""
+    answer = ask(shipped_catalog, "network Amina Khan")
+    assert answer.kind is AnswerKind.NETWORK
+    first = answer.items[0]
+    assert first.heading == "Sohail Mahmood"
+    assert dict(first.fields)["Shared dialogues"] == "2"
+    assert dict(first.fields)["Latest"].startswith("Iran-Pakistan Relations")
+    assert first.citation is not None and first.citation.dialogue_id == "issi-iras-dialogue-2025-07-29"
+    assert len(answer.items) == 8 and all(dict(i.fields)["Shared dialogues"] == "1" for i in answer.items[1:])
+
+
+def test_text_is_complete_without_the_picture(shipped_catalog: Catalog) -> None:
+    """Every tie is in the text; the picture is only offered beside it."""
+    answer = ask(shipped_catalog, "network Amina Khan")
+    assert "sat with 8 people in 2 dialogue(s)" in (answer.intro or "")
+    assert answer.attachment is not None and answer.attachment.filename == "network-amina-khan.png"
+
+
+def test_picture_is_a_png(shipped_catalog: Catalog) -> None:
+    """The attachment renders to PNG bytes."""
+    answer = ask(shipped_catalog, "network Amina Khan")
+    assert answer.attachment is not None
+    data = answer.attachment.render()
+    assert data.startswith(PNG) and len(data) > 10_000
+
+
+def test_institute_network(shipped_catalog: Catalog) -> None:
+    """`network ISSI`: the institutes its dialogues brought it together with."""
+    answer = ask(shipped_catalog, "network ISSI")
+    assert answer.kind is AnswerKind.NETWORK
+    labels = [i.heading for i in answer.items]
+    assert labels[0] == "CAMEA" and "IPIS" in labels
+
+
+def test_ambiguous_name_asks_to_choose(shipped_catalog: Catalog) -> None:
+    """`network Mahmood`: two people match; choose one."""
+    answer = ask(shipped_catalog, "network Mahmood")
+    assert answer.kind is AnswerKind.CHOOSE
+    assert {c.question for c in answer.choices} == {"network person Sohail Mahmood", "network person Khalid Mahmood"}
+
+
+def test_nobody_is_not_found(shipped_catalog: Catalog) -> None:
+    """An unknown name gets a not-found answer."""
+    assert not ask(shipped_catalog, "network Zzyzx Qwerty").ok
