@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
+from bot import speakers
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Participant, Position, fold, normalize_name
+from bot.briefs.names import PARTICLES, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
-from bot.index.text import TextHit
+from bot.index.text import STOP_WORDS, TextHit
 
 MAX_QUESTION_CHARS = 300
 MAX_HITS = 50
@@ -33,6 +35,11 @@ HELP_LINES = (
     ("dialogue series <name>", "the rounds of a recurring dialogue, e.g. `dialogue series ISSI-IPIS`"),
     ("help", "this list"),
 )
+
+
+def quoted(text: str) -> str:
+    """Return text as the user typed it, in quotes (never a Python repr: no escaped backslashes or quotes)."""
+    return f"“{text}”"
 
 
 def citation(dialogue: Dialogue) -> Citation:
@@ -68,8 +75,7 @@ def full_name(participant: Participant) -> str:
 
 def describe(participant: Participant) -> str:
     """Return role and affiliation as one phrase, e.g. 'Director General, ISSI'."""
-    bits = [b for b in (participant.role, participant.affiliation) if b]
-    return ", ".join(bits) if bits else "role not given"
+    return role_text(participant.role, participant.affiliation)
 
 
 def _date_text(dialogue: Dialogue) -> str:
@@ -110,9 +116,14 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
         overview.append(("Organisers", orgs))
     if dialogue.host_unit:
         overview.append(("Hosted by", dialogue.host_unit))
-    moderators = _moderators(dialogue)
+    moderators = [_shown_name(dialogue, m) for m in dialogue.moderators]
     if moderators:
-        overview.append(("Moderators", ", ".join(moderators)))
+        overview.append(("Moderator" if len(moderators) == 1 else "Moderators", ", ".join(moderators)))
+    elif any(s.moderator for s in dialogue.sessions):
+        overview.append(("Moderator", "no overall moderator named"))
+    chairs = [f"{_shown_name(dialogue, s.moderator)} ({s.title})" for s in dialogue.sessions if s.moderator]
+    if chairs:
+        overview.append(("Session chairs", "; ".join(chairs)))
     items = [Item(heading=dialogue.title, fields=tuple(overview), citation=cite)]
     if dialogue.participants:
         bullets = []
@@ -121,7 +132,8 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
             bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
         items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite))
     for session in dialogue.sessions:
-        session_fields: tuple[tuple[str, str], ...] = (("Moderator", session.moderator),) if session.moderator else ()
+        chair = _shown_name(dialogue, session.moderator) if session.moderator else None
+        session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
         summary = (session.summary,) if session.summary else ()
         items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite))
     for position in dialogue.positions:
@@ -145,16 +157,9 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _moderators(dialogue: Dialogue) -> list[str]:
-    names = list(dialogue.moderators)
-    for session in dialogue.sessions:
-        if session.moderator and session.moderator not in names:
-            names.append(session.moderator)
-    out = []
-    for name in names:
-        p = dialogue.participant(name)
-        out.append(full_name(p) if p else name)
-    return out
+def _shown_name(dialogue: Dialogue, name: str) -> str:
+    p = dialogue.participant(name)
+    return full_name(p) if p else name
 
 
 def _position_item(dialogue: Dialogue, position: Position, cite: Citation, *, with_dialogue: bool) -> Item:
@@ -230,7 +235,7 @@ def list_dialogues(catalog: Catalog, words: str = "", year: int | None = None, l
             break
     what = " ".join(x for x in (words.strip(), str(year) if year else "") if x)
     if not matches:
-        return _not_found("No dialogues found", f"No dialogue matches {what!r}." if what else "No dialogues yet.")
+        return _not_found("No dialogues found", f"No dialogue matches {quoted(what)}." if what else "No dialogues yet.")
     items = tuple(
         Item(d.title, (("Date", _date_text(d)), ("Id", d.id)), (_one_line_summary(d),), (), citation(d))
         for d in matches
@@ -260,12 +265,14 @@ def show(catalog: Catalog, ref: str) -> Answer:
         return Answer(
             AnswerKind.CHOOSE,
             "Several dialogues match",
-            f"{len(matches)} match {ref!r}; pick one.",
+            f"{len(matches)} match {quoted(ref)}; pick one.",
             choices=choices,
             refs=tuple(d.id for d in matches),
         )
     hits = catalog.dialogue_choices("", limit=5)
-    return _not_found("No such dialogue", f"No dialogue matches {ref!r}.", tuple(h[1] for h in hits), "dialogue show")
+    return _not_found(
+        "No such dialogue", f"No dialogue matches {quoted(ref)}.", tuple(h[1] for h in hits), "dialogue show"
+    )
 
 
 # ----- people ----------------------------------------------------------------------------------------------
@@ -278,7 +285,9 @@ def who(catalog: Catalog, name: str) -> Answer:
         return help_answer("Whom do you mean? Try `who Sohail Mahmood`.")
     match = catalog.find_people(name)
     if not match.keys:
-        return _not_found("Nobody by that name", f"No participant matches {name!r}.", match.suggestions)
+        return _not_found("Nobody by that name", f"No participant matches {quoted(name)}.", match.suggestions)
+    if match.how != "exact":
+        match = replace(match, keys=catalog.equally_close(name, match.keys))
     if len(match.keys) > 1:
         choices = []
         for key in match.keys[:25]:
@@ -286,7 +295,7 @@ def who(catalog: Catalog, name: str) -> Answer:
             choices.append(Choice(shown, f"who {plain}", role))
         return Answer(
             AnswerKind.CHOOSE,
-            f"{len(match.keys)} people match {name!r}",
+            f"{len(match.keys)} people match {quoted(name)}",
             "Pick one:",
             choices=tuple(choices),
             refs=match.keys,
@@ -321,9 +330,17 @@ def _shown_appearances(catalog: Catalog, appearances: Sequence[Appearance]) -> d
     for (did, index), (then, honorific, country, moderated, refs) in entries.items():
         positions = [said.get((did, "position", ref)) for ref in refs]
         if all(x is not None for x in positions):  # else the dialogue changed in between: the slow path shows it
-            bullets = tuple(f"{x[0]}: {x[1]}" for x in positions if x is not None)
+            bullets = tuple(_said(x, index) for x in positions if x is not None)
             out[(did, index)] = _Shown(then, honorific, country, moderated, bullets)
     return out
+
+
+def _said(data: Any, index: int) -> str:
+    """Return "topic (jointly with B): summary" for a position of the participant at index, naming every co-author."""
+    topic, summary, _, speakers = data[:4]
+    others = [shown for _, j, shown, _ in speakers if j != index]
+    joint = f" (jointly with {', '.join(others)})" if others else ""
+    return f"{topic}{joint}: {summary}"
 
 
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
@@ -333,7 +350,7 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     newest = recent.get((first.dialogue_id, first.index))
     if newest is None:
         newest_part = catalog.part(first.dialogue_id, first.index)
-        then = ", ".join(b for b in (newest_part.role, newest_part.affiliation) if b) or "role not given"
+        then = role_text(newest_part.role, newest_part.affiliation)
         newest = _Shown(then, newest_part.honorific, newest_part.country, (), ())
     spelled = sorted({s for s in record.spellings if normalize_name(s) != normalize_name(record.name)})
     intro = "Most recent: " + newest.then
@@ -350,7 +367,7 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             did = appearance.dialogue_id
             fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
             if compact.moderated:
-                fields.append(("Moderated", "; ".join(compact.moderated)))
+                fields.append(("Chaired", "; ".join(compact.moderated)))
             heading = _summary_heading(catalog, did)
             items.append(Item(heading, tuple(fields), (), compact.bullets, summary_citation(catalog, did)))
             continue
@@ -364,9 +381,11 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         fields = [("Part", ", ".join(appearance.parts)), ("Then", describe(p))]
         moderated = [s.title for s in dialogue.sessions if s.moderator and normalize_name(s.moderator) == key]
         if moderated:
-            fields.append(("Moderated", "; ".join(moderated)))
+            fields.append(("Chaired", "; ".join(moderated)))
         bullets = tuple(
-            f"{pos.topic}: {pos.summary}" for pos in dialogue.positions if key in {normalize_name(b) for b in pos.by}
+            _said(_position_data(catalog, dialogue.id, ref), appearance.index)
+            for ref, pos in enumerate(dialogue.positions)
+            if key in {normalize_name(b) for b in pos.by}
         )
         items.append(Item(f"{dialogue.title} ({_date_text(dialogue)})", tuple(fields), (), bullets, citation(dialogue)))
     summary_of = catalog.summary
@@ -387,16 +406,16 @@ def _recent_appearance(catalog: Catalog, appearance: Appearance, shown_items: di
     participant record and the sessions' and positions' display data, without loading the dialogue."""
     did, index = appearance.dialogue_id, appearance.index
     part = catalog.part(did, index)
-    then = ", ".join(b for b in (part.role, part.affiliation) if b) or "role not given"
+    then = role_text(part.role, part.affiliation)
     shown = f"{part.honorific} {part.name}" if part.honorific else part.name
     fields = [("Part", ", ".join(appearance.parts)), ("Then", then)]
     moderator = f"{shown} — {then}"  # as text_items shows a moderator who is a participant
     ordered = sorted(shown_items)
     moderated = [shown_items[k][0] for k in ordered if k[0] == "session" and shown_items[k][1] == moderator]
     if moderated:
-        fields.append(("Moderated", "; ".join(moderated)))
+        fields.append(("Chaired", "; ".join(moderated)))
     positions = [shown_items[k] for k in ordered if k[0] == "position"]
-    bullets = tuple(f"{x[0]}: {x[1]}" for x in positions if any(j == index for _, j, _, _ in x[3]))
+    bullets = tuple(_said(x, index) for x in positions if any(j == index for _, j, _, _ in x[3]))
     heading = _summary_heading(catalog, did)
     return Item(heading, tuple(fields), (), bullets, summary_citation(catalog, did))
 
@@ -419,7 +438,7 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
             else:
                 seen[key] = seen.get(key, 0.0) + hit.score + (5.0 if hit.field.endswith(".title") else 0.0)
     if not seen:
-        return _not_found("No sessions found", f"No session is about {topic!r}. Try `search {topic}`.")
+        return _not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
     shown = catalog.text.items((did, "session", ref) for (did, ref), _ in ranked)
     items = []
@@ -434,7 +453,7 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
         title, moderator, summary, takeaways = data
         fields = [("Dialogue", _summary_heading(catalog, did))]
         if moderator:
-            fields.append(("Moderator", moderator))
+            fields.append(("Chair", moderator))
         lines = (summary,) if summary else ()
         items.append(Item(title, tuple(fields), lines, tuple(takeaways), summary_citation(catalog, did)))
     return Answer(
@@ -462,7 +481,7 @@ def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
         if p is None:
             by.append((name, -1, name, ""))
         else:
-            hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
+            hay = fold(" ".join(x for x in (p.affiliation, p.country) if x))
             by.append((name, dialogue.participants.index(p), full_name(p), hay))
     return (pos.topic, pos.summary, pos.session, tuple(by))
 
@@ -471,47 +490,27 @@ _PLAIN_WORD = re.compile(r"[^\W_]+")
 _TEXT_WORD = re.compile(r"\w+")
 
 
-def _institute_filter(by: str) -> tuple[Callable[[str, PositionData], bool], tuple[str, ...]]:
-    """Return a predicate for positions with a speaker whose affiliation, country or role holds every word of
-    `by`, and the words the text index narrows the candidates with (every position passing holds them all)."""
-    terms = fold(by).split()
-    patterns = [re.compile(rf"\b{re.escape(t)}\b") for t in terms]
-
-    def by_institute(did: str, data: PositionData) -> bool:
-        return any(index >= 0 and all(p.search(hay) for p in patterns) for _, index, _, hay in data[3])
-
-    # a whole word of the speakers' text is a whole word for the index's tokenizer only if it is plain \w
-    narrow = tuple(terms) if terms and all(_PLAIN_WORD.fullmatch(t) for t in terms) else ()
-    return by_institute, narrow
+SHORT_WORD = 2  # words this short match whole words only, never as a prefix
 
 
-def _speaker_people(catalog: Catalog, by: str) -> tuple[str, ...]:
-    """Return the people a `by X` filter means, or () when X is an institute or country.
-
-    X is an institute or country when some speaker's affiliation, country or role holds all its words (e.g.
-    "Iran", "ISSI", "Saudi Arabia"), unless X is a person's exact name of several words. X is a person only
-    for an unambiguous name (see Catalog.find_speaker): a short word that merely sounds like a name part
-    ("Iran" ~ "Irina", "China" ~ "Chen") is not one.
-    """
-    match = catalog.find_speaker(by)
-    if match.keys and match.how == "exact" and len(normalize_name(by).split()) > 1:
-        return match.keys
-    if catalog.text.has_speakers(fold(by).split()):
-        return ()
-    return match.keys
+def _topic_words(topic: str) -> list[str]:
+    """Return the words a topic is matched by: name particles ("al") and stop words left out when others remain."""
+    words = _TEXT_WORD.findall(fold(topic))[:12]
+    return [w for w in words if w not in PARTICLES and w not in STOP_WORDS] or words
 
 
 def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | None:
     """Return a test of a position's text for the topic's words as the text index reads them (each as a word
     prefix; every word, or with every=False any), or None when the topic has no words."""
-    words = _TEXT_WORD.findall(fold(topic))[:12]
+    words = _topic_words(topic)
     if not words:
         return None
 
     def matches(text: str) -> bool:
         tokens = _TEXT_WORD.findall(fold(text))
         test = all if every else any
-        return test(any(t.startswith(w) for t in tokens) for w in words)
+        # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
+        return test(any(t == w if len(w) <= SHORT_WORD else t.startswith(w) for t in tokens) for w in words)
 
     return matches
 
@@ -523,10 +522,8 @@ def _person_positions(
     index: every word of the topic, or failing that any)."""
     wanted = {(a.dialogue_id, a.index) for k in keys for a in catalog.people[k].appearances}
     dids = sorted({did for did, _ in wanted if did in catalog.dialogues}, key=catalog.rank)
-    matches = _topic_matcher(topic, every)
+    matches = _topic_matcher(topic, every) or (lambda text: True)  # no topic: every position of theirs
     found: dict[tuple[str, int], PositionData] = {}
-    if matches is None:
-        return found
     step = 16
     for start in range(0, len(dids), step):
         chunk = dids[start : start + step]
@@ -541,7 +538,7 @@ def _person_positions(
                     found[(did, ref)] = item
         if len(found) >= MAX_HITS:
             break
-    if not found and every and len(_TEXT_WORD.findall(fold(topic))) > 1:
+    if not found and every and len(_topic_words(topic)) > 1:
         return _person_positions(catalog, topic, keys, every=False)
     return found
 
@@ -569,21 +566,43 @@ def _filtered(
 
 
 def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
-    """Return statements on a topic across dialogues (optionally by a person or institute), newest first."""
+    """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first; with `by`,
+    only positions X is among the authors of (a person, or an author's own institute or country)."""
     topic = topic.strip()
-    if not topic:
-        return help_answer("Which topic? Try `positions Afghanistan` or `positions Palestine by ISSI`.")
+    if not topic and not (by and by.strip()):
+        return help_answer(
+            "Which topic? Try `positions Afghanistan`, `positions by ISSI` or `positions Palestine by Iran`."
+        )
     predicate: Callable[[str, PositionData], bool] | None = None
     who_text = ""
     narrow: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
     if by and by.strip():
-        who_text = by.strip()
-        people = _speaker_people(catalog, who_text)
-        if people:
-            who_text = ", ".join(catalog.people[k].name for k in people)
+        speaker = speakers.resolve(catalog, by)
+        who_text = speaker.typed
+        on = f"positions {topic} by" if topic else "positions by"
+        if speaker.kind == speakers.CHOOSE:
+            choices = []
+            for key in speaker.keys[:25]:
+                plain, shown, role = catalog.shown_person(key)
+                choices.append(Choice(shown, f"{on} {plain}", role))
+            return Answer(
+                AnswerKind.CHOOSE,
+                f"{len(speaker.keys)} people match {quoted(who_text)}",
+                "Whose positions? Pick one:",
+                choices=tuple(choices),
+                refs=speaker.keys,
+            )
+        if speaker.kind == speakers.UNKNOWN:
+            intro = f"No participant, institute or country matches {quoted(who_text)}."
+            return _not_found("Nobody by that name", intro, speaker.suggestions, on)
+        if speaker.kind == speakers.PERSON:
+            people = speaker.keys
+            who_text = speaker.label
         else:
-            predicate, narrow = _institute_filter(who_text)
+            words = speaker.words
+            predicate = lambda did, data: speakers.group_authored(words, data[3])  # noqa: E731
+            narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
     found: dict[tuple[str, int], PositionData] = {}
     if people:
         found = _person_positions(catalog, topic, people)
@@ -592,19 +611,26 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
         # and if too few pass, the walk is repeated without the cap
         cap = MAX_HITS + 10 if narrow else None if predicate else MAX_HITS
         kinds = ("position",)
-        hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, recent_limit=cap, speakers=narrow, ranked=False)
-        found = _filtered(catalog, hits, predicate)
-        if narrow and len(found) < MAX_HITS and cap is not None and len(hits) >= cap:
-            hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, speakers=narrow, ranked=False)
+        if topic:
+            hits = catalog.text.search(
+                topic, kinds, limit=MAX_HITS * 4, recent_limit=cap, speakers=narrow, ranked=False
+            )
             found = _filtered(catalog, hits, predicate)
+            if narrow and len(found) < MAX_HITS and cap is not None and len(hits) >= cap:
+                hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, speakers=narrow, ranked=False)
+                found = _filtered(catalog, hits, predicate)
+        else:  # `positions by ISSI`: every position of theirs, newest first
+            found = _filtered(catalog, catalog.text.speaker_positions(narrow, MAX_HITS * 4), predicate)
     suffix = f" by {who_text}" if who_text else ""
     if not found:
-        return _not_found("No positions found", f"No recorded position on {topic!r}{suffix}. Try `search {topic}`.")
+        on_topic = f" on {quoted(topic)}" if topic else ""
+        hint = f" Try `search {topic}`." if topic else ""
+        return _not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
     ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:MAX_HITS]
     items = []
     for did, ref in ordered:
-        topic_text, summary, session, speakers = found[(did, ref)]
-        fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in speakers))]
+        topic_text, summary, session, authors = found[(did, ref)]
+        fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
         fields.append(("Dialogue", _summary_heading(catalog, did)))
         if session:
             fields.append(("Session", session))
@@ -612,7 +638,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
     dialogues = len({d for d, _ in ordered})
     return Answer(
         AnswerKind.POSITIONS,
-        f"Positions on {topic}{suffix}",
+        f"Positions on {topic}{suffix}" if topic else f"Positions{suffix}",
         f"{len(items)} statement(s) from {dialogues} dialogue(s), newest first.",
         tuple(items),
         refs=tuple(f"{d}#{i}" for d, i in ordered),
@@ -631,7 +657,7 @@ def search(catalog: Catalog, text: str) -> Answer:
         return help_answer("Search for what? Try `search pipeline`.")
     hits = [h for h in catalog.text.search(text, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
     if not hits:
-        return _not_found("Nothing found", f"No brief mentions {text!r}.")
+        return _not_found("Nothing found", f"No brief mentions {quoted(text)}.")
     items = []
     for hit in hits:
         title = catalog.summary(hit.dialogue_id).title
@@ -718,7 +744,7 @@ def ask(catalog: Catalog, text: str) -> Answer:
         return Answer(
             AnswerKind.ERROR,
             "Unknown question",
-            f"I don't know {head!r}. " + "Ask one of: " + ", ".join(c for c, _ in HELP_LINES) + ".",
+            f"I don't know {quoted(head)}. " + "Ask one of: " + ", ".join(c for c, _ in HELP_LINES) + ".",
             ok=False,
         )
     return answer(catalog, question)
@@ -770,11 +796,8 @@ def answer(catalog: Catalog, question: Question) -> Answer:
 
 
 def split_by(args: str) -> tuple[str, str | None]:
-    """Split 'Afghanistan by Iran' into topic and speaker filter."""
-    parts = re.split(r"\s+by\s+", args, maxsplit=1, flags=re.IGNORECASE)
-    if len(parts) == 2 and parts[1].strip():
-        return parts[0].strip(), parts[1].strip()
-    return args.strip(), None
+    """Split 'Afghanistan by Iran' or 'by Iran' into topic and speaker filter."""
+    return speakers.split_by(args)
 
 
 def split_year(args: str) -> tuple[str, int | None]:

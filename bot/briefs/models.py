@@ -157,14 +157,16 @@ class Dialogue(_Frozen):
         return next((p for p in self.participants if normalize_name(p.name) == key), None)
 
     def parts_of(self, name: str) -> tuple[str, ...]:
-        """Return the parts a participant played: moderator and/or speaker."""
+        """Return the parts a participant played: overall moderator or session chair, and/or speaker."""
         key = normalize_name(name)
         parts: list[str] = []
-        moderates = any(normalize_name(m) == key for m in self.moderators) or any(
-            s.moderator and normalize_name(s.moderator) == key for s in self.sessions
-        )
-        if moderates:
+        moderates = True
+        if any(normalize_name(m) == key for m in self.moderators):
             parts.append("moderator")
+        elif any(s.moderator and normalize_name(s.moderator) == key for s in self.sessions):
+            parts.append("session chair")
+        else:
+            moderates = False
         speaks = any(key in {normalize_name(b) for b in pos.by} for pos in self.positions)
         if speaks or not moderates:
             parts.append("speaker")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.briefs.models import normalize_name
+from bot.briefs.models import fold, normalize_name
 
 _VOWELS = re.compile(r"[aeiouy]+")
 _DOUBLE = re.compile(r"(.)\1+")
@@ -27,3 +27,16 @@ def skeleton(name: str) -> str:
 def name_tokens(name: str) -> set[str]:
     """Return the words of a normalised name, for part-of-name lookups."""
     return set(normalize_name(name).replace("-", " ").split())
+
+
+# name particles: never a name of their own, never a word prefix to match ("al" would match "along", "Alvi")
+PARTICLES = frozenset({"al", "el", "ul", "ud", "bin", "ibn", "bint", "abu", "de", "da", "di", "van", "von"})
+
+
+def role_text(role: str | None, affiliation: str | None) -> str:
+    """Return "role, affiliation" without repeating an affiliation the role already names ("President of IPIS")."""
+    if role and affiliation:
+        said = f" {fold(role)} "
+        if f" {fold(affiliation)} " in said:
+            return role
+    return ", ".join(b for b in (role, affiliation) if b) or "role not given"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
 from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
-from bot.briefs.names import skeleton
+from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.text import TextIndex
 
@@ -434,7 +434,7 @@ class Catalog:
             spellings.setdefault(parts_of(did)[i].name)
         newest = parts_of(apps[0][0])[apps[0][1]]
         shown_honorific = newest.honorific or honorific
-        role = ", ".join(b for b in (newest.role, newest.affiliation) if b) or "role not given"
+        role = role_text(newest.role, newest.affiliation)
         shown = (f"{shown_honorific} {name}" if shown_honorific else name, role)
         packed = marshal.dumps(tuple(apps))
         return _PersonData(name, honorific, country, registered, tuple(spellings), packed, shown, apps[0][0])
@@ -588,6 +588,46 @@ class Catalog:
         sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
         common = set.intersection(*sets) if all(sets) else set()
         return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
+
+    def equally_close(self, query: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+        """Return keys and every other person about as close to the query as the closest of them, so the user
+        chooses instead of getting a guess that depends on which aliases the registry happens to hold.
+
+        Closeness is the edit distance of each typed word to the nearest word of the person's own name (registry
+        aliases aside), summed. Only near misses are widened (at most half a word's letters, and at least 2):
+        an alias far from the name (Sheikholeslami) is a deliberate spelling.
+        """
+        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.process import extract
+
+        from bot.briefs.names import PARTICLES, name_tokens
+
+        words = [w for w in normalize_name(query).replace("-", " ").split() if w not in PARTICLES]
+        present = tuple(k for k in keys if k in self._people)
+        if not words or not present:
+            return keys
+
+        def cost(key: str) -> int:
+            own = [t for t in name_tokens(self._people[key].name) if t not in PARTICLES] or [""]
+            return sum(min(Levenshtein.distance(w, t) for t in own) for w in words)
+
+        costs = {k: cost(k) for k in present}
+        best = min(costs.values())
+        if best == 0 or best > sum(max(2, len(w) // 2) for w in words):
+            return keys
+        vocabulary = list(self._tokens)
+        candidates: set[str] | None = None
+        for w in words:
+            near = {t for t, _, _ in extract(w, vocabulary, scorer=Levenshtein.distance, score_cutoff=best, limit=None)}
+            found = {k for t in near for k in self._tokens.get(t, ())}
+            candidates = found if candidates is None else candidates & found
+        for k in candidates or ():
+            if k not in costs:
+                costs[k] = cost(k)
+        close = [k for k, c in costs.items() if c <= best]
+        if len(close) <= len(present):
+            return keys
+        return self._by_recency(close)
 
     def _one_edit(self, key: str) -> set[int]:
         """Return the positions of spellings one edit from key: a letter or space dropped, added or changed.

@@ -52,14 +52,18 @@ def spelling_keys(spelling: str) -> SpellingKeys:
 def summarize(dialogue: Dialogue) -> Summary:
     """Return the compact summary of a dialogue: identity, date, status and its participants' parts."""
     moderators = {normalize_name(m) for m in dialogue.moderators}
-    moderators |= {normalize_name(s.moderator) for s in dialogue.sessions if s.moderator}
+    chairs = {normalize_name(s.moderator) for s in dialogue.sessions if s.moderator}
     speakers = {normalize_name(b) for pos in dialogue.positions for b in pos.by}
     parts: list[PartRecord] = []
     for p in dialogue.participants:
         keys = spelling_keys(p.name)
         # same rule as Dialogue.parts_of, with each name normalised once
-        moderates = keys.norm in moderators
-        roles = (("moderator",) if moderates else ()) + (("speaker",) if keys.norm in speakers or not moderates else ())
+        chair: tuple[str, ...] = ()
+        if keys.norm in moderators:
+            chair = ("moderator",)
+        elif keys.norm in chairs:
+            chair = ("session chair",)
+        roles = chair + (("speaker",) if keys.norm in speakers or not chair else ())
         parts.append(PartRecord(p.name, p.honorific, p.country, p.person, roles, keys, p.role, p.affiliation))
     cite = source_cite(dialogue)
     return Summary(

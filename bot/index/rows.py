@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from bot.briefs.models import Dialogue, Participant, fold, normalize_name
+from bot.briefs.names import role_text
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
 
     session: (title, moderator shown as "Name — role, affiliation", summary, takeaways);
     position: (topic, summary, session, ((name, participant index or -1, shown name, folded
-    affiliation/country/role), ...));
+    affiliation and country), ...));
     people (ref 0, one per dialogue): per participant, what `who` shows of that appearance: ("role, affiliation"
     or "role not given", honorific, country, titles of the sessions they moderated, refs of their positions).
     """
@@ -95,7 +96,7 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
     def shown(p: Participant) -> str:  # as bot.query.full_name
         return f"{p.honorific} {p.name}" if p.honorific else p.name
 
-    roles = [", ".join(b for b in (p.role, p.affiliation) if b) or "role not given" for p in people]
+    roles = [role_text(p.role, p.affiliation) for p in people]
     moderated: dict[str, list[str]] = {}  # session titles by their moderator as shown
     for i, s in enumerate(dialogue.sessions):
         moderator = None
@@ -113,7 +114,9 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
                 by.append((name, -1, name, ""))
             else:
                 p = people[j]
-                hay = fold(" ".join(x for x in (p.affiliation, p.country, p.role) if x))
+                # a speaker is "by X" for their own institute or country, never for words of their role
+                # ("Pakistan's former Ambassador to Iran" is not by Iran)
+                hay = fold(" ".join(x for x in (p.affiliation, p.country) if x))
                 by.append((name, j, shown(p), hay))
                 if not spoken[j] or spoken[j][-1] != i:
                     spoken[j].append(i)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.briefs.models import Dialogue, fold
+from bot.briefs.names import PARTICLES
 from bot.index.cachedb import CacheDB
 from bot.index.rows import CLASS_SHIFT, CLASSES, DATE_SHIFT, SEQ_MASK, WHO_MARK, text_fields, text_items
 
@@ -30,6 +31,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _PLAIN = re.compile(r"[^\W_]+")
 _KIND_WEIGHT = {"title": 3.0, "session": 2.0, "topic": 2.0, "position": 1.5, "participant": 1.5}
 STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"})
+SHORT_WORD = 2  # query words this short match whole words only
 PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
 BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
 _SOLE_CLASS_KINDS = frozenset({"session", "position"})  # no other kind shares their field classes
@@ -95,11 +97,12 @@ class TextIndex:
         words = [w for w in _WORD.findall(fold(text)) if w][:12]
         # "the", "and" ... match nearly every field: left out when the query has other words, since FTS5 would
         # intersect their long lists of rows at every step
-        words = [w for w in words if w not in STOP_WORDS] or words
+        words = [w for w in words if w not in STOP_WORDS and w not in PARTICLES] or words
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
-        terms = [self._prefix(w) for w in words]
+        # a word of one or two letters ("al", "UN") is matched whole: as a prefix it matches "along", "until"
+        terms = [f'"{w}"' if len(w) <= SHORT_WORD else self._prefix(w) for w in words]
         extra = ""
         if speakers:
             extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
@@ -115,6 +118,22 @@ class TextIndex:
         if not found or len(found) > PREFIX_TERMS:
             return f'"{word}"*'
         return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
+
+    def speaker_positions(self, words: Sequence[str], limit: int) -> list[TextHit]:
+        """Return the newest positions whose speakers hold all these words in their affiliation or country (every
+        position when words is empty), in newest-first order."""
+        if words and all(_PLAIN.fullmatch(w) for w in words):
+            match = "who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in words) + ")"
+            return self._query(match, {"position"}, limit, None, ranked=False)
+        ranges = _class_ranges({"position"})
+        rows = self._cache.query_text(
+            "SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE kind = 'position'"
+            " AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+            (ranges[0][0], ranges[-1][1], limit * 4),
+        )
+        versions = self._versions
+        out = [r for r in rows if versions is None or versions.get(r[1]) == r[6]]
+        return [TextHit(did, kind, int(ref), name, body, 0.0, True) for _, did, kind, ref, name, body, _ in out[:limit]]
 
     def has_speakers(self, words: Sequence[str]) -> bool:
         """Return whether some position's speakers hold all these words in their affiliation, country or role."""

@@ -37,7 +37,7 @@ def test_batch_from_pipe() -> None:
     titles = [line for line in done.stdout.splitlines() if line.startswith("# ")]
     assert titles == [
         "# Latest: Iran-Pakistan Relations in the Context of New Regional Developments",
-        "# 2 people match 'Mahmood'",
+        "# 2 people match “Mahmood”",
         "# Sessions on Afghanistan",
     ]
     assert "> " not in done.stdout

@@ -5,13 +5,23 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.briefs.models import normalize_name
+from bot.briefs.models import Dialogue, normalize_name
 from bot.index.store import BriefStore
 from bot.query import WHO_FULL, describe, person_answer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
+
+
+def _joint(dialogue: Dialogue, by: tuple[str, ...], name: str) -> str:
+    """Return " (jointly with ...)" naming the other authors of a position, as `who` shows them."""
+    others = []
+    for author in by:
+        p = dialogue.participant(author)
+        if normalize_name(author) != name:
+            others.append(f"{p.honorific} {p.name}" if p and p.honorific else p.name if p else author)
+    return f" (jointly with {', '.join(others)})" if others else ""
 
 
 def test_recent_dialogues_match_the_full_briefs(tmp_path: Path) -> None:
@@ -31,8 +41,12 @@ def test_recent_dialogues_match_the_full_briefs(tmp_path: Path) -> None:
             fields = dict(item.fields)
             assert fields["Then"] == describe(p)
             moderated = [s.title for s in dialogue.sessions if s.moderator and normalize_name(s.moderator) == name]
-            assert fields.get("Moderated") == ("; ".join(moderated) if moderated else None)
-            said = [f"{x.topic}: {x.summary}" for x in dialogue.positions if name in map(normalize_name, x.by)]
+            assert fields.get("Chaired") == ("; ".join(moderated) if moderated else None)
+            said = [
+                f"{x.topic}{_joint(dialogue, x.by, name)}: {x.summary}"
+                for x in dialogue.positions
+                if name in map(normalize_name, x.by)
+            ]
             assert list(item.bullets) == said
             checked += 1
     assert checked > 60
