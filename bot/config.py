@@ -123,6 +123,9 @@ class BotConfig(_Section):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = Field("text", description="json: one JSON object per log line.")
     watch_briefs: bool = Field(True, description="Reload briefs when files change.")
+    settle_seconds: float = Field(
+        2.0, ge=0, le=300, description="Read a new or changed brief only once it has not changed for this long."
+    )
     health: HealthConfig | None = Field(None, description="Serve /healthz, /readyz and /metrics (off when absent).")
     discord: DiscordConfig | None = None
     slack: SlackConfig | None = None

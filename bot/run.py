@@ -133,10 +133,11 @@ def install_signal_handlers(stop: asyncio.Event, on_hangup: Callable[[], None]) 
 async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
     """Run every configured surface until stop is set (or SIGTERM/SIGINT); return the exit code."""
     stop = stop or asyncio.Event()
-    store = BriefStore(config.briefs_dir)
+    store = BriefStore(config.briefs_dir, settle=config.settle_seconds)
     report = await asyncio.to_thread(store.load)
     log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))
     services = Services(config=config, store=store)
+    services.recheck_later(report)
     surfaces = build_surfaces(services)
     if not surfaces:
         raise BriefbotError(

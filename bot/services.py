@@ -55,6 +55,7 @@ class Services:
     digests: DigestRunner | None = None
     admin_alerts: list[AdminAlert] = field(default_factory=list)
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
+    _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
 
     async def alert_admins(self, text: str) -> None:
         """Tell the admins on every surface that registered a way to reach them; never raises."""
@@ -79,4 +80,19 @@ class Services:
             await self.alert_admins(
                 f"briefbot: {len(new)} new brief problem(s); last good versions kept.\n{shown}{more}"
             )
+        self.recheck_later(report)
         return report
+
+    def recheck_later(self, report: LoadReport) -> None:
+        """Reload the files a load left pending (still being written) once the settle interval has passed."""
+        if not report.pending:
+            return
+        paths = [self.store.directory / name for name in report.pending]
+        loop = asyncio.get_running_loop()
+
+        def start() -> None:
+            task = loop.create_task(self.reload(paths))
+            self._rechecks.add(task)
+            task.add_done_callback(self._rechecks.discard)
+
+        loop.call_later(self.store.settle + 0.05, start)

@@ -9,7 +9,7 @@ from pathlib import Path
 from bot.briefs.models import Dialogue, fold
 from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
-from bot.index.store import REGISTRY_FILE, brief_files
+from bot.index.store import REGISTRY_FILE, brief_files, duplicate_error
 
 
 @dataclass
@@ -49,16 +49,8 @@ def validate_dir(directory: Path) -> ValidationResult:
         result.errors.extend(errors)
         if dialogue is None:
             continue
-        if dialogue.id in seen:
-            result.errors.append(
-                BriefError(
-                    str(path),
-                    f"duplicate id {dialogue.id!r}, also used by {seen[dialogue.id]}",
-                    1,
-                    None,
-                    "id",
-                )
-            )
+        if dialogue.id in seen:  # files come in sorted order: the bot serves the first one (X.yaml before X.yml)
+            result.errors.append(duplicate_error(path, dialogue.id, seen[dialogue.id]))
             continue
         seen[dialogue.id] = path
         dialogues.append(dialogue)

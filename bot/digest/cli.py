@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,12 @@ def _service(args: argparse.Namespace) -> Any:
     from bot.services import Services
 
     config = load_config(args.config)
-    services = Services(config=config, store=BriefStore(config.briefs_dir))
+    store = BriefStore(config.briefs_dir, settle=config.settle_seconds)
+    for _ in range(5):  # a brief still being written is waited for, not left for the next period
+        if not store.load().pending:
+            break
+        time.sleep(config.settle_seconds)
+    services = Services(config=config, store=store)
 
     async def to_stderr(text: str) -> None:
         print(f"admin alert: {text}", file=sys.stderr)

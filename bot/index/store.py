@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,7 @@ class LoadReport:
     removed: int = 0
     errors: list[BriefError] = field(default_factory=list)
     changed: bool = False
+    pending: list[str] = field(default_factory=list)  # changed files not yet stable: read on a later reload
 
     @property
     def ok(self) -> bool:
@@ -76,6 +78,11 @@ def brief_files(directory: Path) -> list[Path]:
         for p in entries
         if p.suffix in BRIEF_SUFFIXES and not p.name.startswith(".") and p.name != REGISTRY_FILE and p.is_file()
     )
+
+
+def duplicate_error(skipped: Path, did: str, served: Path) -> BriefError:
+    """Return the error reported for a file skipped because another file already serves its id."""
+    return BriefError(str(skipped), f"duplicate id {did!r}: this file is skipped; {served} is served", 1, None, "id")
 
 
 def stamp(path: Path) -> FileStamp | None:
@@ -164,9 +171,19 @@ class BriefStore:
         include_drafts: bool = False,
         on_errors: Callable[[list[BriefError]], None] | None = None,
         cache_dir: Path | str | None = None,
+        settle: float = 0.0,
+        clock: Callable[[], int] = time.time_ns,
     ) -> None:
-        """Serve the briefs of directory; cache_dir forces an on-disk cache there (else see cache_location())."""
+        """Serve the briefs of directory; cache_dir forces an on-disk cache there (else see cache_location()).
+
+        settle > 0: a new or changed file is read only once its size and mtime have not changed for settle seconds
+        (by clock, in ns), and is read again later if it changed while being parsed; until then the last good
+        version (if any) keeps being served, so nobody (answers, digests) sees a half-written file.
+        """
         self.directory = Path(directory)
+        self.settle = settle
+        self.clock = clock
+        self._unsettled: dict[str, tuple[FileStamp, int]] = {}  # changed file -> (stamp, when first seen so)
         self.include_drafts = include_drafts
         self.on_errors = on_errors
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
@@ -298,6 +315,7 @@ class BriefStore:
         touched = self._touched
         first = self._catalog is None
         for name in gone:
+            self._unsettled.pop(name, None)
             if name in self._good:
                 touched.add(self._good[name].summary[0])
                 self._drop_good(name)
@@ -334,6 +352,9 @@ class BriefStore:
             if bad and bad[0] == st and not is_racy(st.mtime_ns, now):
                 report.errors.extend(bad[2])
                 continue
+            if self.settle and not self._settled(name, st):
+                report.pending.append(name)
+                continue
             record = cached.get(name)
             verdict = unchanged(record, st)
             if verdict is not False and record is not None:
@@ -368,6 +389,10 @@ class BriefStore:
                 fresh: dict[str, _Good] = {}
                 # results stream in from the workers; each is written (and its text indexed) as it arrives
                 for name, record, result, errors in self._compile(sorted(to_compile), files, now):
+                    if self.settle and _regular_stamp(self.directory / name) != files[name]:
+                        report.pending.append(name)  # written to while being read: read it again once stable
+                        self._unsettled.pop(name, None)
+                        continue
                     if result is None:
                         self._bad[name] = (files[name], record.digest, errors)
                         report.errors.extend(errors)
@@ -480,6 +505,22 @@ class BriefStore:
             record = FileRecord(st.size, st.mtime_ns, is_racy(st.mtime_ns, now), digest, version_key(name, digest))
             yield name, record, result, errors
 
+    def _settled(self, name: str, st: FileStamp) -> bool:
+        """Return whether a changed file has kept its size and mtime for the settle interval."""
+        now = self.clock()
+        interval = int(self.settle * 1e9)
+        if now - st.mtime_ns >= interval:
+            self._unsettled.pop(name, None)
+            return True
+        seen = self._unsettled.get(name)
+        if seen is None or seen[0] != st:
+            self._unsettled[name] = (st, now)
+            return False
+        if now - seen[1] >= interval:
+            del self._unsettled[name]
+            return True
+        return False
+
     def _winners(self) -> dict[str, tuple[str, _Good]]:
         """Return dialogue id -> (file name, entry); with duplicate ids, the later file wins as it always has."""
         return self._win
@@ -508,8 +549,10 @@ class BriefStore:
             self._ids.pop(did, None)
             self._win.pop(did, None)
             return
-        # with a duplicate id (reported as an error) the file later in load order wins
-        name = next(iter(names)) if len(names) == 1 else [n for n, g in self._good.items() if g.summary[0] == did][-1]
+        # A duplicate id (reported as an error) never displaces the file already served; without one (a fresh
+        # start, or the served file gone) the first file name in sorted order wins, so X.yaml beats X.yml.
+        served = self._win.get(did)
+        name = served[0] if served is not None and served[0] in names else min(names)
         self._win[did] = (name, self._good[name])
 
     def _sync_text(self, only: set[str] | None = None) -> None:
@@ -595,20 +638,13 @@ class BriefStore:
     def _check_duplicate_ids(self) -> list[BriefError]:
         if len(self._winners()) == len(self._good):
             return []
-        owners: dict[str, str] = {}
         errors: list[BriefError] = []
-        for name, good in sorted(self._good.items()):
-            first = owners.setdefault(good.summary.id, name)
-            if first != name:
-                errors.append(
-                    BriefError(
-                        str(self.directory / name),
-                        f"duplicate id {good.summary.id!r}, also used by {self.directory / first}",
-                        1,
-                        None,
-                        "id",
-                    )
-                )
+        for did, names in sorted(self._ids.items()):
+            if len(names) < 2:
+                continue
+            served = self._win[did][0]
+            for name in sorted(n for n in names if n != served):
+                errors.append(duplicate_error(self.directory / name, did, self.directory / served))
         return errors
 
     # ----- the snapshot -----------------------------------------------------------------------------------

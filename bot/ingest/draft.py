@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -88,13 +89,20 @@ def write_draft(dialogue: Dialogue, out_dir: Path, header: str | None = None) ->
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{dialogue.id}.yaml"
     text = to_yaml(dialogue, header)
+    # Atomic: the full text goes to a hidden temp file (the bot ignores dot files), then a hard link gives it its
+    # name in one step. The bot never sees a half-written draft, and link() fails rather than overwrite a file.
+    fd, tmp = tempfile.mkstemp(prefix=f".{dialogue.id}.", suffix=".tmp", dir=out_dir)
     try:
-        # O_EXCL: the check and the creation are one step, so a concurrent writer cannot be overwritten
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.link(tmp, path)
     except FileExistsError:
         raise DraftExists(f"{path} already exists; not overwriting it") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
+    finally:
+        os.unlink(tmp)
     log.debug("wrote draft %s", path)
     return path
 

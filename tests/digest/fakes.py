@@ -243,6 +243,7 @@ def write_config(path: Path, fake: FakePlatforms, targets: list[dict[str, Any]],
     data = {
         "briefs_dir": "briefs",
         "state_path": "state/state.db",
+        "settle_seconds": 0,  # the tests write briefs and run digests at once
         "discord": {"token": DISCORD_TOKEN, "api_base_url": f"{fake.base}/api/v10"},
         "slack": {"bot_token": SLACK_TOKEN, "signing_secret": "s", "api_base_url": f"{fake.base}/slack/api/"},
         "digests": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +11,12 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from bot.config import load_config
 from bot.digest.delivery import DeliveryEngine, StateStore
 from bot.index.store import BriefStore
+from tests.conftest import minimal_brief
 from tests.digest.fakes import DISCORD_TOKEN, SLACK_TOKEN, Failure, FakePlatforms, write_briefs, write_config
 
 
@@ -261,3 +264,29 @@ async def test_slack_transient_errors_throughout_leave_delivery_pending(fake: Fa
     assert await rig.run() == {"slack_channel": "pending"}
     assert await rig.run() == {"slack_channel": "posted"}
     assert len(fake.slack["C111"]) == 1
+
+
+async def test_digest_posts_the_served_brief_not_the_impostor(fake: FakePlatforms, make_rig: Any, site: Path) -> None:
+    """A copy brief-000.yml with another title beside brief-000.yaml: the digest carries the served title only."""
+    rig = await make_rig([{"discord_webhook": fake.webhook_url()}], briefs=1)
+    impostor = yaml.safe_load((site / "briefs" / "brief-000.yaml").read_text())
+    (site / "briefs" / "brief-000.yml").write_text(yaml.safe_dump({**impostor, "title": "Impostor"}))
+    await rig.run()
+    (post,) = fake.webhook_posts
+    assert [e["title"] for e in post["embeds"]] == ["Dialogue number 0"]
+
+
+async def test_digest_never_composes_a_brief_changed_within_the_settle_interval(
+    fake: FakePlatforms, make_rig: Any, site: Path
+) -> None:
+    """A brief written 0.5 s ago (settle 2 s) is left out of the digest; once stable it is posted."""
+    rig = await make_rig([{"discord_webhook": fake.webhook_url()}], briefs=0)
+    path = site / "briefs" / "fresh.yaml"
+    path.write_text(yaml.safe_dump(minimal_brief("fresh", title="Being written")))
+    now = [os.stat(path).st_mtime_ns + 500_000_000]
+    rig.store = BriefStore(site / "briefs", settle=2.0, clock=lambda: now[0])
+    assert await rig.run() == {"discord_webhook": "nothing"}
+    now[0] += 2_000_000_000
+    rig.store.reload()
+    assert await rig.run() == {"discord_webhook": "posted"}
+    assert [e["title"] for e in fake.webhook_posts[0]["embeds"]] == ["Being written"]
