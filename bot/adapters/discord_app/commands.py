@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot import query
+from bot.adapters.discord_app.questions import add_question_commands
 from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, render_pages
 from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
@@ -165,9 +167,27 @@ class AnswerView(discord.ui.View):
         pages = render_pages(answer)
         view = answer_view(interaction.user.id, answer, pages, self.services)
         self.stop()
-        await interaction.response.edit_message(embeds=pages[0], view=view, allowed_mentions=NO_MENTIONS)
+        picture = await attachment_file(answer)
+        extra: dict[str, Any] = {"attachments": [picture]} if picture is not None else {}
+        if picture is not None:
+            pages[0][-1].set_image(url=f"attachment://{picture.filename}")
+        await interaction.response.edit_message(embeds=pages[0], view=view, allowed_mentions=NO_MENTIONS, **extra)
         if view is not None:
             view.origin = interaction
+
+
+async def attachment_file(answer: Answer) -> discord.File | None:
+    """Return the answer's picture as a file to attach, drawn off the event loop; None if none or it failed."""
+    if answer.attachment is None:
+        return None
+    try:
+        data = await asyncio.get_running_loop().run_in_executor(None, answer.attachment.render)
+    except Exception:  # the text answer is complete without the picture
+        log.exception("could not draw %s", answer.attachment.filename)
+        return None
+    return discord.File(
+        io.BytesIO(data), filename=answer.attachment.filename, description=answer.attachment.description[:1000]
+    )
 
 
 def answer_view(
@@ -188,6 +208,10 @@ async def send_answer(
     kwargs: dict[str, Any] = {"embeds": pages[0]}
     if view is not None:
         kwargs["view"] = view
+    picture = await attachment_file(answer)
+    if picture is not None:
+        kwargs["file"] = picture
+        pages[0][-1].set_image(url=f"attachment://{picture.filename}")
     await send(interaction, ephemeral=ephemeral or not answer.ok, **kwargs)
     if view is not None:
         view.origin = interaction
@@ -254,6 +278,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 300]) -> None:
         await respond(interaction, services, lambda c: query.show(c, dialogue))
 
+    add_question_commands(tree, dialogue, services, lambda i, ask: respond(i, services, ask), to_choices)
     tree.add_command(dialogue)
 
     @tree.command(name="who", description="A person's roles, dialogues and positions")

@@ -116,8 +116,73 @@ def _split_sources(pages: list[list[Item]]) -> list[list[Item]]:
     return out
 
 
+_ROWS = (FIELDS - 1 - 3) // 3  # side-by-side rows per page: three inline fields each, a title row, the sources
+
+
+def column_pages(answer: Answer) -> list[list[discord.Embed]]:
+    """Return the pages of a side-by-side answer: two columns of inline fields (a blank third keeps them two)."""
+    title = clip(answer.title, TITLE)
+    left = [p for i in answer.items if i.column == 0 for p in _fit(i)]
+    right = [p for i in answer.items if i.column == 1 for p in _fit(i)]
+    rows = [
+        (left[n] if n < len(left) else None, right[n] if n < len(right) else None)
+        for n in range(max(len(left), len(right)))
+    ]
+    pages: list[list[tuple[Item | None, Item | None]]] = []
+    used = 0
+    for row in rows:
+        cost = sum(_cost(x) for x in row if x is not None) + 4
+        if not pages or len(pages[-1]) >= _ROWS or used + cost > _PAGE_BUDGET:
+            pages.append([])
+            used = 0
+        pages[-1].append(row)
+        used += cost
+    pages = _split_row_sources(pages) or [[]]
+    colour = discord.Colour.blurple() if answer.ok else discord.Colour.orange()
+    description = clip(answer.intro, _INTRO_CHARS) if answer.intro else None
+    out: list[list[discord.Embed]] = []
+    for number, page in enumerate(pages, 1):
+        embed = discord.Embed(title=title, description=description if number == 1 else None, colour=colour)
+        for name in (*answer.columns[:2], _BLANK):
+            embed.add_field(name=clip(f"__{name}__" if name != _BLANK else name, FIELD_NAME), value=_BLANK, inline=True)
+        for row in page:
+            for cell in row:
+                if cell is None:
+                    embed.add_field(name=_BLANK, value=_BLANK, inline=True)
+                else:
+                    name, body = _item_name(cell)
+                    embed.add_field(name=name, value=item_value(body), inline=True)
+            embed.add_field(name=_BLANK, value=_BLANK, inline=True)
+        cites = _sources([x for row in page for x in row if x is not None])
+        if cites:
+            embed.add_field(name="Sources", value=sources_value(cites), inline=False)
+        embed.set_footer(text=footer(cites, number, len(pages)))
+        out.append([embed])
+    return out
+
+
+def _split_row_sources(
+    pages: list[list[tuple[Item | None, Item | None]]],
+) -> list[list[tuple[Item | None, Item | None]]]:
+    """Split pages of rows citing so many dialogues that their sources would not fit one field."""
+    out: list[list[tuple[Item | None, Item | None]]] = []
+    for page in pages:
+        current: list[tuple[Item | None, Item | None]] = []
+        for row in page:
+            cells = [x for r in (*current, row) for x in r if x is not None]
+            if current and len(sources_value(_sources(cells))) > FIELD_VALUE:
+                out.append(current)
+                current = []
+            current.append(row)
+        if current:
+            out.append(current)
+    return out
+
+
 def render_pages(answer: Answer) -> list[list[discord.Embed]]:
     """Return the pages of an answer; each page is the embeds of one message, within every limit."""
+    if answer.columns:
+        return column_pages(answer)
     title = clip(answer.title, TITLE)
     intro_pieces: list[str] = split_text(answer.intro, _INTRO_CHARS) if answer.intro else []
     if title != answer.title:  # the full title goes into the text, so nothing is lost

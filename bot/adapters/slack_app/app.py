@@ -20,6 +20,7 @@ from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.adapters.slack_app.pictures import upload_picture
 from bot.adapters.slack_app.render import (
     ACTION_PATTERN,
     ACTION_SHARE,
@@ -237,6 +238,9 @@ def create_app(
             result, again = await responder.answer(question, user_id)
             if again:
                 await send(url, _ephemeral(render(result, question=question, page=page), replace=replace))
+                if result.attachment is not None and not replace:  # a new question, not a page turned
+                    comment = f"{result.title}: the picture of your answer (the text is in the channel, only for you)"
+                    await upload_picture(client, result.attachment, comment=comment, user_id=user_id)
             else:
                 for rendered in render_all(result)[:MAX_PAGES_SENT]:
                     await send(url, _ephemeral(rendered, replace=replace))
@@ -269,6 +273,9 @@ def create_app(
                 raise ValueError("this answer cannot be shared")
             shared = render(result, question=question, page=page, shared_by=user_id)
             await send(url, {**shared.message(), "response_type": "in_channel", "replace_original": False})
+            channel = str((body.get("channel") or {}).get("id") or "")
+            if result.attachment is not None and channel:
+                await upload_picture(client, result.attachment, comment=result.title, channel=channel)
         except Exception:
             log.exception("slack: could not share an answer")
             await send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})

@@ -168,8 +168,74 @@ def _size(blocks: list[Block]) -> int:
     return chars
 
 
-def pages_of(answer: Answer) -> list[list[Item]]:
+Row = tuple[Item | None, Item | None]  # one row of a side-by-side answer: left and right cells
+Unit = Item | Row
+
+
+def cell_text(item: Item | None) -> str:
+    """Return one side-by-side cell as escaped mrkdwn (heading, fields, lines, bullets), within a section field."""
+    if item is None:
+        return " "
+    parts = [f"*{escape(shorten(item.heading, 300))}*"] if item.heading else []
+    parts += [f"*{escape(k)}:* {escape(v)}" for k, v in item.fields]
+    parts += [escape(line) for line in item.lines]
+    parts += [f"• {escape(b)}" for b in item.bullets]
+    return "\n".join(parts) or " "
+
+
+def row_blocks(row: Row) -> list[Block]:
+    """Return one section whose two fields show the left and right cells side by side."""
+    return [{"type": "section", "fields": [_mrkdwn(cell_text(row[0])), _mrkdwn(cell_text(row[1]))]}]
+
+
+def _cells(items: list[Item]) -> list[Item]:
+    """Split items so that each cell stays within a section field's 2,000 characters once escaped."""
+    out: list[Item] = []
+    for item in items:
+        budget = L.FIELD_TEXT - 300
+        pieces = [item]
+        while budget >= 40 and any(len(cell_text(p)) > L.FIELD_TEXT for p in pieces):
+            pieces = split_item(item, budget)
+            budget //= 2
+        out += pieces
+    return out
+
+
+def column_pages(answer: Answer) -> list[list[Unit]]:
+    """Return the pages of a side-by-side answer: a title row, then rows pairing the left and right items."""
+    left = _cells([i for i in answer.items if i.column == 0])
+    right = _cells([i for i in answer.items if i.column == 1])
+    titles = (Item(heading=answer.columns[0]), Item(heading=answer.columns[1] if len(answer.columns) > 1 else ""))
+    rows: list[Row] = [
+        (left[n] if n < len(left) else None, right[n] if n < len(right) else None)
+        for n in range(max(len(left), len(right)))
+    ]
+    pages: list[list[Unit]] = []
+    current: list[Unit] = []
+    used = 0
+    for row in rows:
+        cost = len(cell_text(row[0])) + len(cell_text(row[1]))
+        if current and (used + cost > PAGE_CHARS or len(current) >= PAGE_ITEMS // 2):
+            pages.append(current)
+            current, used = [], 0
+        if not current:
+            current.append(titles)
+        current.append(row)
+        used += cost
+    if current:
+        pages.append(current)
+    wide = [i for i in answer.items if i.column is None]
+    return [[*wide, *page] for page in pages] if pages else [[*wide]]
+
+
+def _items_of(units: list[Unit]) -> list[Item]:
+    return [x for u in units for x in ((u,) if isinstance(u, Item) else u) if x is not None]
+
+
+def pages_of(answer: Answer) -> list[list[Unit]]:
     """Group an answer's items (split only when one alone is too big) into pages of whole items."""
+    if answer.columns:
+        return column_pages(answer)
     items = [piece for item in answer.items for piece in fit_item(item)]
     per_block = PAGE_CHARS / PAGE_BLOCKS
 
@@ -177,7 +243,8 @@ def pages_of(answer: Answer) -> list[list[Item]]:
         blocks = item_blocks(item)
         return max(math.ceil(len(blocks) * per_block), _size(blocks))
 
-    return paginate(items, cost, PAGE_CHARS, PAGE_ITEMS) or [[]]
+    pages: list[list[Unit]] = [list(page) for page in paginate(items, cost, PAGE_CHARS, PAGE_ITEMS)]
+    return pages or [[]]
 
 
 # ----- citations and choices --------------------------------------------------------------------------------
@@ -288,11 +355,11 @@ def render(
         intro = f"{answer.title}\n{intro}".strip()
     if intro and page == 0:
         blocks.append({"type": "section", "text": _mrkdwn(escaped(intro, L.SECTION_TEXT))})
-    for item in items:
-        blocks.extend(item_blocks(item))
+    for unit in items:
+        blocks.extend(item_blocks(unit) if isinstance(unit, Item) else row_blocks(unit))
     if answer.choices and page == len(pages) - 1 and not shared_by:
         blocks.extend(_choice_blocks(answer.choices))
-    cites = _citation_block(items)
+    cites = _citation_block(_items_of(items))
     if cites:
         blocks.append(cites)
     notes: list[str] = []

@@ -49,6 +49,7 @@ class Call:
     body: Any
     status: int = 200
     at: float = field(default_factory=time.perf_counter)  # when the fake received it
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # multipart part name -> (filename, bytes)
 
 
 @dataclass
@@ -150,7 +151,17 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
-        body = await request.json() if request.can_read_body else None
+        files: dict[str, tuple[str, bytes]] = {}
+        if request.content_type.startswith("multipart/"):  # a message with attachments: payload_json + files[n]
+            body = None
+            form = await request.post()
+            for name, value in form.items():
+                if name == "payload_json":
+                    body = json.loads(str(value))
+                elif isinstance(value, web.FileField):
+                    files[name] = (value.filename, value.file.read())
+        else:
+            body = await request.json() if request.can_read_body else None
         for suffix, left in list(self.rate_limit.items()):
             if left > 0 and path.endswith(suffix):
                 self.rate_limit[suffix] = left - 1
@@ -160,7 +171,7 @@ class FakeDiscord:
                     status=429,
                     headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
                 )
-        await self._record(Call(request.method, path, dict(request.query), body))
+        await self._record(Call(request.method, path, dict(request.query), body, files=files))
         return _json(self._answer(request.method, path, body or {}))
 
     def _answer(self, method: str, path: str, body: Any) -> Any:

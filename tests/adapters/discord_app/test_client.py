@@ -34,10 +34,16 @@ async def test_synced_commands_keep_their_option_names(bot: Bot) -> None:
     """The synced definitions contain every command with the documented option names."""
     body = next(c.body for c in bot.fake.calls if c.method == "PUT")
     by_name = {c["name"]: c for c in body}
-    assert set(by_name) == {"dialogue", "who", "session", "positions", "search", "help", "reload", "digest"}
+    assert set(by_name) == {
+        *("dialogue", "who", "session", "positions", "search", "help", "reload", "digest"),
+        *("timeline", "compare", "network"),
+    }
     assert [o["name"] for o in by_name["positions"]["options"]] == ["topic", "by"]
+    assert [o["name"] for o in by_name["timeline"]["options"]] == ["subject", "order"]
+    assert [o["name"] for o in by_name["compare"]["options"]] == ["topic", "a", "b"]
+    assert [o["name"] for o in by_name["network"]["options"]] == ["name"]
     subs = {o["name"]: [x["name"] for x in o.get("options", [])] for o in by_name["dialogue"]["options"]}
-    assert subs == {"latest": [], "list": ["query", "year"], "show": ["dialogue"]}
+    assert subs == {"latest": [], "list": ["query", "year"], "show": ["dialogue"], "series": ["name"]}
 
 
 async def test_admin_commands_need_manage_guild(bot: Bot) -> None:

@@ -41,6 +41,7 @@ class FakeSlack:
     auth_failures: int = 0
     auth_headers: list[str] = field(default_factory=list)
     url: str = ""
+    uploads: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)  # file id, bytes
     sockets: asyncio.Queue[web.WebSocketResponse] = field(default_factory=asyncio.Queue)
     socket_frames: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
 
@@ -60,6 +61,7 @@ class FakeSlack:
             params = dict(await request.json())
         else:
             params = dict(await request.post())
+        params = {**request.query, **params}  # some methods (files.getUploadURLExternal) send query parameters
         self.auth_headers.append(request.headers.get("Authorization", ""))
         self.calls.append((method, params))
         await self.api_calls.put((method, params))
@@ -80,7 +82,20 @@ class FakeSlack:
             return web.json_response({"ok": True, "url": self.url.replace("http://", "ws://") + "/ws"})
         if method == "chat.postMessage":
             return web.json_response({"ok": True, "channel": params.get("channel"), "ts": "1.000001"})
+        if method == "conversations.open":
+            return web.json_response({"ok": True, "channel": {"id": "D" + str(params.get("users", ""))[1:]}})
+        if method == "files.getUploadURLExternal":  # files_upload_v2, step 1: where to send the bytes
+            file_id = f"F{len(self.calls)}"
+            return web.json_response({"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id})
+        if method == "files.completeUploadExternal":  # step 3: share the uploaded file in a channel
+            files = json.loads(str(params.get("files", "[]")))
+            return web.json_response({"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]})
         return web.json_response({"ok": True})
+
+    async def upload(self, request: web.Request) -> web.Response:
+        """Receive the bytes of a file (files_upload_v2, step 2)."""
+        await self.uploads.put((request.match_info["file_id"], await request.read()))
+        return web.Response(text="OK")
 
     async def response(self, request: web.Request) -> web.Response:
         """Record a response_url post."""
@@ -109,6 +124,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_post("/api/{method}", self.api)
         app.router.add_post("/response/{name}", self.response)
+        app.router.add_post("/upload/{file_id}", self.upload)
         app.router.add_get("/ws", self.socket)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
