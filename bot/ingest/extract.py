@@ -12,6 +12,11 @@ from typing import Any
 
 from bot.briefs.models import Dialogue, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import skeleton
+from bot.ingest.passes.people import find_people
+from bot.ingest.passes.positions import find_positions
+from bot.ingest.passes.segment import lines as segment_lines
+from bot.ingest.passes.segment import sentences as segment_sentences
+from bot.ingest.passes.sessions import find_sessions
 
 log = logging.getLogger(__name__)
 
@@ -974,6 +979,42 @@ class _SessionDraft:
     paragraphs: list[int] = field(default_factory=list)
     intro: str | None = None
     from_heading: bool = False
+    span: tuple[int, int] = (0, 0)
+
+
+def _part_role(part: str | None) -> str | None:
+    """Return the person's part in the event as a role when the text gives no title ("speaker", "Moderator")."""
+    return part if part else None
+
+
+def _sentence_at(text: str, offset: int) -> str:
+    """Return the whole sentence of the text around an offset."""
+    for line in segment_lines(text):
+        if line.start <= offset <= line.end:
+            return next((s.text for s in segment_sentences(line) if s.start <= offset <= s.end), line.text)
+    return ""
+
+
+def _session_of(sessions: list[_SessionDraft], offset: int, text: str) -> _SessionDraft | None:
+    """Return the session a moderator mention belongs to: inside a programme block, or a sentence naming it."""
+    for s in sessions:
+        if s.span[0] <= offset < s.span[1]:
+            if s.from_heading:
+                return s
+            sentence = _sentence_at(text, offset)
+            if s.span[0] >= text.rfind("\n", 0, offset) and re.search(r"\b(?:session|panel)\b", sentence, re.I):
+                return s
+    return None
+
+
+def _paragraphs_in(paras: list[str], text: str, span: tuple[int, int]) -> list[int]:
+    """Return the indexes of the paragraphs that lie in a span of the text."""
+    out, pos = [], 0
+    for i, para in enumerate(paras):
+        if span[0] <= pos < span[1] or pos <= span[0] < pos + len(para) + 1:
+            out.append(i)
+        pos += len(para) + 1
+    return out
 
 
 def _slug(text: str) -> str:
@@ -1229,7 +1270,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
 
     # organisers, host unit
     orgs = find_orgs(text)
-    acronyms = {o.acronym for o in orgs if o.acronym} | set(re.findall(r"\b[A-Z]{2,8}\b", text))
+    {o.acronym for o in orgs if o.acronym} | set(re.findall(r"\b[A-Z]{2,8}\b", text))
     host_sentence = next(
         (
             s
@@ -1270,132 +1311,72 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         text = "\n".join(paras)
     location = _find_location(" ".join(paras[:3]), dl_city, paras)
 
-    # people, sessions, moderators, positions
-    people = _People()
-    mentions: dict[str, tuple[str | None, str]] = {}
-    sessions: list[_SessionDraft] = []
-    overall_mods: list[str] = []
-    positions: list[tuple[list[str], str, int, str]] = []
-    last_subject: list[str] = []
-    current_session: _SessionDraft | None = None
-    group_session: _SessionDraft | None = None
+    # people, sessions, moderators, positions: the passes over the text (bot/ingest/passes)
     excluded = {normalize_name(article.author)} if article.author else set()
-
-    for pi, para in enumerate(paras):
-        heading = _session_heading(para)
-        if heading:
-            current_session = _SessionDraft(title=heading[0], order=heading[1], from_heading=True)
-            sessions.append(current_session)
-            continue
-        label = re.match(
-            r"^(?P<label>Chair|Chaired by|Moderator|Moderated by|Speakers|Panel(?:l)?ists|Discussants)"
-            r"\s*[:-]\s*(?P<rest>.+)$",
-            para,
-            re.I,
+    registry_keys = (
+        {normalize_name(s) for p in registry.people for s in (p.name, *p.aliases)} if registry is not None else set()
+    )
+    found_people, found_mentions = find_people(text, registry_keys, excluded)
+    participants = [
+        Found(
+            name=p.name,
+            honorific=p.honorific,
+            role=p.role or _part_role(p.part),
+            affiliation=p.affiliation,
+            moderator=p.moderator,
+            mention_only=False,
         )
-        for sent in sentences(para):
-            intro = _session_intro(sent)
-            if intro:
-                existing = next((s for s in sessions if fold(s.title) == fold(intro[0])), None)
-                current_session = existing or _SessionDraft(title=intro[0], order=intro[1], intro=sent)
-                if existing is None:
-                    sessions.append(current_session)
-                current_session.paragraphs.append(pi)
-            elif (
-                current_session
-                and pi not in current_session.paragraphs
-                and (
-                    current_session.from_heading
-                    or (
-                        not _is_heading(para)
-                        and current_session.paragraphs
-                        and pi == current_session.paragraphs[-1] + 1
-                        and current_session.intro is None
-                    )
-                )
-            ):
-                current_session.paragraphs.append(pi)
-            work = sent
-            if label:
-                work = f"{label['label']}: {label['rest']}" if sent is sentences(para)[0] else sent
-            list_mode = bool(_LIST_TRIGGER.search(work))
-            anchors = _anchors(work, list_mode)
-            names_here: list[str] = []
-            for k, anc in enumerate(anchors):
-                if normalize_name(anc.name) in excluded:
-                    continue
-                before = work[: anc.start]
-                if _MENTION_BEFORE.search(before[-80:]):
-                    title_m = re.search(r"(President|Prime Minister|Foreign Minister|King|Minister)\s*$", before)
-                    mentions.setdefault(anc.name, (title_m.group(1) if title_m else None, _shorten(sent)))
-                    continue
-                nxt = anchors[k + 1].start if k + 1 < len(anchors) else len(work)
-                role, aff = _parse_descriptor(work[anc.end : nxt], acronyms)
-                if role is None:
-                    role, aff = _role_before(before, acronyms)
-                found = people.add(anc.name, _honorific(anc.honorific), role, aff)
-                if found is None:
-                    continue
-                found.mention_only = False
-                names_here.append(found.name)
-                is_mod = bool(_MODERATOR_BEFORE.search(before[-40:])) or (
-                    label is not None and label["label"].lower().startswith(("chair", "moderat")) and k == 0
-                )
-                if (
-                    not is_mod
-                    and _MODERATOR_AFTER.match(work[anc.end :])
-                    and not any(a.start > anc.end for a in anchors[k + 1 : k + 2] if a.start < anc.end + 120)
-                ):
-                    is_mod = bool(re.search(r"\b(?:moderated|chaired|presided)\b", work[anc.end : anc.end + 200]))
-                if not is_mod and re.search(r"\bco-(?:chaired|moderated)\b|\bjointly (?:chaired|moderated)\b", before):
-                    is_mod = True
-                if is_mod:
-                    found.moderator = True
-                    if (
-                        intro
-                        or (label and current_session)
-                        or (
-                            current_session
-                            and re.search(r"\b(?:session|panel)\b", work, re.I)
-                            and current_session.intro in (None, sent)
-                        )
-                    ):
-                        target = current_session
-                        if target and target.moderator is None:
-                            target.moderator = found.name
-                    elif found.name not in overall_mods:
-                        overall_mods.append(found.name)
-            # mentions by title only ("the forthcoming visit of the President of Iran")
-            for mm in _MENTION_TITLE.finditer(work):
-                country = mm["country"] or _country_of(work[max(0, mm.start() - 30) : mm.start()])
-                if mm["name"]:
-                    mentions.setdefault(mm["name"], (mm["title"], _shorten(sent)))
-                    continue
-                label_text = f"{mm['title']} of {country}" if country else mm["title"]
-                mentions.setdefault(label_text, (label_text, _shorten(sent)))
-            # positions: a named participant, or he/she/they, followed by a verb of speech
-            subject = _subject(work, anchors, names_here, last_subject, people)
-            if re.search(r"\bstatements?\b|\bremarks\b|\baddresses\b", work) and len(names_here) >= 2:
-                last_subject = names_here
-                group_session = current_session
-            elif subject:
-                session_here = (
-                    current_session if current_session and pi in current_session.paragraphs else group_session
-                )
-                topic = _topic(work)
-                positions.append((subject, topic, pi, session_here.title if session_here else ""))
-                if len(subject) == 1:
-                    last_subject = subject
-            elif names_here:
-                last_subject = names_here[:1] if len(names_here) == 1 else last_subject
-
-    participants = [p for p in people.items if not p.mention_only]
+        for p in found_people
+    ]
+    mentions: dict[str, tuple[str | None, str]] = {
+        m.name: (m.role, _sentence_at(text, m.spans[0][0])) for m in found_mentions
+    }
+    for sent_line in paras:
+        for mm in _MENTION_TITLE.finditer(sent_line):
+            if mm["name"]:
+                continue
+            country = mm["country"] or _country_of(sent_line[max(0, mm.start() - 30) : mm.start()])
+            label_text = f"{mm['title']} of {country}" if country else mm["title"]
+            mentions.setdefault(label_text, (label_text, _sentence_at(sent_line, mm.start())))
+    sessions: list[_SessionDraft] = []
+    for named in find_sessions(text):
+        draft_session = _SessionDraft(title=named.title, order=named.order, from_heading=named.heading)
+        draft_session.span = (named.start, named.end)
+        sessions.append(draft_session)
+    pos = 0
+    for para in paras:
+        heading = _session_heading(para)
+        if heading and not any(fold(x.title) == fold(heading[0]) for x in sessions):
+            sessions.append(_SessionDraft(title=heading[0], order=heading[1], from_heading=True, span=(pos, pos)))
+        elif not heading:
+            for sent in sentences(para):
+                intro = _session_intro(sent)
+                if intro and not any(fold(x.title) == fold(intro[0]) for x in sessions):
+                    at = pos + para.find(sent)
+                    sessions.append(_SessionDraft(title=intro[0], order=intro[1], intro=sent, span=(at, at)))
+        pos += len(para) + 1
+    sessions.sort(key=lambda x: x.span[0])
+    for k, x in enumerate(sessions):
+        if x.span[1] <= x.span[0]:
+            x.span = (x.span[0], sessions[k + 1].span[0] if k + 1 < len(sessions) else len(text))
+    overall_mods: list[str] = []
+    for fp in found_people:
+        if not fp.moderator or fp.moderator_at is None:
+            continue
+        home = _session_of(sessions, fp.moderator_at, text)
+        if home is not None and home.moderator is None:
+            home.moderator = fp.name
+        elif home is None and fp.name not in overall_mods:
+            overall_mods.append(fp.name)
+    positions = find_positions(text, found_people, sessions)
+    for ses in sessions:
+        ses.paragraphs = _paragraphs_in(paras, text, ses.span)
     if not sessions:
         single = _SessionDraft(title=title, order=1, moderator=overall_mods[0] if len(overall_mods) == 1 else None)
         single.paragraphs = list(range(len(paras)))
         sessions.append(single)
         review.unsure.append("no sessions named in the text; one session was assumed, titled after the dialogue")
-        positions = [(b, t, pi, title) for b, t, pi, _ in positions]
+        positions = [(b, t, summary, title) for b, t, summary, _ in positions]
     sessions.sort(key=lambda s: s.order)
 
     # registry: reuse people, propose aliases
@@ -1612,12 +1593,10 @@ def _assemble(**kw: Any) -> dict[str, Any]:
             }
         )
     positions_out = []
-    for by, topic, pi, session in kw["positions"]:
+    for by, topic, summary, session in kw["positions"]:
         names = [b for b in by if normalize_name(b) in known]
-        if not names:
-            continue
-        sent_text = next((x for x in sentences(paras[pi]) if any(n.split()[-1] in x for n in names)), paras[pi])
-        positions_out.append({"by": names, "topic": topic, "summary": _shorten(sent_text), "session": session or None})
+        if names:
+            positions_out.append({"by": names, "topic": topic, "summary": summary, "session": session or None})
     text: str = kw["text"]
     forums = [f for f in FORUMS if re.search(rf"\b{f}\b", text)]
     topics = []

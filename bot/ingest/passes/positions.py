@@ -1,0 +1,87 @@
+"""Credit statements: to a person only when the text says that person said it; to the group when it says so."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.ingest.passes.people import Person
+from bot.ingest.passes.segment import lines, sentences
+from bot.ingest.passes.vocab import vocab
+from bot.briefs.models import normalize_name
+
+_GROUP = re.compile(
+    r"^(?:(?:During|In) the (?:discussion|debate|session|dialogue)[^,]*,\s*)?(?:the\s+)?(?:speakers|participants|"
+    r"panel(?:l)?ists|discussants|experts|delegates|delegations|both sides|the two sides|the parties|they)\b",
+    re.I,
+)
+_PRONOUN = re.compile(r"^(?:(?:Furthermore|Moreover|Additionally|Also|However),\s*)?(?:He|She)\b")
+_TOPICS = (
+    ("Afghanistan", r"afghan"),
+    ("trade", r"\btrade\b"),
+    ("energy", r"\benergy\b|pipeline"),
+    ("connectivity", r"connectivity|corridor"),
+    ("climate", r"climate"),
+    ("security", r"\bsecurity\b"),
+    ("economy", r"econom"),
+)
+
+
+class _Session(Protocol):
+    @property
+    def title(self) -> str: ...
+    @property
+    def span(self) -> tuple[int, int]: ...
+
+
+def _speech(sentence: str) -> bool:
+    return any(w in vocab().speech for w in re.findall(r"[a-z]+", sentence.lower()))
+
+
+def topic(sentence: str) -> str:
+    """Return a short topic for a statement."""
+    low = sentence.lower()
+    return next((t for t, rx in _TOPICS if re.search(rx, low)), "Remarks")
+
+
+def find_positions(
+    text: str, people: list[Person], sessions: Sequence[_Session]
+) -> list[tuple[list[str], str, str, str | None]]:
+    """Return (by, topic, summary, session) for each statement the text credits to a participant or the group."""
+    spans = sorted(((s, e, p) for p in people for s, e in p.spans), key=lambda x: x[0])
+    everyone = [p.name for p in people]
+    out: list[tuple[list[str], str, str, str | None]] = []
+    seen: set[str] = set()
+    last: Person | None = None
+    for line in lines(text):
+        if line.kind != "paragraph":
+            continue
+        for sent in sentences(line):
+            if not _speech(sent.text):
+                continue
+            here = [p for s, e, p in spans if sent.start <= s < sent.end]
+            by: list[str] = []
+            first = next(((s, p) for s, e, p in spans if sent.start <= s < sent.start + 100), None)
+            if _GROUP.match(sent.text) and everyone:
+                by = everyone  # a statement of the group, never of one named person
+            elif (
+                first is not None
+                and len(here) >= 1
+                and re.search(r"\b(?:" + "|".join(sorted(vocab().speech)) + r")\b", text[first[0] : first[0] + 250])
+            ):
+                by = [first[1].name]
+                last = first[1]
+            elif _PRONOUN.match(sent.text) and last is not None:
+                by = [last.name]
+            else:
+                if len(here) > 1:
+                    last = None
+                continue
+            summary = sent.text.strip()
+            if normalize_name(summary) in seen:
+                continue
+            seen.add(normalize_name(summary))
+            session = next((s.title for s in sessions if s.span[0] <= sent.start < s.span[1]), None)
+            out.append((by, topic(summary), summary, session))
+    return out
