@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from bot.briefs.models import fold, normalize_name
 from bot.ingest.passes import descriptors
 from bot.ingest.passes.candidates import Candidate, candidates
 from bot.ingest.passes.segment import Line, Span, lines, sentences
 from bot.ingest.passes.vocab import key, vocab
-from bot.briefs.models import fold, normalize_name
 
 THRESHOLD = 2.0
 _BOUNDARY = re.compile(

@@ -6,10 +6,10 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from bot.briefs.models import normalize_name
 from bot.ingest.passes.people import Person
 from bot.ingest.passes.segment import lines, sentences
 from bot.ingest.passes.vocab import vocab
-from bot.briefs.models import normalize_name
 
 _GROUP = re.compile(
     r"^(?:(?:During|In) the (?:discussion|debate|session|dialogue)[^,]*,\s*)?(?:the\s+)?(?:speakers|participants|"
