@@ -28,15 +28,19 @@ class AnswerKind(StrEnum):
     SERIES = "series"
 
 
+DRAFT_MARK = "DRAFT — not reviewed"
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """The dialogue and source a fact comes from."""
+    """The dialogue and source a fact comes from; draft is set when the brief is an unreviewed draft."""
 
     dialogue_id: str
     dialogue_title: str
     date: str | None
     source: str | None = None
     url: str | None = None
+    draft: bool = False
 
     def label(self) -> str:
         """Return e.g. 'ISSI-IPIS Annual Dialogue (date not given) · source: Abu Bakr Alvi'."""
@@ -44,6 +48,8 @@ class Citation:
         text = f"{self.dialogue_title} ({when})"
         if self.source:
             text += f" · source: {self.source}"
+        if self.draft:
+            text += f" · {DRAFT_MARK}"
         return text
 
 
@@ -97,6 +103,11 @@ class Answer:
     columns: tuple[str, ...] = ()  # side-by-side answers: the two column titles; items say their column
     attachment: Attachment | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        # every item citing a draft says so in its heading, whichever question or surface produced it
+        if any(item.citation and item.citation.draft for item in self.items):
+            object.__setattr__(self, "items", tuple(mark_draft(item) for item in self.items))
+
     def citations(self) -> tuple[Citation, ...]:
         """Return the distinct citations of the items, in order."""
         seen: dict[str, Citation] = {}
@@ -104,6 +115,13 @@ class Answer:
             if item.citation and item.citation.dialogue_id not in seen:
                 seen[item.citation.dialogue_id] = item.citation
         return tuple(seen.values())
+
+
+def mark_draft(item: Item) -> Item:
+    """Return the item with "DRAFT — not reviewed" before its heading when it cites a draft brief (once)."""
+    if not (item.citation and item.citation.draft) or (item.heading or "").startswith(f"[{DRAFT_MARK}]"):
+        return item
+    return replace(item, heading=f"[{DRAFT_MARK}] {item.heading}" if item.heading else f"[{DRAFT_MARK}]")
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")

@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from bot import speakers
-from bot.answer import Answer, AnswerKind, Choice, Citation, Item
+from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Participant, Position, fold, normalize_name
 from bot.briefs.names import PARTICLES, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.text import STOP_WORDS, TextHit
+from bot.suggest import suggest
 
 MAX_QUESTION_CHARS = 300
 MAX_HITS = 50
@@ -37,6 +38,11 @@ HELP_LINES = (
 )
 
 
+def is_latin(text: str) -> bool:
+    """Return whether every letter of text is Latin (accents allowed)."""
+    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in text if ch.isalpha())
+
+
 def quoted(text: str) -> str:
     """Return text as the user typed it, in quotes (never a Python repr: no escaped backslashes or quotes)."""
     return f"“{text}”"
@@ -53,14 +59,14 @@ def citation(dialogue: Dialogue) -> Citation:
             bits.append(source.published.isoformat())
         label = ", ".join(bits) or None
         url = source.url
-    return Citation(dialogue.id, dialogue.title, dialogue.date, label, url)
+    return Citation(dialogue.id, dialogue.title, dialogue.date, label, url, dialogue.status == "draft")
 
 
 def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
     """Return the citation of a dialogue from its summary, without loading the dialogue."""
     summary = catalog.summary(dialogue_id)
     label, url = summary.cite
-    return Citation(summary.id, summary.title, summary.date, label, url)
+    return Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
 
 
 def _summary_heading(catalog: Catalog, dialogue_id: str) -> str:
@@ -88,10 +94,12 @@ def help_answer(note: str | None = None) -> Answer:
     return Answer(AnswerKind.HELP, "briefbot: what you can ask", note, items)
 
 
-def _not_found(title: str, intro: str, suggestions: tuple[str, ...] = (), command: str = "who") -> Answer:
+def _not_found(
+    title: str, intro: str, suggestions: tuple[str, ...] = (), command: str = "who", lead: str = "Closest:"
+) -> Answer:
     choices = tuple(Choice(s, f"{command} {s}") for s in suggestions)
     if suggestions:
-        intro += " Closest: " + ", ".join(suggestions) + "."
+        intro += f" {lead} " + ", ".join(suggestions) + ("?" if lead.startswith("Did") else ".")
     return Answer(AnswerKind.NOT_FOUND, title, intro, choices=choices, ok=False)
 
 
@@ -157,6 +165,10 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     return tuple(items)
 
 
+def _draft_note(status: str) -> str:
+    return f" [{DRAFT_MARK}]" if status == "draft" else ""
+
+
 def _shown_name(dialogue: Dialogue, name: str) -> str:
     p = dialogue.participant(name)
     return full_name(p) if p else name
@@ -178,9 +190,10 @@ def _position_item(dialogue: Dialogue, position: Position, cite: Citation, *, wi
 def dialogue_answer(catalog: Catalog, dialogue: Dialogue, title_prefix: str = "") -> Answer:
     """Return one dialogue in full."""
     intro = _one_line_summary(dialogue)
+    draft = f"[{DRAFT_MARK}] " if dialogue.status == "draft" else ""
     return Answer(
         AnswerKind.DIALOGUE,
-        f"{title_prefix}{dialogue.title}",
+        f"{draft}{title_prefix}{dialogue.title}",
         intro,
         dialogue_items(catalog, dialogue),
         refs=(dialogue.id,),
@@ -261,7 +274,10 @@ def show(catalog: Catalog, ref: str) -> Answer:
     if len(matches) == 1:
         return dialogue_answer(catalog, matches[0])
     if matches:
-        choices = tuple(Choice(f"{d.title} ({_date_text(d)})", f"dialogue show {d.id}", d.id) for d in matches[:25])
+        choices = tuple(
+            Choice(f"{d.title} ({_date_text(d)})" + _draft_note(d.status), f"dialogue show {d.id}", d.id)
+            for d in matches[:25]
+        )
         return Answer(
             AnswerKind.CHOOSE,
             "Several dialogues match",
@@ -284,6 +300,13 @@ def who(catalog: Catalog, name: str) -> Answer:
     if not name:
         return help_answer("Whom do you mean? Try `who Sohail Mahmood`.")
     match = catalog.find_people(name)
+    if not match.keys and not is_latin(name):
+        # closest Latin spellings to a name in another script would be noise: say how to teach briefbot the name
+        intro = (
+            f"No participant matches {quoted(name)}. Names in Persian, Arabic or Urdu script are found through the"
+            " aliases in that script in briefs/people.yaml; ask in Latin letters, or ask an editor to add the alias."
+        )
+        return _not_found("Nobody by that name", intro)
     if not match.keys:
         return _not_found("Nobody by that name", f"No participant matches {quoted(name)}.", match.suggestions)
     if match.how != "exact":
@@ -393,7 +416,7 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         summary = summary_of(appearance.dialogue_id)
         # as _summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
         label, url = summary.cite
-        cite = Citation(summary.id, summary.title, summary.date, label, url)
+        cite = Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
         heading = f"{summary.title} ({summary.date or 'date not given'})"
         items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite))
     honorific = newest.honorific or record.honorific
@@ -438,6 +461,10 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
             else:
                 seen[key] = seen.get(key, 0.0) + hit.score + (5.0 if hit.field.endswith(".title") else 0.0)
     if not seen:
+        better = suggest(catalog, topic, ("session",))
+        if better:
+            intro = f"No session is about {quoted(topic)}."
+            return _not_found("No sessions found", intro, (better,), "session", "Did you mean:")
         return _not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
     shown = catalog.text.items((did, "session", ref) for (did, ref), _ in ranked)
@@ -624,6 +651,10 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         on_topic = f" on {quoted(topic)}" if topic else ""
+        better = suggest(catalog, topic, ("position",)) if topic else None
+        if better:
+            intro = f"No recorded position{on_topic}{suffix}."
+            return _not_found("No positions found", intro, (better + suffix,), "positions", "Did you mean:")
         hint = f" Try `search {topic}`." if topic else ""
         return _not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
     ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:MAX_HITS]
@@ -645,9 +676,48 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
     )
 
 
+_FIELD_NAMES = {
+    "participants": "Participant",
+    "organizers": "Organiser",
+    "sessions": "Session",
+    "takeaways": "Takeaway",
+    "positions": "Position",
+    "figures": "Figure",
+    "topics": "Topic",
+    "projects": "Project",
+    "forums": "Forum",
+    "mentions": "Mentioned",
+    "host_unit": "Hosted by",
+}
+
+
 def _field_label(path: str) -> str:
-    label = re.sub(r"\[(\d+)\]", lambda m: f" {int(m.group(1)) + 1}", path)
-    return label.replace(".", " › ").replace("_", " ")
+    """Return 'Session 2 › Takeaway 1' for 'sessions[1].takeaways[0]'."""
+    out = []
+    for part in path.split("."):
+        name, _, index = part.partition("[")
+        label = _FIELD_NAMES.get(name, name.replace("_", " ").capitalize())
+        out.append(f"{label} {int(index.rstrip(']')) + 1}" if index else label)
+    return " › ".join(out)
+
+
+def _labelled(catalog: Catalog, hit: TextHit) -> tuple[tuple[str, str], ...]:
+    """Return the labelled fields of a hit on a participant, organiser or mention (their text runs together)."""
+    if hit.kind not in {"participant", "organizer", "mention"}:
+        return ()
+    dialogue = catalog.dialogues[hit.dialogue_id]
+    if hit.kind == "participant" and hit.ref < len(dialogue.participants):
+        p = dialogue.participants[hit.ref]
+        pairs = [("Name", full_name(p)), ("Role", p.role), ("Affiliation", p.affiliation), ("Country", p.country)]
+    elif hit.kind == "organizer" and hit.ref < len(dialogue.organizers):
+        o = dialogue.organizers[hit.ref]
+        pairs = [("Name", o.name), ("Acronym", o.acronym), ("Country", o.country)]
+    elif hit.kind == "mention" and hit.ref < len(dialogue.mentions):
+        m = dialogue.mentions[hit.ref]
+        pairs = [("Name", m.name), ("Role", m.role), ("Context", m.context)]
+    else:
+        return ()
+    return tuple((k, v) for k, v in pairs if v)
 
 
 def search(catalog: Catalog, text: str) -> Answer:
@@ -657,14 +727,22 @@ def search(catalog: Catalog, text: str) -> Answer:
         return help_answer("Search for what? Try `search pipeline`.")
     hits = [h for h in catalog.text.search(text, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
     if not hits:
-        return _not_found("Nothing found", f"No brief mentions {quoted(text)}.")
+        better = suggest(catalog, text)
+        return _not_found(
+            "Nothing found",
+            f"No brief mentions {quoted(text)}.",
+            (better,) if better else (),
+            "search",
+            "Did you mean:",
+        )
     items = []
     for hit in hits:
         title = catalog.summary(hit.dialogue_id).title
+        labelled = _labelled(catalog, hit)
         snippet = hit.text if len(hit.text) <= 400 else hit.text[:397].rsplit(" ", 1)[0] + "…"
-        items.append(
-            Item(f"{title} › {_field_label(hit.field)}", (), (snippet,), (), summary_citation(catalog, hit.dialogue_id))
-        )
+        lines = () if labelled else (snippet,)
+        heading = f"{title} › {_field_label(hit.field)}"
+        items.append(Item(heading, labelled, lines, (), summary_citation(catalog, hit.dialogue_id)))
     return Answer(
         AnswerKind.SEARCH,
         f"Search: {text}",
@@ -709,7 +787,7 @@ def clean(text: str) -> str:
     kept = "".join(
         " " if ch in _CONTROL or unicodedata.category(ch) in {"Cc", "Cs"} else ch
         for ch in text
-        if unicodedata.category(ch) != "Cf"
+        if unicodedata.category(ch) != "Cf" or ch == "\u200c"  # a Persian name's non-joiner is kept (see fold)
     )
     return " ".join(kept.split())
 

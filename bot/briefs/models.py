@@ -232,15 +232,33 @@ _TITLE_HONORIFICS = re.compile(
 )
 
 
+# Arabic, Persian and Urdu spell the same letters with different code points (Arabic yeh and kaf, Urdu heh goal, teh
+# marbuta); a zero-width non-joiner separates the parts of a Persian name like a space; tatweel is decoration only
+_ARABIC_SCRIPT = str.maketrans(
+    {
+        "\u064a": "\u06cc",
+        "\u0649": "\u06cc",
+        "\u0643": "\u06a9",
+        "\u0629": "\u0647",
+        "\u06c1": "\u0647",
+        "\u06c3": "\u0647",
+        "\u06be": "\u0647",
+        "\u0640": "",
+        "\u200c": " ",
+    }
+)
+
+
 def fold(text: str) -> str:
-    """Return text lowercased, without diacritics and punctuation, single-spaced."""
+    """Return text lowercased, without diacritics and punctuation, single-spaced (Arabic-script letter variants
+    unified: Arabic, Persian and Urdu spellings of a name fold alike)."""
     if text.isascii():  # nothing to decompose (ASCII casefold is lower)
         stripped = text.lower()
     else:
         import unicodedata
 
         decomposed = unicodedata.normalize("NFKD", text.casefold())
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_ARABIC_SCRIPT)
     return " ".join(_NON_WORD.sub(" ", stripped.replace("_", " ")).split())
 
 

@@ -119,6 +119,10 @@ class TextIndex:
             return f'"{word}"*'
         return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
 
+    def vocabulary(self, prefix: str, limit: int) -> list[str]:
+        """Return up to limit indexed words starting with prefix, in order (words of removed briefs may linger)."""
+        return self._cache.terms(prefix, limit)
+
     def speaker_positions(self, words: Sequence[str], limit: int) -> list[TextHit]:
         """Return the newest positions whose speakers hold all these words in their affiliation or country (every
         position when words is empty), in newest-first order."""

@@ -127,7 +127,7 @@ def test_search_names_dialogue_and_field(shipped_catalog: Catalog) -> None:
     answer = ask(shipped_catalog, "search pipeline")
     assert answer.kind is AnswerKind.SEARCH
     assert all(ref.startswith(IPIS + ":") for ref in answer.refs)
-    assert any("projects" in (item.heading or "") for item in answer.items)
+    assert any("› Project " in (item.heading or "") for item in answer.items)
 
 
 def test_search_trade_figure(shipped_catalog: Catalog) -> None:
