@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.errors import BriefbotError
+from bot.ops.logs import configure_logging
 
 log = logging.getLogger("bot")
 
@@ -85,7 +86,7 @@ def version() -> str:
         return __version__
 
 
-BUILTIN_COMMANDS = frozenset({"ask", "validate", "schema"})
+BUILTIN_COMMANDS = frozenset({"ask", "validate", "schema", "health", "state"})
 
 
 def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
@@ -113,6 +114,9 @@ def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", help="write to this file instead of stdout")
     p.set_defaults(func=cmd_schema)
 
+    from bot.ops.cli import register as register_ops  # light: health checks run it every 30 s
+
+    register_ops(sub)
     if not builtin_only:
         for register in _extra_commands():
             register(sub)
@@ -145,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(builtin_only=_command_of(words) in BUILTIN_COMMANDS)
     args = parser.parse_args(words)
     level = (args.log_level or getattr(args, "default_log_level", None) or "WARNING").upper()
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(level)
     try:
         code: int = args.func(args)
     except BriefbotError as exc:

@@ -21,6 +21,7 @@ from pydantic import (
 
 from bot.briefs.parsing import field_path
 from bot.errors import ConfigError
+from bot.ops.logs import REDACTOR, secrets_of
 from bot.ops.secrets import SecretUnavailable, env_value
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -251,6 +252,7 @@ def load_config(path: Path | str, env: dict[str, str] | None = None, *, secrets:
                 problems.append(f"{loc or '(top level)'}: {msg}")
     if problems:
         raise ConfigError(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems))
+    REDACTOR.add(secrets_of(config))  # from now on no log line of this process shows them
     base = path.parent
     return config.model_copy(
         update={

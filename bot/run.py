@@ -7,12 +7,16 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from bot.config import BotConfig, load_config
 from bot.errors import BriefbotError
 from bot.index.store import BriefStore, LoadReport
+from bot.ops.health import Check, HealthServer
+from bot.ops.logs import configure_logging
 from bot.services import Services, Surface
 
 log = logging.getLogger(__name__)
@@ -131,12 +135,31 @@ def install_signal_handlers(stop: asyncio.Event, on_hangup: Callable[[], None]) 
 
 
 async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
-    """Run every configured surface until stop is set (or SIGTERM/SIGINT); return the exit code."""
+    """Run every configured surface until stop is set (or SIGTERM/SIGINT); return the exit code.
+
+    The exit code is 2 when every surface stopped for good (e.g. the only one, Discord, had its token rejected).
+    """
     stop = stop or asyncio.Event()
     store = BriefStore(config.briefs_dir, settle=config.settle_seconds)
-    report = await asyncio.to_thread(store.load)
-    log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))
     services = Services(config=config, store=store)
+    checks: dict[str, Check] = {"briefs": lambda: "loading"}
+    health = HealthServer(config.health.host, config.health.port, services.metrics, checks) if config.health else None
+    if health is not None:
+        await health.start()  # first, so a long cold start already answers /healthz
+    try:
+        return await _serve(services, stop, checks)
+    finally:
+        if health is not None:
+            await health.close()
+
+
+async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Check]) -> int:
+    config, store = services.config, services.store
+    began = time.perf_counter()
+    report = await asyncio.to_thread(store.load)
+    services.metrics.loaded(len(store.catalog), len(report.errors), time.perf_counter() - began)
+    checks["briefs"] = lambda: None
+    log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))
     services.recheck_later(report)
     surfaces = build_surfaces(services)
     if not surfaces:
@@ -145,22 +168,35 @@ async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
         )
     background: set[asyncio.Task[object]] = set()
 
-    def reload_now() -> None:
-        task = asyncio.get_running_loop().create_task(services.reload())
+    def spawn(coro: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
         background.add(task)
         task.add_done_callback(background.discard)
 
-    install_signal_handlers(stop, reload_now)
-    started: list[Surface] = []
     code = 0
+    running = {surface_label(s) for s in surfaces}
+
+    def give_up(name: str, reason: str) -> None:
+        nonlocal code
+        running.discard(name)
+        if running:
+            spawn(services.alert_admins(f"briefbot: {reason}. Still running: {', '.join(sorted(running))}."))
+        else:
+            log.error("no surface left running; exiting")
+            code = 2
+            stop.set()
+
+    services.on_give_up = give_up
+    install_signal_handlers(stop, lambda: spawn(services.reload()))
+    started: list[Surface] = []
     try:
         for surface in surfaces:
+            checks[surface_label(surface)] = getattr(surface, "not_ready", lambda: None)
             await surface.start()
             started.append(surface)
             log.info("%s started", type(surface).__name__)
         if config.watch_briefs:
-            watcher = asyncio.create_task(watch_briefs(services, stop))
-            background.add(watcher)
+            spawn(watch_briefs(services, stop))
         await stop.wait()
         log.info("shutting down")
     except BriefbotError as exc:
@@ -179,10 +215,15 @@ async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
     return code
 
 
+def surface_label(surface: Surface) -> str:
+    """Return a surface's short name (discord, slack, digests) for readiness and messages."""
+    return str(getattr(surface, "label", type(surface).__name__))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Start the bot from a config file."""
     config = load_config(args.config)
-    logging.getLogger().setLevel(args.log_level or config.log_level)
+    configure_logging(args.log_level or config.log_level, config.log_format)
     return asyncio.run(serve(config))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Protocol
 from bot.answer import Answer
 from bot.config import BotConfig
 from bot.index.store import BriefStore, LoadReport
+from bot.ops.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class Services:
     store: BriefStore
     digests: DigestRunner | None = None
     admin_alerts: list[AdminAlert] = field(default_factory=list)
+    metrics: Metrics = field(default_factory=Metrics)
+    on_give_up: Callable[[str, str], None] | None = None  # set by `briefbot run`: a surface stopped for good
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
     _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
 
@@ -65,12 +69,19 @@ class Services:
             except Exception:  # an unreachable admin channel must not break the caller
                 log.exception("could not deliver an admin alert")
 
+    def give_up(self, surface: str, reason: str) -> None:
+        """Report that a surface stopped for good (e.g. its token was rejected); `briefbot run` decides what next."""
+        if self.on_give_up is not None:
+            self.on_give_up(surface, reason)
+
     async def reload(self, changed: Iterable[Path] | None = None) -> LoadReport:
         """Reload changed briefs (keeping the last good version of broken ones) and alert admins on errors.
 
         changed, when given (paths from file events), limits the check to those files; None scans the folder.
         """
+        start = time.perf_counter()
         report = await asyncio.to_thread(self.store.load, changed)
+        self.metrics.loaded(len(self.store.catalog), len(report.errors), time.perf_counter() - start)
         current = frozenset(str(e) for e in report.errors)
         new = [e for e in report.errors if str(e) not in self._reported]
         self._reported = current  # alert once per problem, not on every poll while it stays broken

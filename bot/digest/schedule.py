@@ -180,6 +180,8 @@ class DigestStatus:
 class DigestService:
     """Runs every configured digest on its schedule inside the running loop; also serves preview and run_now."""
 
+    label = "digests"
+
     def __init__(
         self,
         services: Services,
@@ -207,9 +209,14 @@ class DigestService:
             self.config, self.state, self.client, alert=services.alert_admins, clock=clock, sleep=sleep
         )
         self.lock = StateLock(self.config.state_path)
+        services.metrics.watch_digests(self.config.state_path, lambda: len(self.engine.http.waits))
         self.scheduler: AsyncIOScheduler | None = None
         self._busy = asyncio.Lock()
         self._startup: asyncio.Task[None] | None = None
+
+    def not_ready(self) -> str | None:
+        """Return None while the scheduler runs, else why not."""
+        return None if self.scheduler is not None and self.scheduler.running else "scheduler not running"
 
     def names(self) -> list[str]:
         """Return the configured digest names."""

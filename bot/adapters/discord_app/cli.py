@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import sys
 
 from bot.config import BotConfig, load_config
 
@@ -40,12 +41,27 @@ async def sync(config: BotConfig, guild_ids: tuple[int, ...]) -> int:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     """Sync the slash commands and report where they went."""
+    import aiohttp
+    import discord
+
     config = load_config(args.config)
     guild_ids = tuple(args.guild) if args.guild else discord_guilds(config)
-    count = asyncio.run(sync(config, guild_ids))
+    try:
+        count = asyncio.run(sync(config, guild_ids))
+    except discord.LoginFailure:
+        return _failed("Discord rejected the bot token: check discord.token (e.g. DISCORD_TOKEN or DISCORD_TOKEN_FILE)")
+    except discord.HTTPException as exc:
+        return _failed(f"Discord refused the sync: HTTP {exc.status} {exc.text or ''}".rstrip())
+    except (OSError, aiohttp.ClientError, TimeoutError) as exc:
+        return _failed(f"cannot reach Discord at {discord.http.Route.BASE} ({type(exc).__name__})")
     where = f"guild(s) {', '.join(map(str, guild_ids))}" if guild_ids else "globally (may take up to an hour to show)"
     print(f"synced {count} command(s) {where}")
     return 0
+
+
+def _failed(reason: str) -> int:
+    print(f"briefbot sync: {reason}; nothing was synced", file=sys.stderr)
+    return 1
 
 
 def discord_guilds(config: BotConfig) -> tuple[int, ...]:

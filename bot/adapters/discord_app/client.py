@@ -6,9 +6,11 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -22,6 +24,13 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 HASH_FILE = "discord_commands.hash"
+MAX_BACKOFF = 300.0
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def backoff(attempt: int) -> float:
+    """Return the wait before login attempt `attempt` + 1: 2, 4, 8 … up to five minutes (as the Slack surface)."""
+    return float(min(MAX_BACKOFF, 2 ** (attempt + 1)))
 
 
 def discord_config(config: BotConfig) -> DiscordConfig:
@@ -46,6 +55,8 @@ def intents() -> discord.Intents:
 
 def make_client(config: DiscordConfig) -> discord.Client:
     """Return an AutoShardedClient when shard_count is set, else a Client; mentions off everywhere."""
+    # briefbot never joins voice: without this, every start warns that the voice libraries are missing
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     options: dict[str, Any] = {"intents": intents(), "allowed_mentions": NO_MENTIONS}
     if config.shard_count:
         return discord.AutoShardedClient(shard_count=config.shard_count, **options)
@@ -99,30 +110,84 @@ def record_hash(path: Path, digest: str) -> None:
 
 
 class DiscordSurface:
-    """briefbot on Discord: logs in, syncs commands only when they changed, and serves them in a task."""
+    """briefbot on Discord: logs in (retrying while Discord is unreachable), syncs commands only when they changed,
+    and serves them in a task, so the other surfaces never wait for Discord."""
 
-    def __init__(self, services: Services) -> None:
+    label = "discord"
+
+    def __init__(
+        self, services: Services, *, retry_wait: Callable[[int], float] = backoff, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.services = services
         self.config = discord_config(services.config)
         apply_endpoints(self.config)
         self.client = make_client(self.config)
         self.tree = build_tree(self.client, services)
+        self.problem: str | None = "not connected yet"
+        self._retry_wait = retry_wait
+        self._sleep = sleep
         self._task: asyncio.Task[None] | None = None
         services.admin_alerts.append(self.alert)
 
     async def start(self) -> None:
-        """Log in, sync the commands if their definitions changed, and connect to the gateway in a task."""
-        await self.client.login(self.config.token.get_secret_value())
-        await sync_if_changed(self.tree, self.services.config, self.config.guild_ids)
-        self._task = asyncio.create_task(self._connect(), name="briefbot-discord")
+        """Log in, sync and connect in a task (retrying with backoff); return at once."""
+        self._task = asyncio.create_task(self._run(), name="briefbot-discord")
 
-    async def _connect(self) -> None:
+    def not_ready(self) -> str | None:
+        """Return None while the gateway session is up, else why not."""
+        if self.problem is None and not self.client.is_ready():
+            return "connecting to the Discord gateway"
+        if self.problem is None and not self.client.is_closed() and self.client.ws is not None and self.client.ws.open:
+            return None
+        return self.problem or "disconnected from the Discord gateway; reconnecting"
+
+    async def login(self) -> bool:
+        """Log in, retrying with backoff while Discord is unreachable; False when the token is rejected."""
+        attempt = 0
+        while True:
+            try:
+                await self.client.login(self.config.token.get_secret_value())
+                return True
+            except discord.LoginFailure:
+                return False
+            except discord.HTTPException as exc:
+                if exc.status in {401, 403}:
+                    return False
+                reason = f"Discord answered HTTP {exc.status} at {discord.http.Route.BASE}"
+            except (OSError, aiohttp.ClientError, TimeoutError) as exc:
+                reason = f"cannot reach Discord at {discord.http.Route.BASE} ({type(exc).__name__})"
+            # a failed login leaves an HTTP session behind: start again from a fresh client
+            await self.client.close()
+            self.client = make_client(self.config)
+            self.tree = build_tree(self.client, self.services)
+            wait = self._retry_wait(attempt)
+            self.problem = reason
+            log.error("discord: %s; retrying in %.0f s", reason, wait)
+            attempt += 1
+            await self._sleep(wait)
+
+    async def _run(self) -> None:
+        if not await self.login():
+            reason = "Discord rejected the bot token: check discord.token (e.g. DISCORD_TOKEN or DISCORD_TOKEN_FILE)"
+            self.problem = "token rejected (discord.token)"
+            log.error("discord: %s; Discord stays off until briefbot is restarted", reason)
+            if self.alert in self.services.admin_alerts:
+                self.services.admin_alerts.remove(self.alert)
+            await self.client.close()
+            self.services.give_up(self.label, reason)
+            return
+        self.problem = None
+        try:
+            await sync_if_changed(self.tree, self.services.config, self.config.guild_ids)
+        except (discord.HTTPException, OSError, aiohttp.ClientError, TimeoutError) as exc:
+            log.error("discord: could not sync the slash commands (%s); trying again at the next start", exc)
         try:
             await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
-        except Exception:
-            log.exception("the Discord connection stopped")
+        except Exception as exc:
+            self.problem = f"the gateway connection stopped ({type(exc).__name__})"
+            log.error("discord: %s", self.problem)
 
     async def close(self) -> None:
         """Close the gateway and HTTP connections and wait for the connection task."""
@@ -130,6 +195,8 @@ class DiscordSurface:
             self.services.admin_alerts.remove(self.alert)
         await self.client.close()
         if self._task is not None:
+            if self.problem is not None:  # still logging in, or waiting to retry: nothing to close gracefully
+                self._task.cancel()
             try:
                 await asyncio.wait_for(self._task, timeout=10)
             except (TimeoutError, asyncio.CancelledError):

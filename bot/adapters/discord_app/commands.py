@@ -226,12 +226,16 @@ async def respond(
 ) -> None:
     """Answer one command: compute (deferring if slow), render, send; on failure log and apologise."""
     name = interaction.command.qualified_name if interaction.command else "?"
-    try:
-        answer = await in_time(interaction, lambda: ask(services.store.catalog), ephemeral=ephemeral)
-        await send_answer(interaction, answer, services, ephemeral=ephemeral)
-    except Exception:
-        log.exception("/%s failed", name)
-        await apologise(interaction)
+    with services.metrics.question("discord", name):
+        try:
+            answer = await in_time(interaction, lambda: ask(services.store.catalog), ephemeral=ephemeral)
+            if interaction.response.is_done():
+                services.metrics.deferred.labels("discord").inc()
+            await send_answer(interaction, answer, services, ephemeral=ephemeral)
+        except Exception:
+            services.metrics.errors.labels("discord").inc()
+            log.exception("/%s failed", name)
+            await apologise(interaction)
 
 
 def build_tree(client: discord.Client, services: Services) -> app_commands.CommandTree[discord.Client]:

@@ -246,6 +246,7 @@ def create_app(
                     await send(url, _ephemeral(rendered, replace=replace))
                     replace = False
         except Exception:  # every failure becomes a polite ephemeral reply; the app keeps serving
+            services.metrics.errors.labels("slack").inc()
             log.exception("slack: could not answer a question")
             await send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
 
@@ -253,7 +254,8 @@ def create_app(
         await ack()
         question = question_for(str(command.get("command", "")), str(command.get("text", "")))
         log.debug("slack: %s from %s", command.get("command"), command.get("user_id"))
-        await answer_to(command.get("response_url"), question, str(command.get("user_id", "")), replace=False)
+        with services.metrics.question("slack", question):
+            await answer_to(command.get("response_url"), question, str(command.get("user_id", "")), replace=False)
 
     for name in COMMANDS:
         app.command(name)(on_command)

@@ -75,6 +75,8 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
 class SlackSurface:
     """The Slack app inside `briefbot run`: HTTP on slack.host:port at /slack/events, or Socket Mode."""
 
+    label = "slack"
+
     def __init__(
         self,
         services: Services,
@@ -95,6 +97,11 @@ class SlackSurface:
         self._runner: web.AppRunner | None = None
         self._socket: Any = None
         self._connector: asyncio.Task[None] | None = None
+        self._problem = "connecting to the Slack API"
+
+    def not_ready(self) -> str | None:
+        """Return None once authenticated with Slack (and Socket Mode connected), else why not."""
+        return None if self.connected.is_set() else self._problem
 
     def web_app(self) -> web.Application:
         """Return the aiohttp application serving POST /slack/events."""
@@ -167,6 +174,7 @@ class SlackSurface:
             except Exception as exc:
                 reason = f"cannot reach the Slack API at {base} ({type(exc).__name__})"
             wait = self._retry_wait(attempt)
+            self._problem = reason
             log.error("slack: %s; retrying in %.0f s", reason, wait)
             attempt += 1
             await self._sleep(wait)

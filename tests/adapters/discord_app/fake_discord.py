@@ -72,6 +72,7 @@ class FakeDiscord:
     port: int = 0
     commands: list[dict[str, Any]] = field(default_factory=list)
     _original: dict[str, int] = field(default_factory=dict)  # interaction token -> its original response message
+    token: str | None = None  # when set, REST calls with another bot token get 401 (a rejected token)
 
     @property
     def base(self) -> str:
@@ -171,6 +172,10 @@ class FakeDiscord:
                     status=429,
                     headers={"Via": "1.1 google", "X-RateLimit-Scope": "user"},
                 )
+        auth = request.headers.get("Authorization")
+        if self.token is not None and auth is not None and auth != f"Bot {self.token}":
+            await self._record(Call(request.method, path, dict(request.query), body, 401, files=files))
+            return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         await self._record(Call(request.method, path, dict(request.query), body, files=files))
         return _json(self._answer(request.method, path, body or {}))
 

@@ -54,6 +54,10 @@ class FakeSlack:
         """Return a response_url that posts into this fake."""
         return f"{self.url}/response/{name}"
 
+    def slack_shaped_response_url(self, secret: str) -> str:
+        """Return a response_url shaped like Slack's own (/commands/TEAM/ID/SECRET) that posts into this fake."""
+        return f"{self.url}/commands/T0001/1234567890/{secret}"
+
     async def api(self, request: web.Request) -> web.Response:
         """Answer one Web API method call."""
         method = request.match_info["method"]
@@ -100,7 +104,7 @@ class FakeSlack:
     async def response(self, request: web.Request) -> web.Response:
         """Record a response_url post."""
         body = await request.json()
-        body["_url"] = request.match_info["name"]
+        body["_url"] = request.match_info.get("name", request.path)
         await self.posts.put(body)
         return web.Response(text="ok")
 
@@ -125,6 +129,7 @@ class FakeSlack:
         app.router.add_post("/api/{method}", self.api)
         app.router.add_post("/response/{name}", self.response)
         app.router.add_post("/upload/{file_id}", self.upload)
+        app.router.add_post("/commands/{tail:.*}", self.response)
         app.router.add_get("/ws", self.socket)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
