@@ -31,15 +31,19 @@ def _briefs_dir(args: argparse.Namespace) -> Path:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line from standard input."""
-    from bot.adapters.console import render_text, run_console
+    from bot.adapters.console import render_text, run_console, run_questions
+    from bot.adapters.terminal import split_questions, terminal_width, use_colour
     from bot.index.store import BriefStore
     from bot.query import ask
 
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     catalog = store.catalog
-    if args.question:
-        answer = ask(catalog, " ".join(args.question))
-        sys.stdout.write(render_text(answer))
+    questions = split_questions(args.question)
+    if len(questions) > 1:
+        return run_questions(catalog, questions)
+    if questions:
+        answer = ask(catalog, questions[0])
+        sys.stdout.write(render_text(answer, terminal_width(), use_colour(sys.stdout)))
         if args.out:
             from bot.adapters.console import save_attachment
 

@@ -3,53 +3,70 @@
 from __future__ import annotations
 
 import sys
-import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from bot.answer import Answer, Item
+from bot.adapters.terminal import Paint, history_path, line_editing, terminal_width, use_colour, wrap
+from bot.answer import DRAFT_MARK, Answer, Item
 from bot.index.catalog import Catalog
-from bot.query import ask
+from bot.query import ask, quoted
 
 WIDTH = 100
 
 
-def render_item(item: Item, width: int = WIDTH) -> list[str]:
-    """Return the terminal lines of one item."""
+def _marked(text: str, paint: Paint) -> str:
+    """Return text with the draft mark coloured as a warning."""
+    mark = f"[{DRAFT_MARK}]"
+    return text.replace(mark, paint.warn(mark)) if paint.on else text
+
+
+def render_item(item: Item, width: int = WIDTH, paint: Paint | None = None) -> list[str]:
+    """Return the terminal lines of one item, wrapped at spaces only (ids and URLs stay whole)."""
+    paint = paint or Paint(False)
     out: list[str] = []
     if item.heading:
-        out.append(f"## {item.heading}")
+        out.extend(paint.heading(_marked(line, paint)) for line in wrap(f"## {item.heading}", width, "", "   "))
     for key, value in item.fields:
-        out.extend(textwrap.wrap(f"{key}: {value}", width, subsequent_indent="    ") or [f"{key}:"])
+        lines = wrap(f"{key}: {value}", width, subsequent="    ") or [f"{key}:"]
+        lines[0] = paint.key(f"{key}:") + lines[0][len(key) + 1 :]
+        out.extend(lines)
     for line in item.lines:
-        out.extend(textwrap.wrap(line, width) or [""])
+        out.extend(wrap(line, width) or [""])
     for bullet in item.bullets:
-        out.extend(textwrap.wrap(bullet, width, initial_indent="  - ", subsequent_indent="    "))
+        out.extend(wrap(bullet, width, "  - ", "    "))
     return out
 
 
-def render_text(answer: Answer, width: int = WIDTH) -> str:
-    """Return an answer as readable terminal text, with its sources at the end."""
-    lines = [f"# {answer.title}"]
+def render_text(answer: Answer, width: int = WIDTH, colour: bool = False) -> str:
+    """Return an answer as readable terminal text, with its sources at the end (colour: ANSI styles)."""
+    paint = Paint(colour)
+    lines = [paint.title(_marked(line, paint)) for line in wrap(f"# {answer.title}", width, "", "  ")]
     if answer.intro:
-        lines.extend(textwrap.wrap(answer.intro, width))
+        lines.extend(wrap(answer.intro, width))
     for column, item in _blocks(answer):
         if column is not None:
             lines += ["", f"=== {column} ==="]
         lines.append("")
-        lines.extend(render_item(item, width))
+        lines.extend(render_item(item, width, paint))
     if answer.choices:
         lines.append("")
         for i, choice in enumerate(answer.choices, 1):
             desc = f" — {choice.description}" if choice.description else ""
-            lines.append(f"  {i}. {choice.label}{desc}   (ask: {choice.question})")
+            line = f"  {i}. {choice.label}{desc}   (ask: {choice.question})"
+            if len(line) <= width:
+                lines.append(line)
+            else:  # the question to ask stays on one line, whole, for copying
+                lines.extend(wrap(f"{i}. {choice.label}{desc}", width, "  ", "      "))
+                lines.append(f"      (ask: {choice.question})")
     cites = answer.citations()
     if cites:
         lines.append("")
-        lines.append("Sources:")
+        lines.append(paint.key("Sources:"))
         for cite in cites:
-            lines.append(f"  [{cite.dialogue_id}] {cite.label()}" + (f" <{cite.url}>" if cite.url else ""))
+            text = f"[{cite.dialogue_id}] {cite.label()}" + (f" <{cite.url}>" if cite.url else "")
+            lines.extend(paint.dim(line) for line in wrap(text, width, "  ", "      "))
     return "\n".join(lines) + "\n"
 
 
@@ -73,20 +90,42 @@ def _blocks(answer: Answer) -> list[tuple[str | None, Item]]:
     return out
 
 
-def answer_lines(catalog: Catalog, questions: Iterable[str], out: TextIO, *, prompt: bool) -> int:
-    """Answer questions one by one; return how many failed (unknown command or nothing found)."""
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A question that was not understood or found: its number, text and the answer's title."""
+
+    number: int
+    question: str
+    title: str
+
+
+def answer_lines(
+    catalog: Catalog,
+    questions: Iterable[str],
+    out: TextIO,
+    *,
+    prompt: bool = False,
+    width: int = WIDTH,
+    colour: bool = False,
+    failures: list[Failure] | None = None,
+) -> int:
+    """Answer questions one by one; return how many failed (unknown command or nothing found), noting each in
+    failures when given."""
     failed = 0
     if prompt:
         out.write("briefbot — ask a question (help for the list, Ctrl-D to quit)\n> ")
         out.flush()
-    for raw in questions:
+    for number, raw in enumerate(questions, 1):
         text = raw.strip()
         if text.lower() in {"quit", "exit"}:
             break
         if text:
             result = ask(catalog, text)
-            failed += 0 if result.ok else 1
-            out.write(render_text(result))
+            if not result.ok:
+                failed += 1
+                if failures is not None:
+                    failures.append(Failure(number, text, result.title))
+            out.write(render_text(result, width, colour))
         if prompt:
             out.write("> ")
         out.flush()
@@ -95,7 +134,68 @@ def answer_lines(catalog: Catalog, questions: Iterable[str], out: TextIO, *, pro
     return failed
 
 
-def run_console(catalog: Catalog, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> int:
-    """Run the question loop over stdin: a prompt on a terminal, batch mode from a pipe."""
-    answer_lines(catalog, stdin, stdout, prompt=stdin.isatty())
+def failure_summary(failures: list[Failure], total: int) -> str:
+    """Return the stderr summary of a batch: how many questions failed, and which."""
+    lines = [f"briefbot: {len(failures)} of {total} question(s) not understood or not found:"]
+    lines += [f"  {f.number}: {quoted(f.question)} — {f.title}" for f in failures]
+    return "\n".join(lines) + "\n"
+
+
+def _prompt_lines(greeting: str, out: TextIO) -> Iterator[str]:
+    """Yield lines typed at a readline prompt until Ctrl-D, quit or exit."""
+    out.write(greeting)
+    out.flush()
+    while True:
+        try:
+            line = input("> ")
+        except EOFError:
+            out.write("\n")
+            return
+        except KeyboardInterrupt:  # Ctrl-C drops the line being typed, as in a shell
+            out.write("^C\n")
+            continue
+        if line.strip().lower() in {"quit", "exit"}:
+            return
+        yield line
+
+
+def run_console(
+    catalog: Catalog,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    """Run the question loop over stdin: a readline prompt with history on a terminal; batch mode from a pipe,
+    exiting 1 (with a summary on stderr) when any question was not understood or found."""
+    width, colour = terminal_width(), use_colour(stdout)
+    if stdin.isatty() and stdin is sys.stdin:
+        with line_editing(history_path()):
+            lines = _prompt_lines("briefbot — ask a question (help for the list, Ctrl-D to quit)\n", stdout)
+            answer_lines(catalog, lines, stdout, width=width, colour=colour)
+        return 0
+    failures: list[Failure] = []
+    total = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal total
+        for line in stdin:
+            total += 1
+            yield line
+
+    answer_lines(catalog, counted(), stdout, width=width, colour=colour, failures=failures)
+    if failures:
+        stderr.write(failure_summary(failures, total))
+        return 1
     return 0
+
+
+def run_questions(
+    catalog: Catalog, questions: list[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr
+) -> int:
+    """Answer questions given as arguments, each in turn; exit 1 if any failed (several: with a summary)."""
+    width, colour = terminal_width(), use_colour(stdout)
+    failures: list[Failure] = []
+    answer_lines(catalog, questions, stdout, width=width, colour=colour, failures=failures)
+    if failures and len(questions) > 1:
+        stderr.write(failure_summary(failures, len(questions)))
+    return 1 if failures else 0
