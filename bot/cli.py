@@ -60,6 +60,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     result = validate_dir(directory)
     for error in result.errors:
         print(error)
+    for warning in result.warnings:
+        print(f"warning: {warning}")
     print(result.summary(), file=sys.stderr if result.errors else sys.stdout)
     return 1 if result.errors else 0
 

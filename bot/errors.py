@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def shown(text: str) -> str:
+    """Return text safe to print on one line: newlines, ANSI escapes and other control characters escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class BriefError:
     """One problem in one brief file, located as precisely as the file allows."""
@@ -22,7 +29,8 @@ class BriefError:
             if self.column is not None:
                 where += f":{self.column}"
         field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message}"
+        # one line, whatever the file name holds: a name with a newline or ANSI escapes cannot forge log lines
+        return shown(f"{where}:{field} {self.message}")
 
 
 class BriefbotError(Exception):

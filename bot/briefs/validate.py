@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.briefs.models import Dialogue, fold
 from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
-from bot.index.store import REGISTRY_FILE, brief_files, duplicate_error
+from bot.index.store import BRIEF_SUFFIXES, REGISTRY_FILE, brief_files, duplicate_error, not_a_brief
 
 
 @dataclass
@@ -17,6 +19,7 @@ class ValidationResult:
     """Errors found and counts of what was checked."""
 
     errors: list[BriefError] = field(default_factory=list)
+    warnings: list[BriefError] = field(default_factory=list)
     files: int = 0
     published: int = 0
     drafts: int = 0
@@ -41,6 +44,7 @@ def validate_dir(directory: Path) -> ValidationResult:
     except BriefsUnavailable as exc:
         result.errors.append(BriefError(str(directory), str(exc)))
         return result
+    result.errors.extend(unreadable(directory))
     seen: dict[str, Path] = {}
     dialogues: list[Dialogue] = []
     for path in files:
@@ -54,6 +58,7 @@ def validate_dir(directory: Path) -> ValidationResult:
             continue
         seen[dialogue.id] = path
         dialogues.append(dialogue)
+        result.warnings.extend(mixed_script_warnings(dialogue, path))
         if dialogue.is_published:
             result.published += 1
         else:
@@ -65,6 +70,11 @@ def validate_dir(directory: Path) -> ValidationResult:
         result.errors.extend(errors)
         if registry is not None:
             result.people = len(registry.people)
+            for i, person in enumerate(registry.people):
+                for name in (person.name, *person.aliases):
+                    warning = mixed_script(name)
+                    if warning:
+                        result.warnings.append(BriefError(str(registry_path), warning, None, None, f"people[{i}]"))
             known_ids = {p.id for p in registry.people}
             for dialogue in dialogues:
                 for i, participant in enumerate(dialogue.participants):
@@ -114,3 +124,56 @@ def series_problems(dialogues: list[Dialogue], paths: dict[str, Path]) -> list[B
                     )
                 )
     return errors
+
+
+def unreadable(directory: Path) -> list[BriefError]:
+    """Return a problem for every name with a brief's suffix that is no readable file (loops, FIFOs, devices)."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []  # reported by brief_files
+    out = []
+    for name in names:
+        if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+            continue
+        problem = not_a_brief(directory / name)
+        if problem is None and not os.access(directory / name, os.R_OK):
+            problem = BriefError(str(directory / name), "skipped: cannot be read (permission denied)")
+        if problem is not None:
+            out.append(problem)
+    return out
+
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def mixed_script(name: str) -> str | None:
+    """Return a warning when a word of a name mixes Latin letters with Cyrillic or Greek ones, naming those."""
+    for word in name.split():
+        scripts: dict[str, list[str]] = {}
+        for char in word:
+            if not char.isalpha():
+                continue
+            script = unicodedata.name(char, "").split(" ")[0]
+            if script in _SCRIPTS:
+                scripts.setdefault(script, []).append(char)
+        if "LATIN" in scripts and len(scripts) > 1:
+            odd = [c for script, chars in scripts.items() if script != "LATIN" for c in dict.fromkeys(chars)]
+            named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in odd)
+            others = " and ".join(s.title() for s in scripts if s != "LATIN")
+            return f"name {name!r} mixes Latin with {others} letters: {named}; a look-alike makes a different person"
+    return None
+
+
+def mixed_script_warnings(dialogue: Dialogue, path: Path) -> list[BriefError]:
+    """Return a warning for every person's name in a brief that mixes scripts."""
+    names: list[tuple[str, str]] = [(f"participants[{i}].name", p.name) for i, p in enumerate(dialogue.participants)]
+    names += [(f"moderators[{i}]", m) for i, m in enumerate(dialogue.moderators)]
+    names += [(f"positions[{i}].by", b) for i, p in enumerate(dialogue.positions) for b in p.by]
+    names += [(f"mentions[{i}].name", m.name) for i, m in enumerate(dialogue.mentions)]
+    out = []
+    for where, name in names:
+        warning = mixed_script(name)
+        if warning:
+            out.append(BriefError(str(path), warning, None, None, where))
+    return out

@@ -7,6 +7,7 @@ re-indexes only the files whose size, mtime (or, for recently written files, con
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import logging
@@ -103,8 +104,42 @@ def _regular_stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns) if (st.st_mode & 0o170000) == 0o100000 else None
 
 
-def _scan(directory: Path) -> dict[str, FileStamp]:
-    """Return the brief files of a folder with their stamps (one stat each), in name order."""
+_KINDS = {
+    0o010000: "a FIFO (named pipe)",
+    0o020000: "a character device",
+    0o060000: "a block device",
+    0o140000: "a socket",
+    0o040000: "a folder",
+}
+
+
+def not_a_brief(path: Path, st: os.stat_result | None = None, error: OSError | None = None) -> BriefError | None:
+    """Return why a name with a brief's suffix cannot be read as a brief (loop, FIFO, device...), or None if it can."""
+    if error is None and st is None:
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            error = exc
+    if error is not None:
+        if isinstance(error, FileNotFoundError):
+            if not os.path.islink(path):
+                return None  # gone meanwhile: nothing to report
+            return BriefError(str(path), "skipped: a broken symbolic link (its target does not exist)")
+        if error.errno == errno.ELOOP:
+            return BriefError(str(path), "skipped: a symbolic link loop")
+        return BriefError(str(path), f"skipped: cannot be read ({error.strerror or error})")
+    assert st is not None
+    kind = st.st_mode & 0o170000
+    if kind == 0o100000:
+        return None
+    return BriefError(str(path), f"skipped: {_KINDS.get(kind, 'not a regular file')}, not a file")
+
+
+def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str, FileStamp]:
+    """Return the brief files of a folder with their stamps (one stat each), in name order.
+
+    Names with a brief's suffix that are no regular file (symlink loops, FIFOs, devices...) go to problems.
+    """
     found: dict[str, FileStamp] = {}
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -122,10 +157,14 @@ def _scan(directory: Path) -> dict[str, FileStamp]:
                 continue
             try:
                 st = stat(name, dir_fd=fd)  # relative to the open folder: no path resolution per file
-            except OSError:
+            except OSError as exc:
+                if problems is not None and (problem := not_a_brief(directory / name, error=exc)) is not None:
+                    problems.append(problem)
                 continue
             if (st.st_mode & 0o170000) == 0o100000:  # a regular file (symlinks followed)
                 found[name] = FileStamp(st.st_size, st.st_mtime_ns)
+            elif problems is not None and (problem := not_a_brief(directory / name, st)) is not None:
+                problems.append(problem)
     except OSError as exc:
         raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
     finally:
@@ -296,7 +335,7 @@ class BriefStore:
         report = LoadReport()
         if only is None or self._db is None:
             only = None
-            files = _scan(self.directory)
+            files = _scan(self.directory, report.errors)
             gone = [n for n in (*self._good, *self._bad) if n not in files]
         else:  # a targeted reload: only the files named by file events
             files = {}
@@ -306,6 +345,8 @@ class BriefStore:
                 st = _regular_stamp(self.directory / name)
                 if st is not None:
                     files[name] = st
+                elif (problem := not_a_brief(self.directory / name)) is not None:
+                    report.errors.append(problem)
             gone = [n for n in only if n not in files and (n in self._good or n in self._bad)]
         cached: dict[str, FileRecord] = {}
         if self._db is None:
