@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -18,10 +20,31 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack_app.app import Sleep, build_client, create_app, slack_config
 from bot.adapters.slack_app.render import notice
-from bot.errors import ConfigError
+from bot.errors import ConfigError, shown
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+
+class _OneLine(logging.Filter):
+    """Reduce every record of the HTTP server to one short line: no traceback, none of the sender's bytes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record in place; keep it."""
+        exc = record.exc_info[1] if record.exc_info else None
+        lines = record.getMessage().splitlines()
+        text = shown(lines[0][:200]) if lines else ""
+        if exc is not None:
+            text += f": {type(exc).__name__}"
+        record.msg, record.args, record.exc_info, record.exc_text = f"slack http: {text}", (), None, None
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+# aiohttp's own messages about requests it cannot parse (a false Content-Length, garbage) quote the sender's bytes
+wire_log = logging.getLogger(__name__ + ".wire")
+wire_log.addFilter(_OneLine())
 
 EVENTS_PATH = "/slack/events"
 MAX_BODY = 64 * 1024  # slash commands and button payloads are a few KiB; anything bigger is refused
@@ -40,6 +63,24 @@ class RequestGate:
     def __init__(self, signing_secret: str, clock: Callable[[], float] = time.time) -> None:
         self._verifier = SignatureVerifier(signing_secret)
         self._clock = clock
+        self._seen: dict[str, float] = {}  # signatures and body digests of requests run, -> when they expire
+
+    def repeated(self, body: str, signature: str) -> bool:
+        """Return whether this verified request (same signature, or same body: a Slack retry) was already run.
+
+        Within the timestamp window a captured request could be replayed, and Slack retries (X-Slack-Retry-Num)
+        resend the same body: either is acknowledged but not run twice. Each body carries a unique trigger_id or
+        event_id, so two genuine requests never share one.
+        """
+        now = self._clock()
+        if len(self._seen) > 1024:  # only verified requests get here, so this grows with real traffic only
+            self._seen = {k: t for k, t in self._seen.items() if t >= now}
+        keys = (signature, "body:" + hashlib.sha256(body.encode()).hexdigest())
+        if any(self._seen.get(k, 0.0) >= now for k in keys):
+            return True
+        for key in keys:
+            self._seen[key] = now + 2 * MAX_SKEW
+        return False
 
     def refusal(self, body: str, timestamp: str | None, signature: str | None) -> str | None:
         """Return why a request must be refused, or None when it is genuinely from Slack."""
@@ -70,6 +111,19 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
         if size > limit:
             return None
         chunks.append(chunk)
+
+
+def body_problem(content_type: str, body: str) -> str | None:
+    """Return why a signed body cannot be what Slack sends with this content type, or None when it can."""
+    if content_type == "application/json":
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return "content type is JSON but the body is not"
+        return None if isinstance(data, dict) else "JSON body is not an object"
+    if content_type == "application/x-www-form-urlencoded":
+        return None
+    return "unexpected content type"
 
 
 class SlackSurface:
@@ -110,7 +164,16 @@ class SlackSurface:
         return app
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """Refuse oversized or unsigned requests, then let bolt dispatch the verified one."""
+        """Refuse oversized, unsigned or malformed requests (4xx, one log line, no body); dispatch the verified one."""
+        try:
+            return await self._handle(request)
+        except (web.HTTPException, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # whatever a hostile sender manages: a 400 and one line, never a traceback
+            log.warning("slack: refused a malformed request from %s: %s", request.remote, type(exc).__name__)
+            return web.json_response({"error": "bad request"}, status=400)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw = await read_limited(request, MAX_BODY)
         if raw is None:
             log.warning("slack: refused a request from %s: body larger than %d bytes", request.remote, MAX_BODY)
@@ -126,6 +189,15 @@ class SlackSurface:
         if why:
             log.warning("slack: refused a request from %s: %s", request.remote, why)
             return web.json_response({"error": "invalid request"}, status=401)
+        malformed = body_problem(request.content_type, body)
+        if malformed:
+            log.warning("slack: refused a request from %s: %s", request.remote, malformed)
+            return web.json_response({"error": "bad request"}, status=400)
+        if self.gate.repeated(body, request.headers["X-Slack-Signature"]):
+            retry = request.headers.get("X-Slack-Retry-Num")
+            what = f"Slack retry {retry}" if retry else "replayed request"
+            log.info("slack: acknowledged a %s from %s without running it again", what, request.remote)
+            return web.Response(status=200)
         bolt_request = AsyncBoltRequest(
             body=body, query=request.query_string, headers={k: v for k, v in request.headers.items()}
         )
@@ -141,7 +213,7 @@ class SlackSurface:
             self._socket = AsyncSocketModeHandler(self.app, self.config.app_token.get_secret_value())
             log.info("slack: Socket Mode; connecting in the background")
         else:
-            runner = web.AppRunner(self.web_app(), access_log=None)
+            runner = web.AppRunner(self.web_app(), access_log=None, logger=wire_log)
             await runner.setup()
             site = web.TCPSite(runner, self.config.host, self.config.port)
             try:
