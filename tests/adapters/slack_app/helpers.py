@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import itertools
 import json
 import time
 import urllib.parse
@@ -208,6 +209,9 @@ class Running:
         return await self.post(body, signed_headers(body))
 
 
+_TRIGGERS = itertools.count(1)
+
+
 def slash_body(command: str, text: str, user: str, response_url: str) -> str:
     """Return the form-encoded body Slack sends for a slash command."""
     fields = {
@@ -223,7 +227,7 @@ def slash_body(command: str, text: str, user: str, response_url: str) -> str:
         "api_app_id": "A1",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "1.2.abc",
+        "trigger_id": f"1.2.abc{next(_TRIGGERS)}",  # unique per request, as Slack's are
     }
     return urllib.parse.urlencode(fields)
 
@@ -236,7 +240,7 @@ def action_body(action: dict[str, Any], user: str, response_url: str) -> str:
         "api_app_id": "A1",
         "token": "verification-token-unused",
         "container": {"type": "message", "message_ts": "1.2", "channel_id": "C1", "is_ephemeral": True},
-        "trigger_id": "1.2.def",
+        "trigger_id": f"1.2.def{next(_TRIGGERS)}",
         "team": {"id": "T1", "domain": "test"},
         "channel": {"id": "C1", "name": "general"},
         "response_url": response_url,
