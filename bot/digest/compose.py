@@ -10,6 +10,7 @@ from typing import Any
 from bot.answer import Answer, AnswerKind, Item, paginate
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.config import DigestConfig, DigestFilters
+from bot.digest.changes import snapshot
 from bot.index.catalog import Catalog, sort_key
 from bot.query import citation, full_name
 
@@ -45,6 +46,8 @@ class Selection:
     changed: tuple[Dialogue, ...] = ()
     record: Mapping[str, str] = field(default_factory=dict)
     first: bool = False
+    changes: Mapping[str, str] = field(default_factory=dict)  # brief id -> what changed since the target's version
+    snapshots: Mapping[str, str] = field(default_factory=dict)  # version -> snapshot, for every recorded version
 
     @property
     def dialogues(self) -> tuple[Dialogue, ...]:
@@ -119,11 +122,13 @@ def select_briefs(
     versions = {d.id: brief_version(d) for d in candidates}
     if delivered is None:
         # A new target gets only the most recent `backfill` briefs; the older ones count as seen.
-        return Selection(new=tuple(candidates[: config.backfill]), record=versions, first=True)
+        snaps = {versions[d.id]: snapshot(d) for d in candidates}
+        return Selection(new=tuple(candidates[: config.backfill]), record=versions, first=True, snapshots=snaps)
     new = tuple(d for d in candidates if d.id not in delivered)
     changed = tuple(d for d in candidates if d.id in delivered and delivered[d.id] != versions[d.id])
     record = {d.id: versions[d.id] for d in (*new, *changed)}
-    return Selection(new=new, changed=changed, record=record)
+    snaps = {versions[d.id]: snapshot(d) for d in (*new, *changed)}
+    return Selection(new=new, changed=changed, record=record, snapshots=snaps)
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -141,7 +146,7 @@ def _moderators(dialogue: Dialogue) -> list[str]:
     return out
 
 
-def digest_item(dialogue: Dialogue, *, updated: bool = False) -> Item:
+def digest_item(dialogue: Dialogue, *, updated: bool = False, change: str | None = None) -> Item:
     """Return one dialogue as a digest item: title, date, organisers, moderators, main positions, link."""
     cite = citation(dialogue)
     fields: list[tuple[str, str]] = [("Date", dialogue.date or "date not given")]
@@ -157,14 +162,16 @@ def digest_item(dialogue: Dialogue, *, updated: bool = False) -> Item:
     for position in dialogue.positions[:MAX_POSITIONS]:
         by = ", ".join(position.by)
         bullets.append(_shorten(f"{position.topic} ({by}): {position.summary}", POSITION_CHARS))
-    lines = ("Updated brief",) if updated else ()
+    lines = (f"Updated brief: {change}" if change else "Updated brief",) if updated else ()
     return Item(heading=dialogue.title, fields=tuple(fields), lines=lines, bullets=tuple(bullets), citation=cite)
 
 
 def compose(config: DigestConfig, selection: Selection) -> Answer:
     """Return the neutral digest answer of a selection (an empty one says there is nothing new)."""
     changed_ids = {d.id for d in selection.changed}
-    items = tuple(digest_item(d, updated=d.id in changed_ids) for d in selection.dialogues)
+    items = tuple(
+        digest_item(d, updated=d.id in changed_ids, change=selection.changes.get(d.id)) for d in selection.dialogues
+    )
     if selection.empty:
         intro = NOTHING_NEW
     elif selection.first:

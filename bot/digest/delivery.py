@@ -13,14 +13,15 @@ import random
 import secrets
 import signal
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bot.config import BotConfig, DigestConfig, DigestTarget
+from bot.digest.changes import change_notes
 from bot.digest.compose import Selection, compose, render_discord, render_slack, select_briefs
 from bot.index.catalog import Catalog
 
@@ -76,6 +77,7 @@ CREATE INDEX IF NOT EXISTS deliveries_open ON deliveries (status, digest);
 CREATE TABLE IF NOT EXISTS sent (
     digest TEXT NOT NULL, target TEXT NOT NULL, brief_id TEXT NOT NULL, version TEXT NOT NULL,
     delivery_key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (digest, target, brief_id));
+CREATE TABLE IF NOT EXISTS snapshots (version TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     digest TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL, last_run_at TEXT, last_outcome TEXT);
 """
@@ -190,6 +192,25 @@ class StateStore:
             "SELECT brief_id, version FROM sent WHERE digest=? AND target=?", (digest, target)
         ).fetchall()
         return {r["brief_id"]: r["version"] for r in rows}
+
+    def keep_snapshots(self, snapshots: Mapping[str, str]) -> None:
+        """Keep the snapshot of each brief version about to be delivered (content-addressed: repeats are no-ops)."""
+        if snapshots:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.executemany("INSERT OR IGNORE INTO snapshots VALUES (?, ?)", list(snapshots.items()))
+
+    def snapshots(self, versions: Iterable[str]) -> dict[str, str]:
+        """Return the kept snapshots of these brief versions (versions delivered before they were kept: none)."""
+        wanted = list(dict.fromkeys(versions))
+        out: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT version, data FROM snapshots WHERE version IN ({','.join('?' * len(chunk))})", chunk
+            )
+            out.update({r["version"]: r["data"] for r in rows})
+        return out
 
     # deliveries
     def record_intent(
@@ -792,7 +813,11 @@ class DeliveryEngine:
     def selection(self, catalog: Catalog, digest: DigestConfig, target: str) -> Selection:
         """Return what the target's next digest would hold."""
         delivered = self.state.delivered_versions(digest.name, target)
-        return select_briefs(catalog.all.values(), digest, delivered, catalog)
+        selection = select_briefs(catalog.all.values(), digest, delivered, catalog)
+        if selection.changed and delivered:
+            before = self.state.snapshots(delivered[d.id] for d in selection.changed)
+            selection = replace(selection, changes=change_notes(selection.changed, delivered, before))
+        return selection
 
     def render(self, kind: str, selection: Selection, digest: DigestConfig) -> list[dict[str, Any]]:
         """Return the platform payloads of a selection for a target kind."""
@@ -844,6 +869,7 @@ class DeliveryEngine:
         selection = self.selection(catalog, digest, tid)
         if selection.empty and not digest.post_when_empty:
             if selection.record:
+                self.state.keep_snapshots(selection.snapshots)
                 self.state.record_without_post(secrets.token_hex(8), digest.name, tid, selection.record)
                 return TargetOutcome(tid, "recorded", detail="nothing to post; older briefs marked as seen")
             return TargetOutcome(tid, "nothing", detail="nothing new")
@@ -851,6 +877,7 @@ class DeliveryEngine:
         key = secrets.token_hex(8)
         parts = [poster.prepare(p, PartRef(key, i, len(payloads)), digest.name) for i, p in enumerate(payloads)]
         crash_point("after_compose", tid)
+        self.state.keep_snapshots(selection.snapshots)  # before the intent: a crash between leaves harmless rows
         delivery = self.state.record_intent(key, digest.name, tid, parts, selection.record, len(selection.dialogues))
         crash_point("after_intent", tid)
         return await self._post(digest.name, delivery, poster, reconciling=False)

@@ -235,6 +235,7 @@ class DigestService:
         catalog = self.services.store.catalog
         seen: dict[str, Any] = {}
         new, changed, notes = [], [], []
+        changes: dict[str, str] = {}  # what changed, against the first target's last version that says so
         first = False
         for target in digest.targets:
             _, tid = target_id(target)
@@ -255,7 +256,9 @@ class DigestService:
                 if d.id not in seen:
                     seen[d.id] = d
                     changed.append(d)
-        answer = compose(digest, Selection(new=tuple(new), changed=tuple(changed), first=first))
+            for did, note in selection.changes.items():
+                changes.setdefault(did, note)
+        answer = compose(digest, Selection(new=tuple(new), changed=tuple(changed), first=first, changes=changes))
         intro = f"Preview of digest {name} (nothing posted). {answer.intro} Targets: " + "; ".join(notes) + "."
         return Answer(AnswerKind.DIGEST, answer.title, intro, answer.items, refs=answer.refs)
 
