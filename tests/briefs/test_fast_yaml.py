@@ -32,7 +32,7 @@ def _same(fast: Any, loaded: Any) -> bool:
     if isinstance(fast, float) and math.isnan(fast):
         return math.isnan(loaded)
     if isinstance(fast, datetime.datetime):
-        return fast == loaded and fast.utcoffset() == loaded.utcoffset()
+        return bool(fast == loaded and fast.utcoffset() == loaded.utcoffset())
     return bool(fast == loaded)
 
 
@@ -141,6 +141,7 @@ def test_fast_load_refuses_what_it_does_not_build(text: str) -> None:
 def test_fallback_gives_the_old_result(text: str, old_read_yaml: Callable[[Path, str], Any], tmp_path: Path) -> None:
     """Whatever the fast path refuses, read_yaml answers as before: the same data, or the same error."""
     path = tmp_path / "brief.yaml"
+    now: Any
     try:
         now = read_yaml(path, text=text)
     except Exception as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,12 +64,22 @@ def test_digest_target_needs_exactly_one_kind(tmp_path: Path) -> None:
         load_config(path, env={})
 
 
-def test_importing_needs_no_config() -> None:
-    """Importing the package and its core needs no config or environment."""
-    import importlib
+IMPORT_EVERY_MODULE = """
+import importlib, pkgutil, bot
+for info in pkgutil.walk_packages(bot.__path__, "bot."):
+    if info.name != "bot.__main__":
+        importlib.import_module(info.name)
+print("imported")
+"""
 
-    for name in ("bot", "bot.briefs.models", "bot.index.store", "bot.query", "bot.config", "bot.services"):
-        importlib.import_module(name)
+
+def test_importing_needs_no_config() -> None:
+    """Importing every module of the package needs no config and no environment variable at all."""
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORT_EVERY_MODULE], env={}, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "imported"
 
 
 def test_digest_inherits_top_level_timezone(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ def test_latest_is_the_iras_dialogue(shipped_catalog: Catalog) -> None:
     answer = ask(shipped_catalog, "/dialogue latest")
     assert answer.kind is AnswerKind.DIALOGUE
     assert answer.refs == (IRAS,)
-    assert "2025-07-29" in answer.intro
+    assert answer.intro is not None and "2025-07-29" in answer.intro
 
 
 def test_every_answer_cites_its_dialogue(shipped_catalog: Catalog) -> None:
@@ -43,7 +43,7 @@ def test_who_sohail_mahmood_spoke_in_both(shipped_catalog: Catalog) -> None:
     answer = ask(shipped_catalog, "who Sohail Mahmood")
     assert answer.refs == ("sohail-mahmood",)
     assert len(answer.items) == 2
-    assert answer.intro.startswith("Most recent: Director General, ISSI")
+    assert (answer.intro or "").startswith("Most recent: Director General, ISSI")
     assert all(item.bullets for item in answer.items), "his positions are listed per dialogue"
 
 
@@ -238,6 +238,7 @@ def test_who_names_every_co_author(shipped_catalog: Catalog) -> None:
 def test_affiliation_named_in_the_role_is_not_repeated(shipped_catalog: Catalog) -> None:
     """ "President of IPIS" is not followed by ", IPIS" again."""
     answer = ask(shipped_catalog, "who Shaykh al-Islami")
+    assert answer.intro is not None
     assert "President of IPIS, IPIS" not in answer.intro
     assert answer.intro.startswith("Most recent: Deputy Foreign Minister of Iran and President of IPIS (Iran)")
 

@@ -55,7 +55,7 @@ def received(fake: FakePlatforms) -> dict[str, list[str]]:
         return "|".join(e.get("title", "") for e in m["embeds"])
 
     def slack_fp(m: dict[str, Any]) -> str:
-        return m["text"]
+        return str(m["text"])
 
     return {
         "discord_channel": [discord_fp(m) for m in fake.discord["111"]],
@@ -69,7 +69,7 @@ def setup_site(site: Path, fake: FakePlatforms) -> Path:
     env_hooks["discord"] = fake.webhook_url("1")
     env_hooks["slack"] = fake.slack_hook_url("T1")
     write_briefs(site / "briefs", 14)
-    targets = [
+    targets: list[dict[str, Any]] = [
         {"discord_channel": 111},
         {"discord_webhook": "${DISCORD_HOOK}"},
         {"slack_channel": "C111"},

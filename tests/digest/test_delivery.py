@@ -178,12 +178,13 @@ def _received(fake: FakePlatforms, kind: str) -> int:
 
 
 def _target(fake: FakePlatforms, kind: str) -> dict[str, Any]:
-    return {
+    targets: dict[str, dict[str, Any]] = {
         "discord_channel": {"discord_channel": 111},
         "discord_webhook": {"discord_webhook": fake.webhook_url()},
         "slack_channel": {"slack_channel": "C111"},
         "slack_webhook": {"slack_webhook": fake.slack_hook_url()},
-    }[kind]
+    }
+    return targets[kind]
 
 
 ROUTES = {

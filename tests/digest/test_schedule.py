@@ -17,9 +17,9 @@ from tests.digest.fakes import FakePlatforms, write_briefs, write_config
 UTC = dt.UTC
 
 
-def at(*args: int) -> dt.datetime:
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dt.datetime:
     """Return an aware UTC datetime."""
-    return dt.datetime(*args, tzinfo=UTC)
+    return dt.datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

@@ -97,7 +97,11 @@ def test_file_changed_while_parsed_is_read_again_later(write_brief: Callable[...
     os.utime(path, ns=(clock.now - 5 * SECOND, clock.now - 5 * SECOND))
     write_brief("x.yaml", minimal_brief("x", title="First write"))
     os.utime(path, ns=(clock.now - 5 * SECOND, clock.now - 5 * SECOND))  # looks stable
-    clock.then = lambda: path.write_text(path.read_text() + "\n# more\n")  # the writer goes on meanwhile
+
+    def more() -> None:
+        path.write_text(path.read_text() + "\n# more\n")
+
+    clock.then = more  # the writer goes on meanwhile
     report = store.reload()
     assert report.pending == ["x.yaml"]
     assert store.catalog.summary("x").title == "Old"

@@ -10,6 +10,7 @@ from typing import Any
 
 import discord
 import pytest
+from pydantic import SecretStr
 
 from bot.adapters.discord_app import DiscordSurface
 from bot.config import BotConfig, DiscordConfig
@@ -64,7 +65,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 def make_config(fake: FakeDiscord, tmp_path: Path, briefs: Path = BRIEFS_DIR, **discord_kw: Any) -> BotConfig:
     """Return a config pointing discord.py at the fake."""
     section = DiscordConfig(
-        token="fake-token",  # type: ignore[arg-type]
+        token=SecretStr("fake-token"),
         api_base_url=fake.base,
         gateway_url=fake.gateway,
         admin_role_ids=(ADMIN_ROLE_ID,),
