@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.briefs.models import Dialogue, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import skeleton
+from bot.ingest.passes.dates import event_date, posted_date
 from bot.ingest.passes.people import find_people
 from bot.ingest.passes.positions import find_positions
 from bot.ingest.passes.segment import lines as segment_lines
@@ -426,6 +427,7 @@ class Article:
     file: str | None = None
     dropped: list[str] = field(default_factory=list)
     label: str | None = None
+    date_basis: str = ""
 
     @property
     def paragraphs(self) -> list[str]:
@@ -1118,64 +1120,30 @@ def _year_hint(article: Article, text: str) -> tuple[int | None, str]:
 
 def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | None, str | None, str | None]:
     """Return (date, date_note, location from dateline, agency)."""
-    text = "\n".join(paras)
     first = paras[0] if paras else ""
-    year, year_from = _year_hint(article, text)
     dl = _DATELINE.match(first)
     city = agency = None
+    dateline: dt.date | None = None
+    dateline_text = None
     if dl:
         city = dl["city"].strip().title()
         agency = dl["agency1"] or dl["agency2"]
-    for para in paras[:10]:
-        label = _DATE_LABEL.match(para)
-        labelled = _parse_any_date(label["value"]) if label else None
-        if label and labelled:
-            return labelled.isoformat(), f"Stated on the page ({para.strip()}).", city, agency
-    for para in paras[:6]:
-        for sent in sentences(para):
-            if not _EVENT_WORDS.search(sent):
-                continue
-            body = sent[dl.end() :] if dl and para is first and sent.startswith(first[:20]) else sent
-            candidates = [m for rx in (_DATE_DMY, _DATE_MDY) for m in rx.finditer(body)]
-            candidates.sort(
-                key=lambda m: (not re.search(rf"\bon\s+(?:{_WEEKDAY},?\s+)?(?:the\s+)?$", body[: m.start()]), m.start())
-            )
-            for m in candidates:
-                try:
-                    y = int(m["year"]) if m["year"] else year
-                    if y is None:
-                        continue
-                    stated = dt.date(y, _mon(m["mon"]), int(m["day"]))
-                except (ValueError, KeyError):
-                    continue
-                note = f"Stated in the text ({m.group(0).strip()})"
-                if not m["year"]:
-                    note += f"; the year is taken from {year_from}"
-                if re.search(r"\d\s*[-–]\s*\d", m.group(0)):
-                    note += "; the event ran over several days and this is the first"
-                return stated.isoformat(), note + ".", city, agency
-    if dl:
-        y = int(dl["year"]) if dl["year"] else year
-        if y is not None:
-            day: dt.date | None
+        page_date = article.published or posted_date("\n".join(paras))
+        year = int(dl["year"]) if dl["year"] else (page_date.year if page_date else None)
+        if year is not None:
             try:
-                day = dt.date(y, _mon(dl["mon"]), int(dl["day"]))
+                dateline = dt.date(year, _mon(dl["mon"]), int(dl["day"]))
             except (ValueError, KeyError):
-                day = None
-            if day:
-                note = f"From the report's dateline ({city}, {dl['day']} {dl['mon'].title()}"
-                note += ")" if dl["year"] else f"; year from {year_from})"
-                note += "; the report does not say whether the event took place that day or shortly before."
-                return day.isoformat(), note, city, agency
-    note = "The report gives no event date"
-    if re.search(r"\brecently\b", text, re.IGNORECASE):
-        note += '; it says only that the event took place "recently"'
-    note += "."
-    if article.display_date and not article.published:
+                dateline = None
+            if dateline is not None and page_date and not dl["year"] and dateline > page_date:
+                dateline = None  # a dateline after the page's date would borrow the wrong year
+        dateline_text = f"{city}, {dl['day']} {dl['mon'].title()}" + ("" if dl["year"] else "; year from the page")
+    found = event_date("\n".join(paras), article.published, dateline, dateline_text)
+    note = found.note
+    if found.date is None and article.display_date and not article.published:
         note += f" The page shows {article.display_date.isoformat()}, a display date, not the event date."
-    elif article.published:
-        note += f" The page was published on {article.published.isoformat()}."
-    return None, note, city, agency
+    article.date_basis = "weekday" if found.from_weekday else ("dateline" if found.from_dateline else "")
+    return found.date, note, city, agency
 
 
 def _find_location(text: str, dateline_city: str | None, paras: list[str] | None = None) -> str | None:
@@ -1262,7 +1230,7 @@ _MENTION_TITLE = re.compile(
 def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_id: str | None = None) -> Draft:
     """Build a draft Dialogue from an article by rules; every draft passes the brief validator."""
     review = Review()
-    paras = [_ascii_quotes(p) for p in article.paragraphs]
+    paras = [p.replace("\u00a0", " ") for p in article.paragraphs]
     text = "\n".join(paras)
     if not text.strip():
         raise ValueError("no article text found in the source")

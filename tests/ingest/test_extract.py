@@ -32,8 +32,13 @@ def _article(stem: str) -> Path:
     return path
 
 
-def _people(d: Dialogue) -> list[tuple[str, str | None, str | None, str | None]]:
-    return sorted((p.name, p.honorific, p.role, p.affiliation) for p in d.participants)
+def _same_quotes(value: str | None) -> str | None:
+    """Drafts keep the text's own apostrophes (’); the curated briefs were typed with straight ones."""
+    return value.replace("’", "'") if value else value
+
+
+def _people(d: Dialogue) -> list[tuple[str | None, ...]]:
+    return sorted(tuple(_same_quotes(v) for v in (p.name, p.honorific, p.role, p.affiliation)) for p in d.participants)
 
 
 @pytest.mark.parametrize("stem", ["issi-ipis-annual-dialogue", "issi-iras-dialogue-2025-07-29"])
