@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from tests.adapters.slack_app.helpers import ADMIN
 
-from .conftest import ADMIN, Deploy
+from .conftest import Deploy
 
 
 def dump(path: Path) -> list[str]:
