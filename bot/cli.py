@@ -52,6 +52,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return run_console(catalog)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export an answer (or every dialogue) as Markdown, CSV or JSON, to stdout or --out."""
+    from bot.index.store import BriefStore
+    from bot.questions.export import export
+
+    store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
+    text, ok = export(store.catalog, " ".join(args.question), args.format, args.table)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0 if ok else 1
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Report every problem in every brief; exit 1 if there is any."""
     from bot.briefs.validate import validate_dir
@@ -92,7 +106,7 @@ def version() -> str:
         return __version__
 
 
-BUILTIN_COMMANDS = frozenset({"ask", "validate", "schema", "health", "state"})
+BUILTIN_COMMANDS = frozenset({"ask", "export", "validate", "schema", "health", "state"})
 
 
 def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
@@ -109,6 +123,16 @@ def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="include draft briefs in answers")
     p.add_argument("--out", help="write the answer's picture (e.g. of `network NAME`) to this PNG file")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("export", help="export an answer for a report, e.g. briefbot export --format md who Amina Khan")
+    p.add_argument("question", nargs="*", help="any question (timeline, compare, who ...); none = every dialogue")
+    p.add_argument("--format", choices=("md", "csv", "json"), default="md", help="Markdown (default), CSV or JSON")
+    p.add_argument("--table", choices=("people", "positions"), default="people", help="CSV of every dialogue: which")
+    p.add_argument("--out", help="write to this file instead of stdout")
+    p.add_argument("--briefs", help="briefs folder (default: from --config, else ./briefs)")
+    p.add_argument("--config", help="config file to take briefs_dir from")
+    p.add_argument("--drafts", action="store_true", help="include draft briefs")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("validate", help="check every brief and report every problem")
     p.add_argument("dir", nargs="?", help="briefs folder (default: from --config, else ./briefs)")

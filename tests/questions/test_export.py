@@ -1,0 +1,71 @@
+"""`briefbot export --format md|csv|json [QUESTION]`: answers for reports, with their citations."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.index.catalog import Catalog
+from bot.questions.export import export
+
+from ..conftest import BRIEFS_DIR
+
+
+def test_markdown_compare_has_both_blocks_and_footnotes(shipped_catalog: Catalog) -> None:
+    """A comparison as Markdown: one section per side, each statement footnoted to its dialogue and source."""
+    text, ok = export(shipped_catalog, "compare Afghanistan Pakistan vs Iran", "md")
+    assert ok
+    assert text.index("## Pakistan") < text.index("## Iran") < text.index("## Sources")
+    assert "### 2025-07-29 · Afghanistan [^1]" in text
+    assert "[^1]: Iran-Pakistan Relations in the Context of New Regional Developments (2025-07-29), DNA" in text
+
+
+def test_json_is_the_neutral_answer(shipped_catalog: Catalog) -> None:
+    """A timeline as JSON: kind, items with their citations, and the sources."""
+    text, _ = export(shipped_catalog, "timeline Sohail Mahmood", "json")
+    data = json.loads(text)
+    assert data["kind"] == "timeline"
+    assert [s["dialogue_id"] for s in data["sources"]] == ["issi-iras-dialogue-2025-07-29", "issi-ipis-annual-dialogue"]
+    assert data["items"][1]["heading"] == "Date not given"
+
+
+def test_csv_of_an_answer_has_one_row_per_item(shipped_catalog: Catalog) -> None:
+    """A network as CSV: one row per tie, with the dialogue it cites."""
+    text, _ = export(shipped_catalog, "network Amina Khan", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["heading"] == "Sohail Mahmood" and "Shared dialogues: 2" in rows[0]["fields"]
+    assert rows[0]["dialogue_id"] == "issi-iras-dialogue-2025-07-29"
+
+
+def test_csv_people_by_dialogues(shipped_catalog: Catalog) -> None:
+    """With no question, CSV is people x dialogues: Sohail Mahmood twice, oldest (undated) first."""
+    text, _ = export(shipped_catalog, "", "csv")
+    rows = [r for r in csv.DictReader(io.StringIO(text)) if r["person"] == "Sohail Mahmood"]
+    assert [r["dialogue_id"] for r in rows] == ["issi-ipis-annual-dialogue", "issi-iras-dialogue-2025-07-29"]
+    assert rows[1]["role"] == "Director General" and rows[1]["affiliation"] == "ISSI"
+
+
+def test_csv_positions(shipped_catalog: Catalog) -> None:
+    """`--table positions`: every position with its dialogue and speakers."""
+    text, _ = export(shipped_catalog, "", "csv", "positions")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 12 and rows[0]["by"] == "Sohail Mahmood; Muhammad Hassan Shaykh al-Islami"
+
+
+def test_cli_writes_out(tmp_path: Path) -> None:
+    """`briefbot export --format md --out FILE who Amina Khan` writes the file, exit 0."""
+    target = tmp_path / "amina.md"
+    args = ["export", "--briefs", str(BRIEFS_DIR), "--format", "md", "--out", str(target), "who", "Amina", "Khan"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert target.read_text(encoding="utf-8").startswith("# Ms. Amina Khan")
