@@ -464,6 +464,7 @@ def clean_text(raw: str) -> Article:
     article = Article(text="")
     kept: list[str] = []
     in_block = False
+    total = sum(len(x) for x in lines) or 1
     for i, line in enumerate(lines):
         s = line.strip()
         if not s:
@@ -499,11 +500,13 @@ def clean_text(raw: str) -> Article:
         if _BOILERPLATE_LINE.match(s):
             article.dropped.append(s)
             continue
-        if i + 1 < len(lines) and lines[i + 1].strip() == s and len(s) < 60 and not s.endswith("."):
+        # an author box closes a page: a line that merely looks like one, higher up or in a list, is body text
+        at_tail = sum(len(x) for x in lines[i + 1 :]) < 0.3 * total and not re.match(r"^[•·▪◦‣∙*–-]\s", s)
+        if at_tail and i + 1 < len(lines) and lines[i + 1].strip() == s and len(s) < 60 and not s.endswith("."):
             # an author box repeats the name (link text + caption): the rest is the author's blurb
             article.author = article.author or s
             break
-        if len(s) < 160 and _AUTHOR_WORDS.search(s) and "," in s and not s.endswith("."):
+        if at_tail and len(s) < 160 and _AUTHOR_WORDS.search(s) and "," in s and not s.endswith("."):
             name = _ANCHOR.match(s)
             article.author = article.author or (name["name"] if name else s.split(",")[0])
             break

@@ -40,6 +40,9 @@ PARTICLES = frozenset(
         "abu",
     ]
 )
+_JOINERS = frozenset({"to", "of", "and", "the", "for", "by", "on", "in", "with"})
+_NOUN_SUFFIX = re.compile(r"(?:tions?|ments?|ship|ism|ology|ities|ness|[^aeiou]{2}ing)$")
+_NAME_TITLES = frozenset({"sheikh", "shaikh", "shaykh", "syed", "sayed", "mir"})
 _INITIALS = re.compile(r"^(?:[A-Z]\.){1,3}$|^[A-Z]$")
 
 
@@ -158,11 +161,17 @@ def _name_like(tok: Token, acronyms: set[str], caps_line: bool) -> bool:
         return False
     if not _capitalised(tok) or t.endswith(("'s", "’s")):
         return False
+    if key(t) in _NAME_TITLES and not t.isupper():
+        return True  # "Sheikh Shahidul Islam": part of the name unless it stands before "bin"/"al" (checked first)
     if v.is_not_name(t) or v.is_role(t) or v.is_org(t) or v.is_place(t) or key(t) in v.honorifics:
         return False
     parts = t.split("-")
-    if len(parts) > 1 and any(v.is_place(p) or v.is_not_name(p) or (p.islower() and len(p) > 3) for p in parts):
-        return False  # "Pakistan-Iran", "People-to-People", "Sea-to-Gulf"
+    if len(parts) > 1 and (
+        any(v.is_place(p) or p in _JOINERS for p in parts) or all(v.is_not_name(p) or v.is_org(p) for p in parts)
+    ):
+        return False  # "Pakistan-Iran", "People-to-People", "Sea-to-Gulf"; not "Young-joon", "In-hwi"
+    if len(t) >= 7 and _NOUN_SUFFIX.search(t.lower()):
+        return False  # "Broadcasting", "Operations", "Peacebuilding": common nouns of a title
     if t.isupper() and len(t) > 1 and not caps_line and t in acronyms:
         return False
     return "/" not in t and "&" not in t
@@ -237,7 +246,11 @@ def _split_run(
             continue
         m = k
         while m < len(run) and (
-            (_name_like(run[m], acronyms, caps_line) and not _honorific_at(run, m)) or _trailing_title(run, m, acronyms)
+            (
+                _name_like(run[m], acronyms, caps_line)
+                and (not _honorific_at(run, m) or (m == k and key(run[m].bare) in _NAME_TITLES))
+            )
+            or _trailing_title(run, m, acronyms)
         ):
             if (
                 run[m].bare.lower() in PARTICLES
@@ -251,7 +264,11 @@ def _split_run(
         words = run[k:m]
         while words and words[-1].bare.lower() in PARTICLES:
             words = words[:-1]
-        real = [w for w in words if w.bare.lower() not in PARTICLES and not is_initial(w)]
+        real = [
+            w
+            for j, w in enumerate(words)
+            if not is_initial(w) and (w.bare.lower() not in PARTICLES or (j == 0 and w.bare[:1].isupper()))
+        ]
         after = run[m] if m < len(run) else (rest[0] if rest else None)
         possessive = bool(after and after.bare.endswith(("'s", "’s")) and m < len(run))
         if m < len(run) and run[m].bare.endswith(("'s", "’s")):

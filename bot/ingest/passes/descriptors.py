@@ -49,7 +49,7 @@ def is_place(text: str) -> bool:
     return bool(words) and all(v.is_place(w) or key(w) in {"republic", "islamic", "people's", "state"} for w in words)
 
 
-def _cut_verbs(text: str) -> str:
+def cut_verbs(text: str) -> str:
     """Cut a descriptor at its first verb ("Director General ISSI thanked the delegation")."""
     v = vocab()
     for m in re.finditer(r"(?<![\w-])[a-z][a-z]+\b", text):
@@ -85,8 +85,10 @@ _NOT_VERBS = frozenset(["retired", "united", "based", "advanced", "applied", "li
 def clean(text: str) -> str:
     """Strip leading separators and articles and trailing punctuation from a descriptor."""
     text = _LEAD.sub("", text, count=1)
+    if re.match(r"^(?:and|or|with)\b", text):
+        return ""  # ", and B": the next name, not a descriptor
     text = re.sub(r"^(?:another|also an?|an?other)\s+", "", text, flags=re.I)
-    text = _cut_verbs(text)
+    text = cut_verbs(text)
     text = _CUT.sub("", text)
     text = re.sub(r"\s*(?:\b(?:and|of|at|for|the|in|to|from|with)\b|[,;:(–—-])\s*$", "", text.strip())
     text = re.sub(r"\s*(?:\b(?:and|of|at|for|the|in|to)\b|[,;:(–—-])\s*$", "", text.strip())

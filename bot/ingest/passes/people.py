@@ -46,7 +46,7 @@ _WHO = re.compile(
     r"^\s*,?\s*who\s+(?:also\s+)?(?P<verb>heads|leads|chairs|directs)\s+(?:the\s+)?(?P<org>[^,;.]+)", re.I
 )
 _WHO_ROLE = {"heads": "Head", "leads": "Head", "chairs": "Chair", "directs": "Director"}
-_BIO_LEAD = re.compile(r"^\s+(?:is|was|serves as|served as|holds|held)\s+(?:a|an|the)?\s*", re.I)
+_BIO_LEAD = re.compile(r"^\s+(?:is|was|serves as|served as|holds|held)\s+(?:(?:a|an|the)\s+)?", re.I)
 _ORIGIN = re.compile(r"\bfrom (?P<place>[A-Z][\w-]+(?: [A-Z][\w-]+)?),?\s*$")
 
 
@@ -88,16 +88,27 @@ def _cut_at_speech(text: str) -> str:
     return text
 
 
-def _role_before(pre: str) -> tuple[str, int]:
-    """Return the role phrase that ends right before a name and where it starts in `pre`."""
-    cut = 0
+def _role_before(pre: str, from_start: bool) -> tuple[str, int]:
+    """Return the role phrase that ends right before a name and where it starts in `pre`.
+
+    "Director of X Name", and "The Director of X, Name" / "read by Secretary of X, Name" when nothing but the
+    sentence start or a verb comes before the role (from_start: no other name earlier in the sentence).
+    """
     masked = re.sub(r"\([^()]*\)", lambda m: "x" * len(m.group()), pre)  # "(Slavic)" is no boundary
-    for m in _BOUNDARY.finditer(masked):
-        cut = m.end()
+    marks = list(_BOUNDARY.finditer(masked))
+    cut = marks[-1].end() if marks else 0
     phrase = pre[cut:]
+    if not phrase.strip() and marks and marks[-1].group() == ",":
+        # the role stands before a comma: "The Actg. Director General of the LKI, Ms. X"
+        earlier = marks[-2] if len(marks) > 1 else None
+        if (earlier is None and from_start) or (earlier is not None and earlier.group()[:1].isalpha()):
+            start = earlier.end() if earlier else 0
+            segment = pre[start : marks[-1].start()]
+            if descriptors.has_role_word(segment) and descriptors.cut_verbs(segment) == segment:
+                cut, phrase = start, segment
     lead = len(phrase) - len(phrase.lstrip())
     phrase = phrase.strip()
-    article = re.match(r"^(?:the|a|an)\s+", phrase, re.I)
+    article = re.match(r"^(?:(?:and|or)\s+)?(?:(?:the|a|an)\s+)?", phrase, re.I)
     if article:
         phrase, lead = phrase[article.end() :], lead + article.end()
     if not phrase or len(phrase.split()) > 20 or not descriptors.has_role_word(phrase):
@@ -151,7 +162,7 @@ def _context(
     prev_end = sent.start
     for c in found:
         pre = text[prev_end : c.lead]
-        role_before, at = _role_before(pre)
+        role_before, at = _role_before(pre, prev_end == sent.start)
         run_role = c.run_before if descriptors.has_role_word(c.run_before) else ""
         if role_before and run_role and not role_before.endswith(run_role):
             role_before = ""
@@ -206,11 +217,9 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     if c.possessive:
         f["possessive"] = -5.0
     if c.after_org_head:
-        f["org_name"] = -4.0
+        f["org_name"] = -6.0
     if c.of_chain:
-        f["of_chain"] = -3.0
-    if not c.honorific and re.match(r"^\s+(?:in|of|for|on)\s+(?:the\s+)?[A-Z]", text[c.end : c.end + 30]):
-        f["title_like"] = -1.5  # "Changing Dynamics in the Middle East": a title, not a person
+        f["of_chain"] = -4.0
     if _LIST_CUE.search(pre):
         f["list_cue"] = 1.5
     if any(fold(w) in {"university", "institute"} for w in words):
@@ -244,6 +253,12 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         f["by"] = 1.0
     if prev is not None and prev.cand.score >= THRESHOLD and re.fullmatch(r"\s*(?:,|and|, and|;)\s*", desc + " "):
         f["listed"] = 1.0
+    if (
+        not c.honorific
+        and not ({"by", "list_cue", "listed", "descriptor", "role_before"} & set(f))
+        and re.match(r"^\s+(?:in|of|for|on)\s+(?:the\s+)?[A-Z]", text[c.end : c.end + 30])
+    ):
+        f["title_like"] = -1.5  # "Changing Dynamics in the Middle East": a title, not a person
     c.role, c.affiliation = role, aff
     part = _PART_BEFORE.search(pre)
     if part:
