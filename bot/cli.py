@@ -40,7 +40,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     catalog = store.catalog
     questions = split_questions(args.question)
     if len(questions) > 1:
-        return run_questions(catalog, questions)
+        return run_questions(catalog, questions, file_of=store.file_of)
     if questions:
         answer = ask(catalog, questions[0])
         sys.stdout.write(render_text(answer, terminal_width(), use_colour(sys.stdout)))
@@ -49,7 +49,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
             print(save_attachment(answer, Path(args.out)), file=sys.stderr)
         return 0 if answer.ok else 1
-    return run_console(catalog)
+    return run_console(catalog, file_of=store.file_of)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

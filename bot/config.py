@@ -49,6 +49,15 @@ class DiscordConfig(_Section):
     shard_count: int | None = Field(None, ge=1, description="Set to use AutoShardedClient.")
     api_base_url: str | None = Field(None, description="REST base, for tests or a proxy (default Discord's).")
     gateway_url: str | None = Field(None, description="Gateway URL, for tests (default Discord's).")
+    answers: Literal["private", "public"] = Field(
+        "private", description="private: answers only the asker sees, with a Share button; public: posted in channel."
+    )
+    answers_by_guild: dict[int, Literal["private", "public"]] = Field(
+        default_factory=dict, description="Per-server override of `answers`, by guild id."
+    )
+    reports_channel_id: int | None = Field(
+        None, description="Channel that receives 'Report a problem' reports; unset: DMs to admin_user_ids."
+    )
 
 
 class SlackConfig(_Section):
@@ -61,6 +70,9 @@ class SlackConfig(_Section):
     port: int = Field(3000, ge=0, le=65535)
     api_base_url: str | None = Field(None, description="Slack Web API base, e.g. for GovSlack or a proxy.")
     admin_user_ids: tuple[str, ...] = ()
+    reports_channel: str | None = Field(
+        None, description="Channel id that receives 'Report a problem' reports; unset: DMs to admin_user_ids."
+    )
 
 
 class DigestTarget(_Section):
@@ -126,6 +138,11 @@ class BotConfig(_Section):
     watch_briefs: bool = Field(True, description="Reload briefs when files change.")
     settle_seconds: float = Field(
         2.0, ge=0, le=300, description="Read a new or changed brief only once it has not changed for this long."
+    )
+    brief_url: str | None = Field(
+        None,
+        description="Link to a brief file in reports, with {file}, {id} and {line}, e.g. "
+        "https://github.com/org/briefs/blob/main/briefs/{file}#L{line}; unset: the file path and line.",
     )
     health: HealthConfig | None = Field(None, description="Serve /healthz, /readyz and /metrics (off when absent).")
     discord: DiscordConfig | None = None

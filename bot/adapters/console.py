@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from bot.adapters.terminal import Paint, history_path, line_editing, terminal_width, use_colour, wrap
 from bot.answer import DRAFT_MARK, Answer, Item
+from bot.corrections import console_lines
 from bot.index.catalog import Catalog
 from bot.query import ask, quoted
 
@@ -108,10 +109,13 @@ def answer_lines(
     width: int = WIDTH,
     colour: bool = False,
     failures: list[Failure] | None = None,
+    file_of: Callable[[str], Path] | None = None,
 ) -> int:
     """Answer questions one by one; return how many failed (unknown command or nothing found), noting each in
-    failures when given."""
+    failures when given. `report` prints the file and line to edit for the previous answer (file_of locates a
+    dialogue's brief)."""
     failed = 0
+    last: Answer | None = None
     if prompt:
         out.write("briefbot — ask a question (help for the list, Ctrl-D to quit)\n> ")
         out.flush()
@@ -119,8 +123,13 @@ def answer_lines(
         text = raw.strip()
         if text.lower() in {"quit", "exit"}:
             break
-        if text:
-            result = ask(catalog, text)
+        if text and text.split(" ", 1)[0].lower().lstrip("/") == "report":
+            if last is None or file_of is None:
+                out.write("Ask a question first; `report` then names the brief file and line to edit.\n")
+            else:
+                out.write("\n".join(console_lines(last, file_of)) + "\n")
+        elif text:
+            result = last = ask(catalog, text)
             if not result.ok:
                 failed += 1
                 if failures is not None:
@@ -164,14 +173,17 @@ def run_console(
     stdin: TextIO = sys.stdin,
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
+    file_of: Callable[[str], Path] | None = None,
 ) -> int:
     """Run the question loop over stdin: a readline prompt with history on a terminal; batch mode from a pipe,
     exiting 1 (with a summary on stderr) when any question was not understood or found."""
     width, colour = terminal_width(), use_colour(stdout)
     if stdin.isatty() and stdin is sys.stdin:
         with line_editing(history_path()):
-            lines = _prompt_lines("briefbot — ask a question (help for the list, Ctrl-D to quit)\n", stdout)
-            answer_lines(catalog, lines, stdout, width=width, colour=colour)
+            greeting = (
+                "briefbot — ask a question (help for the list, report: where to fix the last answer, Ctrl-D to quit)\n"
+            )
+            answer_lines(catalog, _prompt_lines(greeting, stdout), stdout, width=width, colour=colour, file_of=file_of)
         return 0
     failures: list[Failure] = []
     total = 0
@@ -182,7 +194,7 @@ def run_console(
             total += 1
             yield line
 
-    answer_lines(catalog, counted(), stdout, width=width, colour=colour, failures=failures)
+    answer_lines(catalog, counted(), stdout, width=width, colour=colour, failures=failures, file_of=file_of)
     if failures:
         stderr.write(failure_summary(failures, total))
         return 1
@@ -190,12 +202,16 @@ def run_console(
 
 
 def run_questions(
-    catalog: Catalog, questions: list[str], stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr
+    catalog: Catalog,
+    questions: list[str],
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+    file_of: Callable[[str], Path] | None = None,
 ) -> int:
     """Answer questions given as arguments, each in turn; exit 1 if any failed (several: with a summary)."""
     width, colour = terminal_width(), use_colour(stdout)
     failures: list[Failure] = []
-    answer_lines(catalog, questions, stdout, width=width, colour=colour, failures=failures)
+    answer_lines(catalog, questions, stdout, width=width, colour=colour, failures=failures, file_of=file_of)
     if failures and len(questions) > 1:
         stderr.write(failure_summary(failures, len(questions)))
     return 1 if failures else 0

@@ -254,6 +254,11 @@ class BriefStore:
         assert self._catalog is not None
         return self._catalog
 
+    def file_of(self, dialogue_id: str) -> Path:
+        """Return the file a served dialogue was read from (by the naming rule, id.yaml, if it is not served)."""
+        served = self._served[2].get(dialogue_id) if self._served is not None else None
+        return self.directory / (served or f"{dialogue_id}.yaml")
+
     def cache_location(self, files: int) -> Path | None:
         """Return the cache file for this folder, or None to keep everything in memory."""
         from bot.index.cachedb import default_cache_root

@@ -200,3 +200,11 @@ def test_prompt_has_line_editing_and_persistent_history(tmp_path: Path) -> None:
             proc.wait()
         os.close(master)
     assert history.read_text(encoding="utf-8").splitlines()[-1] == "who Amina Khan"
+
+
+def test_report_in_the_console_names_file_and_line() -> None:
+    """After an answer, `report` prints the brief file and line to edit; nothing is changed."""
+    done = run_ask(stdin="positions Afghanistan by Iran\nreport the author is wrong\n")
+    assert done.returncode == 0
+    assert "To correct this answer, edit" in done.stdout
+    assert f"{BRIEFS_DIR / 'issi-ipis-annual-dialogue.yaml'}:98  positions[2]  Position: Afghanistan" in done.stdout

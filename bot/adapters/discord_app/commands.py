@@ -14,6 +14,7 @@ from discord import app_commands
 from bot import query
 from bot.adapters.discord_app.questions import add_question_commands
 from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, render_pages
+from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
 from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
 from bot.index.catalog import Catalog
@@ -86,14 +87,27 @@ async def in_time(interaction: discord.Interaction[Any], compute: Callable[[], A
 
 
 class AnswerView(discord.ui.View):
-    """Prev/Next buttons over the pages of an answer and a menu of its choices; only the asker may use them."""
+    """Prev/Next buttons over the pages of an answer, a menu of its choices (only the asker may use them), Share
+    (on a private answer) and Report a problem (anyone)."""
 
-    def __init__(self, owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services) -> None:
+    def __init__(
+        self,
+        owner_id: int,
+        answer: Answer,
+        pages: list[list[discord.Embed]],
+        services: Services,
+        *,
+        question: str = "",
+        share: bool = False,
+    ) -> None:
         super().__init__(timeout=VIEW_TIMEOUT)
         self.owner_id = owner_id
         self.pages = pages
         self.page = 0
         self.services = services
+        self.answer = answer
+        self.question = question
+        self.share = share
         self.choices: tuple[Choice, ...] = answer.choices[:MAX_CHOICES]
         self.origin: discord.Interaction[Any] | None = None  # whose response carries these buttons
         self.prev = discord.ui.Button[AnswerView](label="◀ Prev", custom_id="briefbot:prev", row=0)
@@ -122,6 +136,16 @@ class AnswerView(discord.ui.View):
             menu.callback = self._choose  # type: ignore[method-assign]
             self.menu = menu
             self.add_item(menu)
+        if share:
+            sharing = discord.ui.Button[AnswerView](
+                label="Share in channel", custom_id="briefbot:share", style=discord.ButtonStyle.primary, row=2
+            )
+            sharing.callback = self._share  # type: ignore[method-assign]
+            self.add_item(sharing)
+        if answer.kind is not AnswerKind.HELP:
+            report = discord.ui.Button[AnswerView](label="Report a problem", custom_id="briefbot:report", row=2)
+            report.callback = self._report  # type: ignore[method-assign]
+            self.add_item(report)
 
     def _update(self) -> None:
         self.counter.label = f"{self.page + 1}/{len(self.pages)}"
@@ -129,8 +153,8 @@ class AnswerView(discord.ui.View):
         self.next.disabled = self.page >= len(self.pages) - 1
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        """Let only the person who asked turn pages or pick."""
-        if interaction.user.id == self.owner_id:
+        """Let only the person who asked turn pages, pick or share; anyone may report a problem."""
+        if interaction.user.id == self.owner_id or dict(interaction.data or {}).get("custom_id") == "briefbot:report":
             return True
         await send_text(interaction, "Only the person who asked can use these buttons; ask your own question.")
         return False
@@ -160,12 +184,30 @@ class AnswerView(discord.ui.View):
     async def _next(self, interaction: discord.Interaction[Any]) -> None:
         await self._turn(interaction, 1)
 
+    async def _report(self, interaction: discord.Interaction[Any]) -> None:
+        await interaction.response.send_modal(ReportModal(self.services, self.question, self.answer))
+
+    async def _share(self, interaction: discord.Interaction[Any]) -> None:
+        """Post the page on show to the channel, for everyone, saying who shared it (nobody is pinged)."""
+        view = AnswerView(
+            interaction.user.id, self.answer, [self.pages[self.page]], self.services, question=self.question
+        )
+        await interaction.response.send_message(
+            content=f"Shared by {interaction.user.mention}",
+            embeds=self.pages[self.page],
+            view=view,
+            allowed_mentions=NO_MENTIONS,
+        )
+        view.origin = interaction
+
     async def _choose(self, interaction: discord.Interaction[Any]) -> None:
         choice = self.choices[int(self.menu.values[0])]
         catalog = self.services.store.catalog
         answer = await asyncio.get_running_loop().run_in_executor(None, query.ask, catalog, choice.question)
         pages = render_pages(answer)
-        view = answer_view(interaction.user.id, answer, pages, self.services)
+        view = answer_view(
+            interaction.user.id, answer, pages, self.services, question=choice.question, share=self.share
+        )
         self.stop()
         picture = await attachment_file(answer)
         extra: dict[str, Any] = {"attachments": [picture]} if picture is not None else {}
@@ -191,20 +233,33 @@ async def attachment_file(answer: Answer) -> discord.File | None:
 
 
 def answer_view(
-    owner_id: int, answer: Answer, pages: list[list[discord.Embed]], services: Services
+    owner_id: int,
+    answer: Answer,
+    pages: list[list[discord.Embed]],
+    services: Services,
+    *,
+    question: str = "",
+    share: bool = False,
 ) -> AnswerView | None:
-    """Return the buttons/menu an answer needs, or None when it fits one page and offers no choices."""
-    if len(pages) <= 1 and not answer.choices:
+    """Return the buttons/menu an answer needs: every answer but help can be reported; None for help on one page."""
+    if len(pages) <= 1 and not answer.choices and not share and answer.kind is AnswerKind.HELP:
         return None
-    return AnswerView(owner_id, answer, pages, services)
+    return AnswerView(owner_id, answer, pages, services, question=question, share=share)
 
 
 async def send_answer(
-    interaction: discord.Interaction[Any], answer: Answer, services: Services, *, ephemeral: bool = False
+    interaction: discord.Interaction[Any],
+    answer: Answer,
+    services: Services,
+    *,
+    ephemeral: bool = False,
+    question: str = "",
+    share: bool = False,
 ) -> None:
-    """Render an answer and send its first page, with paging buttons or a choice menu when needed."""
+    """Render an answer and send its first page, with paging buttons, a choice menu, Share and Report buttons."""
     pages = render_pages(answer)
-    view = answer_view(interaction.user.id, answer, pages, services)
+    share = share and ephemeral and answer.ok and answer.kind is not AnswerKind.HELP
+    view = answer_view(interaction.user.id, answer, pages, services, question=question or answer.title, share=share)
     kwargs: dict[str, Any] = {"embeds": pages[0]}
     if view is not None:
         kwargs["view"] = view
@@ -226,12 +281,16 @@ async def respond(
 ) -> None:
     """Answer one command: compute (deferring if slow), render, send; on failure log and apologise."""
     name = interaction.command.qualified_name if interaction.command else "?"
+    config = services.config.discord
+    private = config is not None and is_private(interaction, config)  # seen by the asker only, until shared
+    ephemeral = ephemeral or private
     with services.metrics.question("discord", name):
         try:
             answer = await in_time(interaction, lambda: ask(services.store.catalog), ephemeral=ephemeral)
             if interaction.response.is_done():
                 services.metrics.deferred.labels("discord").inc()
-            await send_answer(interaction, answer, services, ephemeral=ephemeral)
+            question = question_text(interaction)
+            await send_answer(interaction, answer, services, ephemeral=ephemeral, question=question, share=private)
         except Exception:
             services.metrics.errors.labels("discord").inc()
             log.exception("/%s failed", name)
@@ -296,15 +355,15 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     async def session(interaction: discord.Interaction[Any], topic: app_commands.Range[str, 1, 200]) -> None:
         await respond(interaction, services, lambda c: query.sessions(c, topic))
 
-    @tree.command(name="positions", description="Who said what on a topic")
-    @app_commands.describe(topic="e.g. Afghanistan", by="a person, institute or country, e.g. ISSI")
+    @tree.command(name="positions", description="Who said what on a topic, or by whom")
+    @app_commands.describe(topic="e.g. Afghanistan (optional with by)", by="a person, institute or country, e.g. ISSI")
     @app_commands.autocomplete(by=people_names)
     async def positions(
         interaction: discord.Interaction[Any],
-        topic: app_commands.Range[str, 1, 200],
+        topic: app_commands.Range[str, 1, 200] | None = None,
         by: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        await respond(interaction, services, lambda c: query.positions(c, topic, by))
+        await respond(interaction, services, lambda c: query.positions(c, topic or "", by))
 
     @tree.command(name="search", description="Full text over every brief")
     @app_commands.describe(query="words to look for")

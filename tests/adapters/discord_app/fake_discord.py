@@ -217,6 +217,8 @@ class FakeDiscord:
             }
         if path.startswith("/channels/") and path.endswith("/messages") and method == "POST":
             return self._message(body)
+        if path.startswith("/channels/") and path.count("/") == 2 and method == "GET":  # fetch_channel
+            return {"id": path.split("/")[2], "type": 0, "guild_id": str(GUILD_ID), "name": "reports", "position": 1}
         if path.startswith("/users/"):
             return user(int(path.split("/")[2]), "admin")
         return {}
