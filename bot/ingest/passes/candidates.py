@@ -293,7 +293,10 @@ def _split_run(
             )
             if hon and hon[0] + len(hon[2].split()) >= k - 0:
                 cand.honorific, cand.hon_start, cand.plural_honorific = _canonical(hon[2]), hon[1], hon[3]
-            if len(real) >= 2 or (len(real) == 1 and (cand.honorific or any(is_initial(w) for w in words))):
+            acronym_only = len(real) == 1 and real[0].bare.isupper() and len(real[0].bare) <= 5 and not caps_line
+            if len(real) >= 2 or (
+                len(real) == 1 and not acronym_only and (cand.honorific or any(is_initial(w) for w in words))
+            ):
                 out.append(cand)
         hon = None
         k = max(m, k + 1)

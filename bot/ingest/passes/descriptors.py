@@ -10,7 +10,7 @@ _WORD = re.compile(r"[^\W\d_][\w'’\-/&.]*")
 # where a descriptor stops: the next clause
 _CUT = re.compile(
     r"\s*(?:,\s*)?\b(?:who|which|whose|while|whereas|where|when|during|was|were|is|are|has|have|had|will|would|"
-    r"also|then|here|based|in (?:his|her|their)|at the outset|on behalf)\b.*$"
+    r"also|then|based|in (?:his|her|their)|at the outset|on behalf)\b.*$"
     r"|\s*,\s*and\b.*$|\s*,?\s*(?:and|with) (?:the|a|an|its|their)\b [a-z].*$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -85,6 +85,11 @@ _NOT_VERBS = frozenset(["retired", "united", "based", "advanced", "applied", "li
 def clean(text: str) -> str:
     """Strip leading separators and articles and trailing punctuation from a descriptor."""
     text = _LEAD.sub("", text, count=1)
+    text = re.sub(r"\s+here\s+(?=at\b)", " ", text)
+    # a second appointment ("X Foundation and Senior Advisor for ...") is left out
+    text = re.sub(r"\s+and\s+(?:a\s+)?(?:Senior|Chief|Special|Visiting|Former|Deputy)\b.*$", "", text)
+    labels = "|".join(re.escape(k) for k in vocab().labels)
+    text = re.sub(rf"\s+(?:{labels})\s*:?\s*$", "", text, flags=re.I)
     if re.match(r"^(?:and|or|with)\b", text):
         return ""  # ", and B": the next name, not a descriptor
     text = re.sub(r"^(?:another|also an?|an?other)\s+", "", text, flags=re.I)
@@ -109,6 +114,16 @@ def _strip_the(text: str) -> str:
     return re.sub(r"^(?:the)\s+", "", text.strip(), flags=re.I)
 
 
+def _before_head(text: str, acronyms: set[str]) -> str:
+    """Return the words of an organisation phrase before its head noun ("the Center" of "the Center ... President")."""
+    words = text.split(",")[0].split()
+    for i, w in enumerate(words):
+        bare = w.strip("().,")
+        if vocab().is_org(bare) or bare in acronyms or (bare.isupper() and len(bare) > 1):
+            return " ".join(words[:i])
+    return " ".join(words)
+
+
 def split_role(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
     """Split one role phrase at 'at ORG' or 'of ORG' ("Director of CISS" -> Director, CISS)."""
     for sep in (" at ", " of ", " in "):
@@ -116,7 +131,12 @@ def split_role(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
         order = parts[::-1] if sep == " at " else parts
         for pos in order:
             left, right = text[:pos].strip(), _strip_the(text[pos + len(sep) :])
-            if left and has_role_word(left) and is_org(right, acronyms) and not has_role_word(right.split(",")[0]):
+            if (
+                left
+                and has_role_word(left)
+                and is_org(right, acronyms)
+                and not has_role_word(_before_head(right, acronyms))
+            ):
                 if (
                     sep == " of "
                     and re.search(r"\band\s+(?:the\s+)?[A-Z]", left)
@@ -151,7 +171,7 @@ def split_role(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
 def parse(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
     """Return (role, affiliation) of a descriptor such as "Senior Associate, South Asia Program, Stimson Center"."""
     text = clean(text)
-    if not text or len(text) > 300:
+    if not text or len(text) > 400:
         return None, None
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1]

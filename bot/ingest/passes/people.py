@@ -47,7 +47,8 @@ _WHO = re.compile(
 )
 _WHO_ROLE = {"heads": "Head", "leads": "Head", "chairs": "Chair", "directs": "Director"}
 _BIO_LEAD = re.compile(r"^\s+(?:is|was|serves as|served as|holds|held)\s+(?:(?:a|an|the)\s+)?", re.I)
-_ORIGIN = re.compile(r"\bfrom (?P<place>[A-Z][\w-]+(?: [A-Z][\w-]+)?),?\s*$")
+_FROM = re.compile(r"(?:^|[,;:]\s*|\bincluded,?\s*)from (?P<place>[A-Z][\w-]+(?: [A-Z][\w-]+)?),", re.I)
+_DELEGATION = re.compile(r"\bdelegat(?:e|es|ion|ions)\b", re.I)
 
 
 @dataclass
@@ -186,7 +187,11 @@ def _context(
             # "Polly Nayak, Independent Consultant Sameer Lalwani, ...": the role belongs to the name before
             s.item_start, s.before = s.cand.lead, ""
     for i, s in enumerate(out):
-        limit = out[i + 1].item_start if i + 1 < len(out) else sent.end
+        # a span that cannot be a name ("Maurice R. Greenberg Director's Chair") does not end a descriptor
+        nxt = next(
+            (t for t in out[i + 1 :] if not (t.cand.possessive or t.cand.after_org_head or t.cand.of_chain)), None
+        )
+        limit = nxt.item_start if nxt is not None else sent.end
         s.desc = _cut_at_speech(text[s.cand.postnominal_end : limit])
     for i, s in enumerate(out):
         _features(s, out[i - 1] if i else None, text, acronyms, registry_keys)
@@ -201,9 +206,10 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     if c.honorific:
         f["honorific"] = 3.0
     former = re.search(r"\b(?:former|then|retired|late)\s+$", pre, re.I)
-    if former and c.honorific and not s.before:
+    if former and c.honorific:
         # "former Air Chief Marshal X": a rank after "former" is a role
-        s.before, c.honorific = former.group().strip() + " " + c.honorific, None
+        base = s.before if s.before and s.before.lower().endswith(former.group().strip().lower()) else ""
+        s.before, c.honorific = (base or former.group().strip()) + " " + c.honorific, None
     if s.before:
         f["role_before"] = 2.0
     if s.line.label or s.line.kind == "item":
@@ -219,7 +225,7 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     if c.after_org_head:
         f["org_name"] = -6.0
     if c.of_chain:
-        f["of_chain"] = -4.0
+        f["of_chain"] = -6.0
     if _LIST_CUE.search(pre):
         f["list_cue"] = 1.5
     if any(fold(w) in {"university", "institute"} for w in words):
@@ -232,6 +238,9 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         role, aff = _WHO_ROLE[who["verb"].lower()], descriptors.clean(who["org"])
     elif bio:
         role, aff = descriptors.parse(desc[bio.end() :], acronyms)
+        at_org = re.search(r"\bat (?:the )?(?P<org>[A-Z][^,.;]*?)(?=\s+in\s+[A-Z]|[,.;]|$)", desc)
+        if at_org and descriptors.is_org(at_org["org"], acronyms) and (aff is None or at_org["org"] not in aff):
+            aff = at_org["org"]  # "a senior fellow in the X Project ... at the Brookings Institution"
     elif re.match(r"^\s*[,(]", desc) or (desc.strip() and descriptors.has_role_word(desc.split(",")[0][:40])):
         role, aff = descriptors.parse(desc, acronyms)
     if s.before:
@@ -263,6 +272,9 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     part = _PART_BEFORE.search(pre)
     if part:
         c.part = part["part"].lower()
+    origin = list(_FROM.finditer(pre))
+    if origin and _DELEGATION.search(text):
+        c.part = c.part or f"delegate from {origin[-1]['place']}"
     if s.line.label:
         c.part = c.part or s.line.label
     label = s.line.label
@@ -384,6 +396,8 @@ def _find(people: list[Person], name: str) -> Person | None:
         return hits[0] if len(hits) == 1 else None
     for p in people:
         pk = normalize_name(p.name)
-        if fuzz.ratio(pk, k) >= 92 or (pk.split()[0] == words[0] and pk.split()[-1] == words[-1]):
+        pw = pk.split()
+        dropped_middle = len(pw) != len(words) and pw[0] == words[0] and pw[-1] == words[-1]
+        if fuzz.ratio(pk, k) >= 92 or dropped_middle:
             return p
     return None

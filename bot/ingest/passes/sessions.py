@@ -32,7 +32,7 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUM = r"(?P<n>[IVX]+|\d+|one|two|three|four|five|six)"
 _HEAD = re.compile(
-    rf"^(?:(?:(?P<ord>{'|'.join(_ORD)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
+    rf"^(?:\d{{1,2}}[:.]\d{{2}}\s*[-–—]\s*\d{{1,2}}[:.]\d{{2}}\s+)?(?:(?:(?P<ord>{'|'.join(_ORD)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
     rf"(?:session|panel)(?:\s*[-–]?\s*{_NUM})?|plenary)\s*(?P<sep>[:.–—-])\s*(?P<title>.*)$",
     re.I,
 )
@@ -87,7 +87,7 @@ def find_sessions(text: str) -> list[SessionFound]:
             if title and not re.fullmatch(r"[\d:–— -]+", title):
                 found.append(SessionFound(title, _order(m["ord"], m["n"], len(found) + 1), line.start, 0, True))
             continue
-        if line.kind == "paragraph":
+        if line.kind != "heading":
             for sent in sentences(line):
                 for im in _INTRO.finditer(sent.text):
                     title = _clean(im["q"] or im["plain"] or "")
