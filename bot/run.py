@@ -31,8 +31,10 @@ def build_surfaces(services: Services) -> list[Surface]:
     config = services.config
     surfaces: list[Surface] = []
     if config.digests:
+        from bot.adapters import digest_renderers
         from bot.digest.schedule import DigestService
 
+        services.digest_renderers = digest_renderers()
         digests = DigestService(services)
         services.digests = digests
         surfaces.append(digests)

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.answer import Answer
 from bot.config import BotConfig
@@ -58,6 +58,8 @@ class Services:
     admin_alerts: list[AdminAlert] = field(default_factory=list)
     metrics: Metrics = field(default_factory=Metrics)
     on_give_up: Callable[[str, str], None] | None = None  # set by `briefbot run`: a surface stopped for good
+    # each platform's digest renderer ('discord', 'slack'), set by the composition root (bot.adapters)
+    digest_renderers: dict[str, Callable[[Answer], list[dict[str, Any]]]] = field(default_factory=dict)
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
     _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
 

@@ -14,6 +14,7 @@ from bot.errors import ConfigError
 
 
 def _service(args: argparse.Namespace) -> Any:
+    from bot.adapters import digest_renderers
     from bot.config import load_config
     from bot.digest.schedule import DigestService
     from bot.index.store import BriefStore
@@ -25,7 +26,7 @@ def _service(args: argparse.Namespace) -> Any:
         if not store.load().pending:
             break
         time.sleep(config.settle_seconds)
-    services = Services(config=config, store=store)
+    services = Services(config=config, store=store, digest_renderers=digest_renderers())
 
     async def to_stderr(text: str) -> None:
         print(f"admin alert: {text}", file=sys.stderr)

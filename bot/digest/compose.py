@@ -1,13 +1,15 @@
-"""Digest composition as pure functions: which briefs are new for a target, the neutral answer, platform payloads."""
+"""Digest composition as pure functions: which briefs are new for a target and the neutral answer.
+
+Each platform renders that answer with its own escaper (bot.adapters.*.digest), injected into the delivery engine.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
-from bot.answer import Answer, AnswerKind, Item, paginate
+from bot.answer import Answer, AnswerKind, Item
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.config import DigestConfig, DigestFilters
 from bot.digest.changes import snapshot
@@ -17,15 +19,6 @@ from bot.query import citation, full_name
 MAX_POSITIONS = 3
 POSITION_CHARS = 300
 NOTHING_NEW = "No new or changed briefs since the last digest."
-
-# Discord: https://discord.com/developers/docs/resources/message#embed-object-embed-limits
-DISCORD_EMBEDS_PER_MESSAGE = 10
-DISCORD_MESSAGE_BUDGET = 5600  # of the 6000 characters all embeds of a message may hold; room for the footer
-DISCORD_CONTENT_LIMIT = 2000
-# Slack: 50 blocks per message, 3000 characters per section text, 150 per header.
-SLACK_BLOCKS_PER_MESSAGE = 50
-SLACK_SECTION_LIMIT = 3000
-SLACK_MESSAGE_BUDGET = 12000
 
 
 LATER_KEYS = ("series", "round")
@@ -181,98 +174,3 @@ def compose(config: DigestConfig, selection: Selection) -> Answer:
         bits += [f"{len(selection.changed)} updated"] if selection.changed else []
         intro = " and ".join(bits) + " since the last digest."
     return Answer(AnswerKind.DIGEST, config.title, intro, items, refs=tuple(d.id for d in selection.dialogues))
-
-
-# ----- Discord ------------------------------------------------------------------------------------------------
-
-
-def _embed(item: Item) -> dict[str, Any]:
-    link = next((v for k, v in item.fields if k == "Link"), None)
-    embed: dict[str, Any] = {"title": _shorten(item.heading or "Brief", 256)}
-    if link:
-        embed["url"] = link
-    desc = [f"*{line}*" for line in item.lines] + [f"• {b}" for b in item.bullets]
-    if desc:
-        embed["description"] = _shorten("\n".join(desc), 4096) if len("\n".join(desc)) > 4096 else "\n".join(desc)
-    fields = [
-        {"name": k, "value": _shorten(v, 1024), "inline": k != "Moderators"} for k, v in item.fields if k != "Link"
-    ]
-    if fields:
-        embed["fields"] = fields[:25]
-    return embed
-
-
-def _embed_size(embed: Mapping[str, Any]) -> int:
-    size = len(embed.get("title", "")) + len(embed.get("description", ""))
-    size += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
-    return size + len(embed.get("footer", {}).get("text", ""))
-
-
-def render_discord(answer: Answer) -> list[dict[str, Any]]:
-    """Return Discord message payloads (content + embeds), split between items within Discord's limits."""
-    embeds = {id(item): _embed(item) for item in answer.items}
-    pages = paginate(
-        list(answer.items), lambda it: _embed_size(embeds[id(it)]), DISCORD_MESSAGE_BUDGET, DISCORD_EMBEDS_PER_MESSAGE
-    )
-    headline = f"**{answer.title}**" + (f" — {answer.intro}" if answer.intro and answer.items else "")
-    groups = [[embeds[id(it)] for it in page] for page in pages] or [[{"description": answer.intro or NOTHING_NEW}]]
-    payloads: list[dict[str, Any]] = []
-    for i, group in enumerate(groups):
-        payload: dict[str, Any] = {"embeds": group, "allowed_mentions": {"parse": []}}
-        if i == 0:
-            payload["content"] = _shorten(headline, DISCORD_CONTENT_LIMIT)
-        payloads.append(payload)
-    return payloads
-
-
-# ----- Slack --------------------------------------------------------------------------------------------------
-
-
-def slack_escape(text: str) -> str:
-    """Escape &, < and > for Slack mrkdwn, which also defuses <!channel> and <@user> mentions."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # A bare @here is not a mention in blocks, but a zero-width space makes sure no client reads it as one.
-    for word in ("@here", "@channel", "@everyone"):
-        text = text.replace(word, "@\u200b" + word[1:])
-    return text
-
-
-def _slack_item(item: Item) -> tuple[list[dict[str, Any]], str]:
-    link = next((v for k, v in item.fields if k == "Link"), None)
-    title = slack_escape(item.heading or "Brief")
-    head = f"*<{link.replace('|', '%7C').replace('>', '%3E')}|{title}>*" if link else f"*{title}*"
-    lines = [head] + [f"_{slack_escape(x)}_" for x in item.lines]
-    lines += [f"*{slack_escape(k)}:* {slack_escape(v)}" for k, v in item.fields if k != "Link"]
-    lines += [f"• {slack_escape(b)}" for b in item.bullets]
-    text = "\n".join(lines)
-    if len(text) > SLACK_SECTION_LIMIT:
-        text = text[: SLACK_SECTION_LIMIT - 1] + "…"
-    fallback = f"{item.heading or 'Brief'}" + (f" ({link})" if link else "")
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, {"type": "divider"}], fallback
-
-
-def render_slack(answer: Answer) -> list[dict[str, Any]]:
-    """Return Slack message payloads (blocks + escaped text fallback), split between items within limits."""
-    rendered = {id(item): _slack_item(item) for item in answer.items}
-    pages = paginate(
-        list(answer.items),
-        lambda it: sum(len(b.get("text", {}).get("text", "")) for b in rendered[id(it)][0]),
-        SLACK_MESSAGE_BUDGET,
-        (SLACK_BLOCKS_PER_MESSAGE - 2) // 2,
-    )
-    intro = answer.intro or NOTHING_NEW
-    header: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": _shorten(answer.title, 150)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": slack_escape(intro)}]},
-    ]
-    if not pages:
-        return [{"text": slack_escape(f"{answer.title}: {intro}"), "blocks": header}]
-    payloads = []
-    for i, page in enumerate(pages):
-        blocks = [b for it in page for b in rendered[id(it)][0]]
-        fallback = "; ".join(rendered[id(it)][1] for it in page)
-        if i == 0:
-            blocks = header + blocks
-            fallback = f"{answer.title}: {intro} {fallback}"
-        payloads.append({"text": slack_escape(_shorten(fallback, 3000)), "blocks": blocks})
-    return payloads

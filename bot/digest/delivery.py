@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 
+from bot.answer import Answer
 from bot.config import BotConfig, DigestConfig, DigestTarget
 from bot.digest.changes import change_notes
-from bot.digest.compose import Selection, compose, render_discord, render_slack, select_briefs
+from bot.digest.compose import Selection, compose, select_briefs
 from bot.index.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ RECONCILE_SLACK_SECONDS = 120
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
 Alert = Callable[[str], Awaitable[None]]
+Renderer = Callable[[Answer], list[dict[str, Any]]]  # a neutral digest answer -> one platform's message payloads
 
 
 def utcnow() -> dt.datetime:
@@ -769,11 +771,14 @@ class DeliveryEngine:
         state: StateStore,
         client: httpx.AsyncClient,
         *,
+        renderers: Mapping[str, Renderer],
         alert: Alert = _no_alert,
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
+        """Deliver with renderers 'discord' and 'slack' (each platform's own, see bot.adapters.digest_renderers)."""
         self.config, self.state, self.alert, self.clock = config, state, alert, clock
+        self.renderers = renderers
         self.http = Http(client, sleep=sleep)
 
     def digest(self, name: str) -> DigestConfig:
@@ -822,7 +827,7 @@ class DeliveryEngine:
     def render(self, kind: str, selection: Selection, digest: DigestConfig) -> list[dict[str, Any]]:
         """Return the platform payloads of a selection for a target kind."""
         answer = compose(digest, selection)
-        return render_discord(answer) if kind.startswith("discord") else render_slack(answer)
+        return self.renderers["discord" if kind.startswith("discord") else "slack"](answer)
 
     async def reconcile(self, digest_name: str | None = None) -> list[TargetOutcome]:
         """Finish every delivery left unfinished (by a crash or an outage) before anything new is composed."""

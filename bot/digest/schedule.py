@@ -205,8 +205,16 @@ class DigestService:
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
         self.state = StateStore(self.config.state_path, clock=clock)
+        if not services.digest_renderers:
+            raise ConfigError("digests need the platform renderers: set services.digest_renderers (bot.adapters)")
         self.engine = DeliveryEngine(
-            self.config, self.state, self.client, alert=services.alert_admins, clock=clock, sleep=sleep
+            self.config,
+            self.state,
+            self.client,
+            renderers=services.digest_renderers,
+            alert=services.alert_admins,
+            clock=clock,
+            sleep=sleep,
         )
         self.lock = StateLock(self.config.state_path)
         services.metrics.watch_digests(self.config.state_path, lambda: len(self.engine.http.waits))

@@ -10,7 +10,10 @@ import pytest
 from bot.answer import AnswerKind
 from bot.briefs.models import Dialogue
 from bot.config import DigestConfig, DigestFilters
-from bot.digest.compose import brief_version, compose, render_discord, render_slack, select_briefs, slack_escape
+from bot.adapters.discord_app.digest import render_digest as render_discord
+from bot.adapters.slack_app.digest import render_digest as render_slack
+from bot.adapters.slack_app.render import escape as slack_escape
+from bot.digest.compose import brief_version, compose, select_briefs
 from bot.index.catalog import Catalog
 from tests.conftest import minimal_brief
 
@@ -149,7 +152,7 @@ def test_slack_payloads_respect_limits_and_never_split_items() -> None:
 
 def test_slack_text_is_escaped() -> None:
     """&, < and > are escaped, so <!channel> and <@U1> in a brief cannot ping anyone."""
-    assert slack_escape("A & B <!channel> <@U1>") == "A &amp; B &lt;!channel&gt; &lt;@U1&gt;"
+    assert slack_escape("A & B <!channel> <@U1>") == "A &amp; B &lt;!channel&gt; &lt;@\u2060U1&gt;"
     d = dialogue(1, title="Talks <!here> & more")
     payload = render_slack(compose(config(), select_briefs([d], config(), None)))[0]
     assert "<!here>" not in json.dumps(payload)

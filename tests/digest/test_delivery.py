@@ -13,6 +13,7 @@ import httpx
 import pytest
 import yaml
 
+from bot.adapters import digest_renderers
 from bot.config import load_config
 from bot.digest.delivery import DeliveryEngine, StateStore
 from bot.index.store import BriefStore
@@ -55,7 +56,7 @@ async def make_rig(fake: FakePlatforms, site: Path) -> AsyncIterator[Any]:
         async def alert(text: str) -> None:
             rig.alerts.append(text)
 
-        rig.engine = DeliveryEngine(config, state, client, alert=alert, sleep=sleep)
+        rig.engine = DeliveryEngine(config, state, client, renderers=digest_renderers(), alert=alert, sleep=sleep)
         return rig
 
     yield make

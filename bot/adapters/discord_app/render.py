@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import discord
 
+from bot.adapters.discord_app.escape import md, web_url
 from bot.answer import Answer, AnswerKind, Citation, Item, paginate, split_item, split_text
 
 log = logging.getLogger(__name__)
@@ -48,19 +49,21 @@ def clip(text: str, limit: int) -> str:
 
 
 def item_value(item: Item) -> str:
-    """Return the body of an item as one embed field value (markdown)."""
-    out = [f"**{key}:** {value}" for key, value in item.fields]
-    out += list(item.lines)
-    out += [f"• {bullet}" for bullet in item.bullets]
+    """Return the body of an item as one embed field value (markdown, the brief text escaped)."""
+    out = [f"**{md(key)}:** {md(value)}" for key, value in item.fields]
+    out += [md(line) for line in item.lines]
+    out += [f"• {md(bullet)}" for bullet in item.bullets]
     return "\n".join(x for x in out if x) or _BLANK
 
 
 def _item_name(item: Item) -> tuple[str, Item]:
     """Return the field name of an item; a heading too long for a name moves into the body."""
-    heading = item.heading or _BLANK
+    if not item.heading:
+        return _BLANK, item
+    heading = md(item.heading)
     if len(heading) <= FIELD_NAME:
         return heading, item
-    return clip(heading, FIELD_NAME), replace(item, lines=(heading, *item.lines))
+    return clip(heading, FIELD_NAME), replace(item, lines=(item.heading, *item.lines))
 
 
 def _fit(item: Item) -> list[Item]:
@@ -76,10 +79,11 @@ def _fit(item: Item) -> list[Item]:
 
 def citation_line(cite: Citation) -> str:
     """Return one source line: the dialogue (linked to its source when known) and the source label."""
-    label = clip(f"{cite.dialogue_title} ({cite.date or 'date not given'})", 120)
-    line = f"[{label}]({cite.url})" if cite.url and len(cite.url) <= 400 else label
+    label = md(clip(f"{cite.dialogue_title} ({cite.date or 'date not given'})", 120))
+    url = web_url(cite.url)
+    line = f"[{label}]({url})" if url and len(url) <= 400 else label
     if cite.source:
-        line += f" — {clip(cite.source, 120)}"
+        line += f" — {md(clip(cite.source, 120))}"
     return line  # at most ~650 characters, so one always fits a field
 
 
@@ -121,7 +125,7 @@ _ROWS = (FIELDS - 1 - 3) // 3  # side-by-side rows per page: three inline fields
 
 def column_pages(answer: Answer) -> list[list[discord.Embed]]:
     """Return the pages of a side-by-side answer: two columns of inline fields (a blank third keeps them two)."""
-    title = clip(answer.title, TITLE)
+    title = clip(md(answer.title), TITLE)
     left = [p for i in answer.items if i.column == 0 for p in _fit(i)]
     right = [p for i in answer.items if i.column == 1 for p in _fit(i)]
     rows = [
@@ -139,12 +143,14 @@ def column_pages(answer: Answer) -> list[list[discord.Embed]]:
         used += cost
     pages = _split_row_sources(pages) or [[]]
     colour = discord.Colour.blurple() if answer.ok else discord.Colour.orange()
-    description = clip(answer.intro, _INTRO_CHARS) if answer.intro else None
+    description = md(clip(answer.intro, _INTRO_CHARS)) if answer.intro else None
     out: list[list[discord.Embed]] = []
     for number, page in enumerate(pages, 1):
         embed = discord.Embed(title=title, description=description if number == 1 else None, colour=colour)
         for name in (*answer.columns[:2], _BLANK):
-            embed.add_field(name=clip(f"__{name}__" if name != _BLANK else name, FIELD_NAME), value=_BLANK, inline=True)
+            embed.add_field(
+                name=clip(f"__{md(name)}__" if name != _BLANK else name, FIELD_NAME), value=_BLANK, inline=True
+            )
         for row in page:
             for cell in row:
                 if cell is None:
@@ -183,11 +189,11 @@ def render_pages(answer: Answer) -> list[list[discord.Embed]]:
     """Return the pages of an answer; each page is the embeds of one message, within every limit."""
     if answer.columns:
         return column_pages(answer)
-    title = clip(answer.title, TITLE)
+    title = clip(md(answer.title), TITLE)
     intro_pieces: list[str] = split_text(answer.intro, _INTRO_CHARS) if answer.intro else []
-    if title != answer.title:  # the full title goes into the text, so nothing is lost
+    if len(md(answer.title)) > TITLE:  # the full title goes into the text, so nothing is lost
         intro_pieces = [*split_text(answer.title, _INTRO_CHARS), *intro_pieces]
-    description = intro_pieces[0] if intro_pieces else None
+    description = md(intro_pieces[0]) if intro_pieces else None
     extra = [Item(lines=(p,)) for p in intro_pieces[1:]]
     items = [piece for item in (*extra, *answer.items) for piece in _fit(item)]
     pages = _split_sources(paginate(items, _cost, _PAGE_BUDGET, _PAGE_ITEMS)) or [[]]
@@ -197,8 +203,8 @@ def render_pages(answer: Answer) -> list[list[discord.Embed]]:
     for number, page in enumerate(pages, 1):
         embed = discord.Embed(title=title, description=description if number == 1 else None, colour=colour)
         cites = _sources(page)
-        if len(cites) == 1 and cites[0].url and len(cites[0].url) <= 2048:
-            embed.url = cites[0].url
+        if len(cites) == 1 and web_url(cites[0].url):
+            embed.url = web_url(cites[0].url)
         for item in page:
             name, body = _item_name(item)
             embed.add_field(name=name, value=item_value(body), inline=False)
