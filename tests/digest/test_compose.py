@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from bot.answer import AnswerKind
-from bot.briefs.models import Dialogue
-from bot.config import DigestConfig, DigestFilters
 from bot.adapters.discord_app.digest import render_digest as render_discord
 from bot.adapters.slack_app.digest import render_digest as render_slack
 from bot.adapters.slack_app.render import escape as slack_escape
+from bot.answer import AnswerKind
+from bot.briefs.models import Dialogue
+from bot.config import DigestConfig, DigestFilters
 from bot.digest.compose import brief_version, compose, select_briefs
 from bot.index.catalog import Catalog
 from tests.conftest import minimal_brief
