@@ -130,12 +130,22 @@ REDACTOR = Redactor()  # one per process: the root handlers share it, so secrets
 
 
 def configure_logging(level: str = "WARNING", fmt: str = "text", stream: IO[str] | None = None) -> logging.Handler:
-    """Send every log record to one stderr handler (text or JSON), through the redaction filter; return it."""
+    """Send every log record to one stderr handler (text or JSON), through the redaction filter; return it.
+
+    When someone else already configured the root logger (a test runner, an embedding program) and no stream is
+    given, their handlers are kept as they are and only get the redaction filter, as logging.basicConfig would.
+    """
+    root = logging.getLogger()
+    foreign = [h for h in root.handlers if h.get_name() != HANDLER_NAME]
+    if stream is None and foreign:
+        for other in foreign:
+            if REDACTOR not in other.filters:
+                other.addFilter(REDACTOR)
+        return foreign[0]
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(REDACTOR)
     handler.set_name(HANDLER_NAME)
-    root = logging.getLogger()
     for old in list(root.handlers):
         if old.get_name() == HANDLER_NAME:  # ours from an earlier call (e.g. before the config was read)
             root.removeHandler(old)

@@ -158,3 +158,16 @@ async def test_health_command_ready_flag(deploy: Deploy, tmp_path: Path, capsys:
     assert await asyncio.to_thread(main, ["health", "--ready", "--config", str(tmp_path / "config.yaml")]) == 1
     assert "cannot reach Discord" in capsys.readouterr().out
     await bot.finish()
+
+
+async def test_ready_when_every_surface_is_connected(deploy: Deploy, discord_fake: FakeDiscord) -> None:
+    """/readyz turns 200 once Discord's gateway session is up and Slack is authenticated (discord.py first
+    waits 2 s for guilds after READY, so this test takes that long)."""
+    bot = await deploy(discord_fake)
+
+    async def ready() -> bool:
+        return (await bot.ready())[0] == 200
+
+    await eventually(ready, tries=1000)
+    assert (await bot.ready())[1] == {"briefs": "ok", "discord": "ok", "slack": "ok"}
+    await bot.finish()

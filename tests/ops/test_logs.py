@@ -111,3 +111,16 @@ def test_json_formatter_of_a_plain_record() -> None:
     record = logging.LogRecord("bot.x", logging.WARNING, __file__, 1, "hello %s", ("world",), None)
     out = json.loads(JsonFormatter().format(record))
     assert out["message"] == "hello world" and out["level"] == "WARNING" and out["time"].endswith("+00:00")
+
+
+def test_an_existing_logging_setup_is_kept_and_redacted() -> None:
+    """With the root logger already configured (pytest's handlers here), briefbot adds no handler of its own
+    and only puts its redaction filter on the existing ones, as logging.basicConfig would leave them."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    assert handlers  # pytest's capture handlers
+    configure_logging("DEBUG")
+    assert root.handlers == handlers and root.level == level
+    assert all(REDACTOR in h.filters for h in handlers)
+    for handler in handlers:
+        handler.removeFilter(REDACTOR)

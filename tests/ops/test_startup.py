@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -143,7 +141,9 @@ def test_sync_unreachable_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert err == [f"briefbot sync: cannot reach Discord at {api} (ClientConnectorError); nothing was synced"]
 
 
-async def test_sync_rejected_token_is_one_line(strict_discord: FakeDiscord, tmp_path: Path) -> None:
+async def test_sync_rejected_token_is_one_line(
+    strict_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """`briefbot sync` with a rejected token prints one line naming discord.token and exits 1."""
     config = tmp_path / "config.yaml"
     config.write_text(
@@ -151,11 +151,8 @@ async def test_sync_rejected_token_is_one_line(strict_discord: FakeDiscord, tmp_
         f"  api_base_url: {strict_discord.base}\n",
         encoding="utf-8",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sync", "--config", str(config),
-        env={**os.environ, "DISCORD_TOKEN": "a-wrong-token"}, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode == 1
-    lines = stderr.decode().strip().splitlines()
+    monkeypatch.setenv("DISCORD_TOKEN", "a-wrong-token")
+    # the command runs its own event loop in a thread; the fake keeps serving in this one
+    assert await asyncio.to_thread(main, ["sync", "--config", str(config)]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "discord.token" in lines[0] and "a-wrong-token" not in lines[0]

@@ -134,12 +134,16 @@ class DiscordSurface:
         self._task = asyncio.create_task(self._run(), name="briefbot-discord")
 
     def not_ready(self) -> str | None:
-        """Return None while the gateway session is up, else why not."""
-        if self.problem is None and not self.client.is_ready():
+        """Return None while the gateway session is up (every shard's), else why not."""
+        if self.problem is not None:
+            return self.problem
+        if not self.client.is_ready():
             return "connecting to the Discord gateway"
-        if self.problem is None and not self.client.is_closed() and self.client.ws is not None and self.client.ws.open:
-            return None
-        return self.problem or "disconnected from the Discord gateway; reconnecting"
+        if isinstance(self.client, discord.AutoShardedClient):
+            up = bool(self.client.shards) and not any(s.is_closed() for s in self.client.shards.values())
+        else:
+            up = self.client.ws is not None and self.client.ws.open
+        return None if up and not self.client.is_closed() else "disconnected from the Discord gateway; reconnecting"
 
     async def login(self) -> bool:
         """Log in, retrying with backoff while Discord is unreachable; False when the token is rejected."""
@@ -168,13 +172,7 @@ class DiscordSurface:
 
     async def _run(self) -> None:
         if not await self.login():
-            reason = "Discord rejected the bot token: check discord.token (e.g. DISCORD_TOKEN or DISCORD_TOKEN_FILE)"
-            self.problem = "token rejected (discord.token)"
-            log.error("discord: %s; Discord stays off until briefbot is restarted", reason)
-            if self.alert in self.services.admin_alerts:
-                self.services.admin_alerts.remove(self.alert)
-            await self.client.close()
-            self.services.give_up(self.label, reason)
+            await self._rejected()
             return
         self.problem = None
         try:
@@ -185,9 +183,24 @@ class DiscordSurface:
             await self.client.connect(reconnect=True)
         except asyncio.CancelledError:
             raise
+        except discord.ConnectionClosed as exc:
+            if exc.code == 4004:  # the gateway's "authentication failed"
+                await self._rejected()
+                return
+            self.problem = f"the gateway closed the connection (code {exc.code})"
+            log.error("discord: %s; Discord stays off until briefbot is restarted", self.problem)
         except Exception as exc:
             self.problem = f"the gateway connection stopped ({type(exc).__name__})"
-            log.error("discord: %s", self.problem)
+            log.error("discord: %s; Discord stays off until briefbot is restarted", self.problem)
+
+    async def _rejected(self) -> None:
+        reason = "Discord rejected the bot token: check discord.token (e.g. DISCORD_TOKEN or DISCORD_TOKEN_FILE)"
+        self.problem = "token rejected (discord.token)"
+        log.error("discord: %s; Discord stays off until briefbot is restarted", reason)
+        if self.alert in self.services.admin_alerts:
+            self.services.admin_alerts.remove(self.alert)
+        await self.client.close()
+        self.services.give_up(self.label, reason)
 
     async def close(self) -> None:
         """Close the gateway and HTTP connections and wait for the connection task."""
