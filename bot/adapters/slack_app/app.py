@@ -30,6 +30,7 @@ from bot.adapters.slack_app.render import (
     render,
     render_all,
 )
+from bot.adapters.slack_app.report import register_reports
 from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.config import SlackConfig
 from bot.errors import ConfigError
@@ -283,6 +284,7 @@ def create_app(
             await send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
 
     app.action(ACTION_PATTERN)(on_action)
+    register_reports(app, services, responder.answer, send)
 
     async def on_error(error: Exception) -> None:
         log.error("slack: unhandled error in a listener: %s", type(error).__name__)

@@ -9,13 +9,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.adapters.slack_app import limits as L
-from bot.answer import Answer, Choice, Citation, Item, paginate, split_item, split_text
+from bot.answer import Answer, AnswerKind, Choice, Citation, Item, paginate, split_item, split_text
 
 Block = dict[str, Any]
 
 ACTION_PREV = "brief_prev"
 ACTION_NEXT = "brief_next"
 ACTION_SHARE = "brief_share"
+ACTION_REPORT = "brief_report"  # opens the Report a problem modal (bot.adapters.slack_app.report)
 ACTION_CHOOSE = "brief_choose"  # buttons are brief_choose_0.., the select is brief_choose_select
 ACTION_PATTERN = re.compile(r"^brief_(prev|next|share|choose_\w+)$")
 
@@ -378,7 +379,17 @@ def render(
         if page < len(pages) - 1:
             buttons.append(_button(ACTION_NEXT, "Next ›", encode_value(question, page + 1)))
         buttons.append(_button(ACTION_SHARE, "Share in channel", encode_value(question, page)))
+        if answer.kind is not AnswerKind.HELP:
+            buttons.append(_button(ACTION_REPORT, "Report a problem", encode_value(question, page)))
         blocks.append({"type": "actions", "block_id": "brief_nav", "elements": buttons})
+    elif (
+        shared_by
+        and question
+        and answer.kind is not AnswerKind.HELP
+        and len(encode_value(question, page)) <= L.BUTTON_VALUE
+    ):
+        report = _button(ACTION_REPORT, "Report a problem", encode_value(question, page))
+        blocks.append({"type": "actions", "block_id": "brief_nav", "elements": [report]})
     return Rendered(fallback_text(answer, page, len(pages)), blocks, page, len(pages))
 
 

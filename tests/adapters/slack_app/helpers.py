@@ -306,3 +306,19 @@ async def start_surface(services: Services, fake: FakeSlack, waits: Waits | None
     finally:
         await session.close()
         await surface.close()
+
+
+def view_submission_body(view: dict[str, Any], values: dict[str, str], user: str = USER) -> str:
+    """Return the form-encoded body Slack sends when a modal (as the app opened it) is submitted with values."""
+    state = {block: {block: {"type": "plain_text_input", "value": value}} for block, value in values.items()}
+    payload = {
+        "type": "view_submission",
+        "team": {"id": "T1", "domain": "test"},
+        "user": {"id": user, "username": "analyst", "team_id": "T1"},
+        "api_app_id": "A1",
+        "token": "verification-token-unused",
+        "trigger_id": "1.2.ghi",
+        "view": {**view, "id": "V1", "team_id": "T1", "state": {"values": state}, "hash": "1.abc"},
+        "response_urls": [],
+    }
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})

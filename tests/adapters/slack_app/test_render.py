@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,16 @@ def test_checker_reports_broken_messages() -> None:
     assert any("blocks: 52 > 50" in p for p in problems)
     assert any("3001 characters > 3000" in p for p in problems)
     assert any("duplicate action_ids" in p for p in problems)
+
+
+def test_drafts_carry_a_visible_tag(write_brief: Callable[..., Path]) -> None:
+    """A draft's items show "DRAFT — not reviewed" in the Slack message; the published brief's do not."""
+    from tests.conftest import minimal_brief
+
+    write_brief("raw.yaml", minimal_brief("raw", status="draft", title="Raw draft"))
+    path = write_brief("done.yaml", minimal_brief("done", date="2020-01-01", title="Done brief"))
+    store = BriefStore(path.parent, include_drafts=True)
+    assert store.load().ok
+    text = json.dumps(render(ask(store.catalog, "dialogue list")).message(), ensure_ascii=False)
+    assert "[DRAFT — not reviewed] Raw draft" in text
+    assert "[DRAFT — not reviewed] Done brief" not in text
