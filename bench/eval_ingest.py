@@ -32,7 +32,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.briefs.models import Dialogue, fold, normalize_name  # noqa: E402
 from bot.briefs.parsing import parse_registry  # noqa: E402
-from bot.ingest.extract import extract, read_article  # noqa: E402
+from bot.ingest.article import read_article  # noqa: E402
+from bot.ingest.extract import extract  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "ingest" / "fixtures"
 HOLDOUT = ROOT / "tests" / "ingest" / "holdout"

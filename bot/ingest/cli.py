@@ -16,8 +16,9 @@ import yaml
 from bot.briefs.models import PeopleRegistry
 from bot.briefs.parsing import dialogue_from_data, parse_registry
 from bot.errors import BriefbotError
+from bot.ingest.article import Article, read_article
 from bot.ingest.draft import free_id, header_for, taken_ids, to_yaml, write_draft
-from bot.ingest.extract import Article, Draft, extract, read_article
+from bot.ingest.extract import Draft, extract
 from bot.ingest.fetch import MAX_BYTES, FetchError, fetch, make_client
 from bot.ingest.llm import LLMSettings, extract_with_llm
 

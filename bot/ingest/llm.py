@@ -15,7 +15,8 @@ from pydantic import ValidationError
 
 from bot.briefs.models import Dialogue, fold, normalize_name, reference_problems
 from bot.errors import BriefbotError
-from bot.ingest.extract import Article, Draft, Review
+from bot.ingest.article import Article
+from bot.ingest.extract import Draft, Review
 
 log = logging.getLogger(__name__)
 

@@ -12,8 +12,9 @@ import yaml
 
 from bot.briefs.models import Dialogue
 from bot.briefs.parsing import dialogue_from_data, parse_dialogue, parse_registry
+from bot.ingest.article import read_article
 from bot.ingest.draft import to_yaml
-from bot.ingest.extract import extract, read_article
+from bot.ingest.extract import extract
 from tests.ingest.conftest import ARTICLES, FIXTURES, ROOT
 
 BRIEFS = ROOT / "briefs"

@@ -13,8 +13,9 @@ import yaml
 
 from bot.briefs.models import Dialogue
 from bot.briefs.parsing import dialogue_from_data, parse_registry
+from bot.ingest.article import read_article
 from bot.ingest.draft import to_yaml
-from bot.ingest.extract import extract, read_article
+from bot.ingest.extract import extract
 from tests.ingest.conftest import ROOT
 
 HOLDOUT = Path(__file__).resolve().parent / "holdout"

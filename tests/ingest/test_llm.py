@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from bot.ingest.extract import extract, read_article
+from bot.ingest.article import read_article
+from bot.ingest.extract import extract
 from bot.ingest.llm import LLMSettings, extract_with_llm
 from tests.ingest.conftest import FIXTURES, Site
 

@@ -212,3 +212,8 @@ def sentences(line: Line) -> list[Span]:
         lead = len(piece) - len(piece.lstrip())
         out.append(Span(line.start + begin + lead, line.start + begin + lead + len(piece.strip()), piece.strip()))
     return out
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Return the sentences of one paragraph as strings."""
+    return [s.text for s in sentences(Line(0, len(paragraph), paragraph.strip(), "paragraph"))]

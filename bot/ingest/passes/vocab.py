@@ -28,6 +28,20 @@ def _pairs(name: str) -> dict[str, str]:
     return out
 
 
+def pairs(name: str) -> list[tuple[str, str]]:
+    """Return the "left = right" lines of a data file, as written (case kept)."""
+    out = []
+    for line in _lines(name):
+        left, _, right = line.partition(" = ")
+        out.append((left.strip(), right.strip()))
+    return out
+
+
+def words(name: str) -> list[str]:
+    """Return the lines of a data file, as written."""
+    return _lines(name)
+
+
 @dataclass(frozen=True)
 class Vocab:
     """Word lists of the passes, keyed by `key()`."""

@@ -1,0 +1,227 @@
+"""What the event is: its organisers and host unit, title, kind and place, from the text as written."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.ingest.article import _VENUE_LABEL, Article
+from bot.ingest.passes.segment import split_sentences as sentences
+from bot.ingest.passes.vocab import pairs, words
+
+CITIES = dict(pairs("cities.txt"))
+
+
+COUNTRIES = set(words("countries.txt"))
+
+
+DEMONYMS = dict(pairs("demonyms.txt"))
+
+
+ORG_HEADS = set(words("org_name_heads.txt"))
+
+
+UNIT_HEADS = tuple(words("unit_heads.txt"))
+
+
+HOST_VERB = re.compile(
+    r"\b(?:held|hold|holds|hosted|hosts?|organi[sz]ed|organi[sz]es|co-organi[sz]ed|co-hosted|convened|jointly|"
+    r"came together|in collaboration with|in partnership with|partnered|teamed up|brought together|met|"
+    r"consultations between|dialogue between|talks between|joint meeting of)\b",
+    re.IGNORECASE,
+)
+
+
+_EVENT_WORDS = re.compile(
+    r"\b(?:held|hosted|organi[sz]ed|convened|took place|met|meeting|dialogue|roundtable|round-table|conference|"
+    r"webinar|seminar|session|forum|consultations?)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Org:
+    """An organisation the text defines, e.g. 'Institute of Strategic Studies Islamabad (ISSI)'."""
+
+    name: str
+    acronym: str | None
+    country: str | None
+    start: int
+    end: int
+
+    @property
+    def label(self) -> str:
+        """Return 'Name (ACR)'."""
+        return f"{self.name} ({self.acronym})" if self.acronym else self.name
+
+
+def country_of(text: str) -> str | None:
+    for city, country in CITIES.items():
+        if re.search(rf"\b{re.escape(city)}\b", text):
+            return country
+    for country in sorted(COUNTRIES, key=len, reverse=True):
+        if re.search(rf"\b{re.escape(country)}\b", text):
+            return "Türkiye" if country == "Turkey" else country
+    for demonym, country in DEMONYMS.items():
+        if re.search(rf"\b{demonym}\b", text):
+            return country
+    return None
+
+
+def find_orgs(text: str) -> list[Org]:
+    """Return organisations defined with an acronym in parentheses, walking back to the start of the name."""
+    orgs: list[Org] = []
+    for m in re.finditer(r"\((?P<acr>[A-Z][A-Za-z&]{1,11}(?: [A-Z]{2,6})?)\)", text):
+        before = text[max(0, m.start() - 220) : m.start()]
+        tokens = list(re.finditer(r"[^\s,]+|,", before))
+        name_toks: list[str] = []
+        start = m.start()
+        country: str | None = None
+        seg_head = False
+        crossed = False
+        for tok_m in reversed(tokens):
+            tok = tok_m.group()
+            if tok == ",":
+                if seg_head or not name_toks:
+                    break
+                crossed, seg_head = True, False
+                name_toks.insert(0, ",")
+                continue
+            if re.fullmatch(r"[A-Z][\w&.-]*'s", tok):
+                country = country_of(tok[:-2]) or None
+                break
+            if tok.endswith(".") and len(tok) > 2:
+                break
+            if tok in {"and", "of", "for", "&", "on", "in", "de"} or (tok[:1].isupper() and tok not in {"The"}):
+                name_toks.insert(0, tok)
+                start = m.start() - len(before) + tok_m.start()
+                if tok.strip("()") in ORG_HEADS:
+                    seg_head = True
+                continue
+            break
+        if crossed and "," in name_toks:
+            left = name_toks[: name_toks.index(",")]
+            if not any(t in ORG_HEADS for t in left):
+                cut = name_toks.index(",") + 1
+                name_toks = name_toks[cut:]
+                start = m.start() - len(" ".join(name_toks)) - 1
+        while name_toks and name_toks[0] in {"and", "of", "for", "&", "on", "in", "de", ","}:
+            name_toks.pop(0)
+        name = " ".join(name_toks).replace(" ,", ",")
+        if not name or not any(t.strip(",") in ORG_HEADS for t in name_toks) or len(name_toks) > 16:
+            continue
+        country = country or country_of(name)
+        orgs.append(Org(name=name, acronym=m["acr"], country=country, start=start, end=m.end()))
+    return orgs
+
+
+_QUOTED_THEME = re.compile(
+    r"(?:\b(?:on|titled|entitled|themed|theme|under the theme)\s*:?\s*|\btheme\b[^.“\"]{0,50}?\b(?:was|is)\s+)"
+    r"[“\"]([^”\"]{8,200})[”\"]"
+)
+
+
+_REPORT_SUFFIX = re.compile(
+    r"\s*[:|–—-]\s*(?:an?\s+|the\s+)?(?:report|summary|recap|proceedings|highlights)\b(?:\s+(?:on|of)\b.*)?$", re.I
+)
+
+
+def unit_without_acronym(paras: list[str]) -> Org | None:
+    """Find 'hosted by the Centre for South Asian Studies of IOS RAS', a host unit the text gives no acronym."""
+    heads = "|".join(UNIT_HEADS)
+    for para in paras:
+        m = re.search(
+            rf"\b(?:hosted|organi[sz]ed|convened) by (?:the |its )?"
+            rf"(?P<unit>(?:{heads})\s+(?:for|of|on)\s+[A-Z][^,.;:]{{3,100}}?)"
+            r"(?=\s+and\s+[a-z]|\s+(?:in|on|at|with)\s|[,.;:]|$)",
+            para,
+        )
+        if m:
+            return Org(name=m["unit"], acronym=None, country=None, start=0, end=0)
+    return None
+
+
+_EVENT_PREFIX = re.compile(
+    r"^(?:[\w-]+\s+){0,2}(?:roundtable|round-table|webinar|seminar|workshop|panel discussion|lecture)"
+    r"\s*[:–—|]\s+(?=\S{3})",
+    re.I,
+)
+
+
+def find_title(article: Article, text: str, first_para: str) -> tuple[str, bool]:
+    host = next((s for s in sentences(first_para) if HOST_VERB.search(s) or _EVENT_WORDS.search(s)), first_para)
+    m = _QUOTED_THEME.search(host)
+    if m:
+        return m.group(1).strip().rstrip(",."), True
+    # the theme is often stated in the second or third paragraph, after a lead about what was said
+    for para in text.split("\n")[:5]:
+        for sent in sentences(para):
+            m = _QUOTED_THEME.search(sent)
+            if m and (HOST_VERB.search(sent) or _EVENT_WORDS.search(sent) or re.search(r"\btheme\b", sent, re.I)):
+                return m.group(1).strip().rstrip(",."), True
+    m = re.search(
+        r"\b([A-Z]{2,8}(?:[-–][A-Z]{2,8})+\s+(?:(?:Annual|Bilateral|Trilateral|Strategic|Joint)\s+)?"
+        r"(?:Dialogue|Roundtable|Round-table|Conference|Forum|Seminar|Consultations|Webinar))",
+        text,
+    )
+    if m:
+        return m.group(1).replace("–", "-"), True
+    m = re.search(
+        r"\bthe\s+((?:[A-Z][\w-]+\s){1,4}(?:Dialogue|Conference|Forum|Summit|Roundtable|Consultations)(?:\s(?:19|20)\d\d)?)\b",
+        host,
+    )
+    if m:
+        return m.group(1), True
+    if article.title and not article.title.lower().startswith("home"):
+        # "Dialogue X: Report on the Fourth Meeting" -> "Dialogue X"
+        heading = _EVENT_PREFIX.sub("", _REPORT_SUFFIX.sub("", article.title.strip()))
+        return heading or article.title.strip(), False
+    return (first_para[:80].rsplit(" ", 1)[0] if first_para else "Untitled dialogue"), False
+
+
+def find_kind(text: str) -> str | None:
+    low = text.lower()
+    for pattern, kind in (
+        (r"annual dialogue", "annual dialogue"),
+        (r"trilateral dialogue", "trilateral dialogue"),
+        (r"bilateral dialogue", "bilateral dialogue"),
+        (r"strategic dialogue", "strategic dialogue"),
+        (r"track[- ]ii (?:dialogue|meeting)", "Track-II dialogue"),
+        (r"webinar", "webinar"),
+        (r"virtual dialogue|online dialogue|held virtually|video link|held online", "virtual dialogue"),
+        (r"round-?\s?table", "roundtable"),
+        (r"conference", "conference"),
+        (r"seminar", "seminar"),
+        (r"dialogue", "dialogue"),
+        (r"\bforum\b", "forum"),
+        (r"\bworkshop\b", "workshop"),
+    ):
+        if re.search(pattern, low):
+            return kind
+    return None
+
+
+def find_location(text: str, dateline_city: str | None, paras: list[str] | None = None) -> str | None:
+    if re.search(
+        r"\b(?:held virtually|virtual(?:ly)? (?:dialogue|meeting|roundtable)|webinar|video link|"
+        r"held online|online (?:dialogue|roundtable|meeting)|via zoom)\b",
+        text,
+        re.IGNORECASE,
+    ):
+        return "online"
+    for para in (paras or [])[:10]:
+        venue = _VENUE_LABEL.match(para)
+        if venue:
+            city = next((c for c in CITIES if re.search(rf"\b{re.escape(c)}\b", venue["value"])), None)
+            return city or venue["value"].split(",")[-1].strip()
+    if dateline_city:
+        return dateline_city
+    verb = re.search(r"\b(?:held|hosted|took place|convened|organi[sz]ed|met)\b", text)
+    if verb:
+        for m in re.finditer(r"\bin\s+(?:the\s+)?([A-Z][a-z]+(?:\s[A-Z][a-z]+)?)", text[verb.end() : verb.end() + 220]):
+            if m.group(1) in CITIES:
+                return m.group(1)
+    press = re.match(r"^([A-Z][A-Za-z ]+?)(?:,\s[^:]{4,30})?:\s", text)
+    if press and press.group(1).title() in CITIES:
+        return press.group(1).title()
+    return None
