@@ -18,12 +18,16 @@ ARTICLES_DIR = ROOT.parent / "shared" / "articles"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _temporary_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Keep every cache a test run writes (also from subprocesses) in pytest's temporary folder, not ~/.cache."""
-    folder = tmp_path_factory.mktemp("cache")
+def _temporary_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep whatever a test run writes for the user (caches, console history, matplotlib's font cache), also from
+    subprocesses, in pytest's temporary folder instead of ~/.cache, ~/.local/state and ~/.config."""
+    folder = tmp_path_factory.mktemp("home")
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("BRIEFBOT_CACHE_DIR", str(folder / "briefbot"))
-        patch.setenv("XDG_CACHE_HOME", str(folder))
+        patch.setenv("BRIEFBOT_CACHE_DIR", str(folder / "cache" / "briefbot"))
+        for name, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_STATE_HOME", "state"), ("XDG_CONFIG_HOME", "config")):
+            patch.setenv(name, str(folder / sub))
+        patch.setenv("XDG_DATA_HOME", str(folder / "data"))
+        patch.setenv("MPLCONFIGDIR", str(folder / "config" / "matplotlib"))
         yield folder
 
 

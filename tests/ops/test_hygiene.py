@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,12 @@ def test_cache_goes_to_a_temporary_folder(tmp_path_factory: pytest.TempPathFacto
     assert root is not None
     assert root.is_relative_to(tmp_path_factory.getbasetemp())
     assert not root.is_relative_to(Path.home() / ".cache")
+
+
+@pytest.mark.parametrize("name", ["XDG_CACHE_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "MPLCONFIGDIR"])
+def test_user_folders_are_temporary(name: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Console history (XDG state), matplotlib's cache and anything else per-user goes under pytest's temp folder."""
+    assert Path(os.environ[name]).is_relative_to(tmp_path_factory.getbasetemp())
 
 
 def test_version_flag(capsys: pytest.CaptureFixture[str]) -> None:
