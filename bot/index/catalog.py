@@ -365,6 +365,10 @@ class Catalog:
         """Return the compact summary of a dialogue (id, title, date, status, first source), without loading it."""
         return self._summaries[dialogue_id]
 
+    def parts(self, dialogue_id: str) -> tuple[PartRecord, ...]:
+        """Return the compact records of every participant of a dialogue, in brief order."""
+        return self._parts(dialogue_id)
+
     def part(self, dialogue_id: str, index: int) -> PartRecord:
         """Return the compact record of one participant of a dialogue (name, honorific, country, role ...)."""
         return self._parts(dialogue_id)[index]

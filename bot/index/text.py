@@ -139,6 +139,18 @@ class TextIndex:
         out = [r for r in rows if versions is None or versions.get(r[1]) == r[6]]
         return [TextHit(did, kind, int(ref), name, body, 0.0, True) for _, did, kind, ref, name, body, _ in out[:limit]]
 
+    def rows_of_kind(self, kind: str) -> list[tuple[str, int, str, str]]:
+        """Return (dialogue id, ref, field, text) of every served row of one kind (a scan: for indexes built once)."""
+        ranges = _class_ranges({kind})
+        rows = self._cache.query_text(
+            "SELECT did, ref, field, body, ver FROM textstore WHERE kind = ? AND rowid BETWEEN ? AND ?",
+            (kind, ranges[-1][0], ranges[0][1]),
+        )
+        versions = self._versions
+        return [
+            (did, int(ref), f, body) for did, ref, f, body, ver in rows if versions is None or versions.get(did) == ver
+        ]
+
     def has_speakers(self, words: Sequence[str]) -> bool:
         """Return whether some position's speakers hold all these words in their affiliation, country or role."""
         if not words or not all(_PLAIN.fullmatch(w) for w in words):

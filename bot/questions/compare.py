@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from bot.answer import Answer, AnswerKind, Item
 from bot.index.catalog import Catalog
@@ -11,6 +10,7 @@ from bot.query import help_answer, positions
 from bot.questions.subjects import resolve
 
 _VS = re.compile(r"\s+(?:vs\.?|versus|v\.?)\s+", re.IGNORECASE)
+MAX_SIDE = 20  # statements per side, newest first (the intro says when there are more)
 USAGE = "Try `compare Afghanistan Pakistan vs Iran` or `compare Palestine: ISSI vs IPIS`."
 
 
@@ -52,11 +52,11 @@ def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ..
             ),
         )
     items = []
-    for item in found.items:
+    for item in found.items[:MAX_SIDE]:
         cite = item.citation
         topic_text = (item.heading or "").removeprefix("Position: ")
         when = (cite.date or "date not given") if cite else "date not given"
-        items.append(replace(item, heading=f"{when} · {topic_text}", column=column))
+        items.append(Item(f"{when} · {topic_text}", item.fields, item.lines, item.bullets, cite, column))
     return tuple(items)
 
 

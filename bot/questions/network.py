@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
 from bot.query import help_answer, summary_citation
-from bot.questions.subjects import SubjectKind, group_dialogues, resolve, suggestions
+from bot.questions.subjects import SubjectKind, group_dialogues, is_group, resolve, suggestions
 
 MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
 PICTURE_TIES = 20  # ties drawn in the picture, so labels stay readable
+GROUP_DIALOGUES = 300  # an institute's or country's network counts its most recent dialogues
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +51,7 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
             continue
         seen.add(did)
         met: set[str] = set()
-        for part in catalog.summary(did).participants:
+        for part in catalog.parts(did):
             other = catalog.person_key(part)
             if other != key and other not in met:
                 met.add(other)
@@ -67,7 +68,7 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
 
 def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     """Return the institutes an institute (or country) sat with: the affiliations of the other participants."""
-    found = group_dialogues(catalog, name, exact=True) or group_dialogues(catalog, name)
+    found = group_dialogues(catalog, name, exact=is_group(catalog, name, exact=True), limit=GROUP_DIALOGUES)
     counts: dict[str, int] = {}
     latest: dict[str, str] = {}
     labels: dict[str, str] = {}
@@ -75,7 +76,7 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     for g in found:  # newest first
         mine = {p.index for p in g.people}
         met: set[str] = set()
-        for i, part in enumerate(catalog.summary(g.dialogue_id).participants):
+        for i, part in enumerate(catalog.parts(g.dialogue_id)):
             if i in mine or not part.affiliation:
                 continue
             key = " ".join(part.affiliation.casefold().split())

@@ -1,20 +1,23 @@
 """What a question is about: a person, an institute or country, a topic or a dialogue series.
 
-Invariant: every lookup here reads the in-memory summaries, the people index and the text index; no dialogue is
-loaded, so a question stays fast at 10,000 briefs.
+Invariant: every lookup here reads the in-memory summaries, the people index, the text index and a per-snapshot
+index of institutes, countries and series (built on first use); no dialogue is loaded, so a question stays fast at
+10,000 briefs.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import re
+import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.briefs.models import fold, normalize_name
 from bot.index.catalog import Catalog
-
-GROUP_WALK = 400  # text hits read to find an institute's or country's dialogues (newest first)
 
 
 class SubjectKind(StrEnum):
@@ -70,8 +73,74 @@ def person_key(catalog: Catalog, dialogue_id: str, index: int) -> str:
     return catalog.person_key(catalog.part(dialogue_id, index))
 
 
-def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False) -> list[GroupDialogue]:
-    """Return the dialogues an institute or country organised or sent people to, newest first.
+def _key(text: str) -> str:
+    return " ".join(_words(text))
+
+
+class _Groups:
+    """Institutes, countries and series of one catalog snapshot, by whole-field key and by word.
+
+    Built once per snapshot on first use (organiser and series rows from the text index, participants' affiliation
+    and country from the in-memory summaries); every list is newest first, so a question reads only its head.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        rank = catalog.rank
+        self.org_exact: dict[str, list[str]] = {}
+        self.org_words: dict[str, set[str]] = {}
+        self.org_text: dict[str, list[str]] = {}  # dialogue id -> its organiser rows
+        for did, _, _, body in catalog.text.rows_of_kind("organizer"):
+            if did not in catalog.dialogues:
+                continue
+            self.org_text.setdefault(did, []).append(body)
+            for key in _org_keys(body):
+                self.org_exact.setdefault(key, []).append(did)
+            for word in _words(body):
+                self.org_words.setdefault(word, set()).add(did)
+        for dids in self.org_exact.values():
+            dids[:] = sorted(set(dids), key=rank)
+        self.part_exact: dict[str, list[tuple[str, int]]] = {}
+        self.part_words: dict[str, set[tuple[str, int]]] = {}
+        for did in catalog.ordered_ids():  # newest first
+            for i, part in enumerate(catalog.parts(did)):
+                for field in (part.affiliation, part.country):
+                    if field:
+                        self.part_exact.setdefault(_key(field), []).append((did, i))
+                        for word in _words(field):
+                            self.part_words.setdefault(word, set()).add((did, i))
+        self.series: dict[str, list[str]] = {}
+        self.series_name: dict[str, str] = {}
+        for did, _, field, body in catalog.text.rows_of_kind("meta"):
+            if field == "series" and did in catalog.dialogues:
+                key = _key(body)
+                self.series.setdefault(key, []).append(did)
+                self.series_name.setdefault(key, body)
+        for dids in self.series.values():
+            dids.sort(key=rank)
+        self.counts: dict[tuple[str, bool], int] = {}  # (key, exact) -> dialogues, memoised as asked
+
+
+_GROUPS: weakref.WeakKeyDictionary[Catalog, _Groups] = weakref.WeakKeyDictionary()
+_BUILD = threading.Lock()
+
+
+def groups(catalog: Catalog) -> _Groups:
+    """Return the institute, country and series index of a snapshot (built on first use)."""
+    index = _GROUPS.get(catalog)
+    if index is None:
+        with _BUILD:
+            index = _GROUPS.get(catalog)
+            if index is None:
+                index = _GROUPS[catalog] = _Groups(catalog)
+    return index
+
+
+def _newest(catalog: Catalog, dids: Iterable[str], limit: int) -> list[str]:
+    return heapq.nsmallest(limit, dids, key=catalog.rank)
+
+
+def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False, limit: int = 10_000) -> list[GroupDialogue]:
+    """Return the newest `limit` dialogues an institute or country organised or sent people to, newest first.
 
     exact=True keeps only whole-field matches (an acronym, an institute's name, a country, an affiliation as
     written); otherwise every word of name must occur in the field.
@@ -79,43 +148,64 @@ def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False) -> list
     words = _words(name)
     if not words:
         return []
+    index = groups(catalog)
     key = " ".join(words)
-
-    def matches(field: str | None) -> bool:
-        if exact:
-            return bool(field) and " ".join(_words(field or "")) == key
-        return _holds(field, words)
-
-    organised: dict[str, str] = {}
-    for hit in catalog.text.search(name, kinds=("organizer",), limit=GROUP_WALK, ranked=False):
-        if hit.dialogue_id in catalog.dialogues and hit.dialogue_id not in organised:
-            # the field is "name acronym country": match any one of them
-            summary_words = hit.text
-            if exact:
-                if key in _org_keys(summary_words):
-                    organised[hit.dialogue_id] = hit.text
-            elif _holds(summary_words, words):
-                organised[hit.dialogue_id] = hit.text
-    people: dict[str, list[GroupPart]] = {}
-    for hit in catalog.text.search(name, kinds=("participant",), limit=GROUP_WALK, ranked=False):
-        did = hit.dialogue_id
-        if did not in catalog.dialogues:
-            continue
-        parts = catalog.summary(did).participants
-        if hit.ref >= len(parts):
-            continue
-        part = parts[hit.ref]
-        if matches(part.affiliation) or matches(part.country) or (not exact and _holds(part.role, words)):
+    if exact:
+        organised: Iterable[str] = index.org_exact.get(key, ())
+        people: Iterable[tuple[str, int]] = index.part_exact.get(key, ())
+    else:
+        organised = set.intersection(*(index.org_words.get(w, set()) for w in words))
+        people = set.intersection(*(index.part_words.get(w, set()) for w in words))
+    if exact:  # both lists are newest first: their heads hold the newest `limit` dialogues
+        organised = list(itertools.islice(organised, limit))
+        heads: list[tuple[str, int]] = []
+        seen: set[str] = set()
+        for did, i in people:
+            if did not in seen:
+                if len(seen) >= limit:
+                    break
+                seen.add(did)
+            heads.append((did, i))
+        people = heads
+    by_dialogue: dict[str, list[int]] = {}
+    for did, i in people:
+        by_dialogue.setdefault(did, []).append(i)
+    org_set = set(organised)
+    dids = _newest(catalog, org_set | by_dialogue.keys(), limit)
+    out = []
+    for did in dids:
+        parts = catalog.parts(did)
+        members = []
+        for i in sorted(by_dialogue.get(did, ())):
+            part = parts[i]
             role = ", ".join(x for x in (part.role, part.affiliation) if x) or "role not given"
             shown = f"{part.honorific} {part.name}" if part.honorific else part.name
-            listed = people.setdefault(did, [])
-            if all(p.index != hit.ref for p in listed):
-                listed.append(GroupPart(hit.ref, shown, role))
-    dids = sorted(organised.keys() | people.keys(), key=catalog.rank)
-    return [
-        GroupDialogue(did, organised.get(did), tuple(sorted(people.get(did, ()), key=lambda p: p.index)))
-        for did in dids
-    ]
+            members.append(GroupPart(i, shown, role))
+        organiser = None
+        if did in org_set:  # the organiser rows of the dialogue ("name acronym country"), the matching one first
+            rows = index.org_text.get(did, [])
+            organiser = rows[0] if len(rows) == 1 else next((r for r in rows if _holds(r, words)), rows[0])
+        out.append(GroupDialogue(did, organiser, tuple(members)))
+    return out
+
+
+def group_count(catalog: Catalog, name: str, *, exact: bool = False) -> int:
+    """Return how many dialogues an institute or country organised or sent people to."""
+    words = _words(name)
+    if not words:
+        return 0
+    index = groups(catalog)
+    key = " ".join(words)
+    count = index.counts.get((key, exact))
+    if count is None:
+        if exact:
+            count = len(set(index.org_exact.get(key, ())) | {d for d, _ in index.part_exact.get(key, ())})
+        else:
+            organised = set.intersection(*(index.org_words.get(w, set()) for w in words))
+            people = set.intersection(*(index.part_words.get(w, set()) for w in words))
+            count = len(organised | {d for d, _ in people})
+        index.counts[(key, exact)] = count
+    return count
 
 
 def _org_keys(text: str) -> set[str]:
@@ -132,25 +222,38 @@ def _org_keys(text: str) -> set[str]:
 
 def is_group(catalog: Catalog, name: str, *, exact: bool = False) -> bool:
     """Return whether some dialogue was organised by, or had a participant from, this institute or country."""
-    return bool(group_dialogues(catalog, name, exact=exact)[:1])
+    words = _words(name)
+    if not words:
+        return False
+    index = groups(catalog)
+    if exact:
+        key = " ".join(words)
+        return bool(index.org_exact.get(key) or index.part_exact.get(key))
+    return bool(
+        set.intersection(*(index.org_words.get(w, set()) for w in words))
+        or set.intersection(*(index.part_words.get(w, set()) for w in words))
+    )
 
 
 def series_of(catalog: Catalog, name: str) -> list[tuple[str, str]]:
-    """Return (dialogue id, series name) of the dialogues in a series named like name, newest first."""
+    """Return (dialogue id, series name) of the dialogues of the series named name (or, failing an exact name,
+    the series whose name holds every word of it, the largest first), newest first."""
     words = _words(name)
     if not words:
         return []
-    out: dict[str, str] = {}
-    for hit in catalog.text.search(name, kinds=("meta",), limit=GROUP_WALK, ranked=False):
-        if hit.field == "series" and hit.dialogue_id in catalog.dialogues and _holds(hit.text, words):
-            out.setdefault(hit.dialogue_id, hit.text)
-    if not out:
-        return []
-    # one series: the exact name if one matches it exactly, else the most frequent name
-    exact = {s for s in out.values() if fold(s) == fold(name).strip()}
-    names = list(out.values())
-    chosen = next(iter(exact)) if exact else max(set(names), key=names.count)
-    return sorted(((did, s) for did, s in out.items() if s == chosen), key=lambda x: catalog.rank(x[0]))
+    index = groups(catalog)
+    key = " ".join(words)
+    if key not in index.series:
+        near = [k for k in index.series if all(w in k.split() for w in words)]
+        if not near:
+            return []
+        key = max(near, key=lambda k: (len(index.series[k]), k))
+    return [(did, index.series_name[key]) for did in index.series[key]]
+
+
+def is_series(catalog: Catalog, name: str) -> bool:
+    """Return whether name is a series' name exactly (in any case and punctuation)."""
+    return _key(name) in groups(catalog).series
 
 
 def resolve(catalog: Catalog, text: str, *, topics: bool = True) -> Subject | None:
@@ -162,7 +265,7 @@ def resolve(catalog: Catalog, text: str, *, topics: bool = True) -> Subject | No
     explicit = head.lower().rstrip(":")
     if rest and explicit in {"person", "topic", "series", "institute", "country", "group"}:
         return _explicit(catalog, explicit, rest)
-    if series_of(catalog, text) and any(fold(s) == fold(text) for _, s in series_of(catalog, text)):
+    if is_series(catalog, text):
         return Subject(SubjectKind.SERIES, series_of(catalog, text)[0][1])
     match = catalog.find_speaker(text)
     if match.keys:

@@ -12,9 +12,17 @@ from dataclasses import replace
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 from bot.query import help_answer, positions, summary_citation
-from bot.questions.subjects import Subject, SubjectKind, group_dialogues, resolve, suggestions
+from bot.questions.subjects import (
+    Subject,
+    SubjectKind,
+    group_count,
+    group_dialogues,
+    is_group,
+    resolve,
+    suggestions,
+)
 
-MAX_ENTRIES = 100  # dialogues shown in one timeline (the most recent ones when there are more)
+MAX_ENTRIES = 50  # dialogues shown in one timeline (the most recent ones when there are more)
 FULL_ENTRIES = 30  # the most recent dialogues of a person shown with their positions; older ones with the part
 UNDATED = "Date not given"
 UNDATED_NOTE = "These dialogues give no event date; they are listed apart, not placed by guess."
@@ -153,7 +161,8 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
         fields: tuple[tuple[str, str], ...] = (("Part", ", ".join(a.parts)), ("Then", then))
         said: tuple[str, ...] = ()
         if n < FULL_ENTRIES:
-            said = bullets.get((a.dialogue_id, a.index)) or _slow_bullets(catalog, a.dialogue_id, a.index)
+            found = bullets.get((a.dialogue_id, a.index))
+            said = found if found is not None else _slow_bullets(catalog, a.dialogue_id, a.index)
         entries.append((cite.date, catalog.rank(a.dialogue_id), Item(date_heading(cite), fields, (), said, cite)))
     dated = sum(1 for e in entries if e[0])
     name, shown, _ = catalog.shown_person(key)
@@ -168,7 +177,8 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
 
 def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> Answer:
     """Return an institute's or country's dialogues through time: organised, and who of it took part."""
-    found = group_dialogues(catalog, name, exact=True) or group_dialogues(catalog, name)
+    exact = is_group(catalog, name, exact=True)
+    found = group_dialogues(catalog, name, exact=exact, limit=MAX_ENTRIES + 1)
     if not found:
         return Answer(AnswerKind.NOT_FOUND, "Nothing to show", f"No dialogue involves {name!r}.", ok=False)
     capped = len(found) > MAX_ENTRIES
@@ -185,10 +195,13 @@ def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> A
             (cite.date, catalog.rank(g.dialogue_id), Item(date_heading(cite), tuple(fields), (), bullets, cite))
         )
     dated = sum(1 for e in entries if e[0])
+    intro = _intro(len(entries), dated, newest_first, capped)
+    if capped:
+        intro = f"{group_count(catalog, name, exact=exact)} dialogue(s) in all. " + intro
     return Answer(
         AnswerKind.TIMELINE,
         f"Timeline: {name}",
-        _intro(len(entries), dated, newest_first, capped),
+        intro,
         arrange(entries, newest_first),
         refs=tuple(g.dialogue_id for g in found),
     )
@@ -215,7 +228,7 @@ def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> 
         fields = tuple(kv for kv in item.fields if kv[0] != "Dialogue")
         topic_text = (item.heading or "").removeprefix("Position: ")
         heading = f"{date_heading(cite)} · {topic_text}" if topic_text else date_heading(cite)
-        entries.append((cite.date, n, replace(item, heading=heading, fields=fields)))
+        entries.append((cite.date, n, Item(heading, fields, item.lines, item.bullets, cite)))
     dated = sum(1 for e in entries if e[0])
     dialogues = len({e[2].citation.dialogue_id for e in entries if e[2].citation})
     order = "newest first" if newest_first else "oldest first"
