@@ -31,10 +31,10 @@ def build_surfaces(services: Services) -> list[Surface]:
     config = services.config
     surfaces: list[Surface] = []
     if config.digests:
-        from bot.adapters import digest_renderers
+        from bot.adapters import digest_posters
         from bot.digest.schedule import DigestService
 
-        services.digest_renderers = digest_renderers()
+        services.digest_posters = digest_posters(config)
         digests = DigestService(services)
         services.digests = digests
         surfaces.append(digests)

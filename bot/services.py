@@ -8,12 +8,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer
 from bot.config import BotConfig
 from bot.index.store import BriefStore, LoadReport
 from bot.ops.metrics import Metrics
+
+if TYPE_CHECKING:
+    from bot.digest.delivery import PosterFactory
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     on_give_up: Callable[[str, str], None] | None = None  # set by `briefbot run`: a surface stopped for good
     # each platform's digest renderer ('discord', 'slack'), set by the composition root (bot.adapters)
-    digest_renderers: dict[str, Callable[[Answer], list[dict[str, Any]]]] = field(default_factory=dict)
+    digest_posters: PosterFactory | None = None  # each platform's digest poster, injected by the composition root
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
     _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
 

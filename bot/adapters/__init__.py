@@ -1,18 +1,16 @@
-"""Platform adapters: parse a message, ask the core, render the neutral answer, send it."""
+"""Platform adapters: parse a message, ask the core, render the neutral answer, send it; post digests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from bot.answer import Answer
+if TYPE_CHECKING:
+    from bot.config import BotConfig
+    from bot.digest.delivery import PosterFactory
 
-DigestRenderer = Callable[[Answer], list[dict[str, Any]]]
 
+def digest_posters(config: BotConfig) -> PosterFactory:
+    """Return the factory giving each digest target its platform's poster (this imports both platforms' code)."""
+    from bot.adapters.posters import platform_posters
 
-def digest_renderers() -> dict[str, DigestRenderer]:
-    """Return each platform's digest renderer, keyed 'discord' and 'slack' (this imports both platform libraries)."""
-    from bot.adapters.discord_app.digest import render_digest as discord
-    from bot.adapters.slack_app.digest import render_digest as slack
-
-    return {"discord": discord, "slack": slack}
+    return platform_posters(config)

@@ -7,14 +7,18 @@ import asyncio
 import datetime as dt
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.errors import ConfigError
 
+if TYPE_CHECKING:
+    from bot.digest.delivery import Checkpoint
 
-def _service(args: argparse.Namespace) -> Any:
-    from bot.adapters import digest_renderers
+
+def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> Any:
+    """Build the digest service of the config named by args (the command line's composition root)."""
+    from bot.adapters import digest_posters
     from bot.config import load_config
     from bot.digest.schedule import DigestService
     from bot.index.store import BriefStore
@@ -26,13 +30,13 @@ def _service(args: argparse.Namespace) -> Any:
         if not store.load().pending:
             break
         time.sleep(config.settle_seconds)
-    services = Services(config=config, store=store, digest_renderers=digest_renderers())
+    services = Services(config=config, store=store, digest_posters=digest_posters(config))
 
     async def to_stderr(text: str) -> None:
         print(f"admin alert: {text}", file=sys.stderr)
 
     services.admin_alerts.append(to_stderr)
-    return DigestService(services)
+    return DigestService(services, checkpoint=checkpoint)
 
 
 def _check_name(service: Any, name: str) -> None:
@@ -56,12 +60,15 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return asyncio.run(go())
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    """Post a digest now to every target and record it (refused while the bot's scheduler holds the state)."""
+def cmd_run(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> int:
+    """Post a digest now to every target and record it (refused while the bot's scheduler holds the state).
+
+    checkpoint, a seam for crash tests, is called at each step of the delivery protocol.
+    """
     from bot.adapters.console import render_text
 
     async def go() -> int:
-        service = _service(args)
+        service = _service(args, checkpoint)
         try:
             _check_name(service, args.name)
             service.lock.acquire()

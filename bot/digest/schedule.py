@@ -20,7 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.answer import Answer, AnswerKind, Item
 from bot.config import DigestConfig
 from bot.digest.compose import Selection, compose
-from bot.digest.delivery import Clock, DeliveryEngine, Sleep, StateStore, TargetOutcome, target_id, utcnow
+from bot.digest.delivery import Checkpoint, DeliveryEngine, Sleep, TargetOutcome, target_id
+from bot.digest.state import Clock, StateStore, utcnow
 from bot.errors import ConfigError
 from bot.services import Services
 
@@ -189,7 +190,9 @@ class DigestService:
         client: httpx.AsyncClient | None = None,
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
+        """Set up the configured digests; checkpoint is the crash tests' seam (see DeliveryEngine)."""
         self.services = services
         self.config = services.config
         self.clock = clock
@@ -205,16 +208,17 @@ class DigestService:
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
         self.state = StateStore(self.config.state_path, clock=clock)
-        if not services.digest_renderers:
-            raise ConfigError("digests need the platform renderers: set services.digest_renderers (bot.adapters)")
+        if services.digest_posters is None:
+            raise ConfigError("digests need the platform posters: set services.digest_posters (bot.adapters)")
         self.engine = DeliveryEngine(
             self.config,
             self.state,
             self.client,
-            renderers=services.digest_renderers,
+            posters=services.digest_posters,
             alert=services.alert_admins,
             clock=clock,
             sleep=sleep,
+            checkpoint=checkpoint,
         )
         self.lock = StateLock(self.config.state_path)
         services.metrics.watch_digests(self.config.state_path, lambda: len(self.engine.http.waits))

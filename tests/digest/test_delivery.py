@@ -13,9 +13,10 @@ import httpx
 import pytest
 import yaml
 
-from bot.adapters import digest_renderers
+from bot.adapters import digest_posters
 from bot.config import load_config
-from bot.digest.delivery import DeliveryEngine, StateStore
+from bot.digest.delivery import DeliveryEngine
+from bot.digest.state import StateStore
 from bot.index.store import BriefStore
 from tests.conftest import minimal_brief
 from tests.digest.fakes import DISCORD_TOKEN, SLACK_TOKEN, Failure, FakePlatforms, write_briefs, write_config
@@ -56,7 +57,7 @@ async def make_rig(fake: FakePlatforms, site: Path) -> AsyncIterator[Any]:
         async def alert(text: str) -> None:
             rig.alerts.append(text)
 
-        rig.engine = DeliveryEngine(config, state, client, renderers=digest_renderers(), alert=alert, sleep=sleep)
+        rig.engine = DeliveryEngine(config, state, client, posters=digest_posters(config), alert=alert, sleep=sleep)
         return rig
 
     yield make

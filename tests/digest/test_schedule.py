@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters import digest_renderers
+from bot.adapters import digest_posters
 from bot.config import load_config
 from bot.digest.schedule import DigestService, build_trigger, day_of_week_field, next_fire
 from bot.errors import ConfigError
@@ -105,7 +105,7 @@ def service(site: Path, fake: FakePlatforms, clock: Clock) -> DigestService:
     """Return a DigestService for digest 'weekly' (Mondays 09:00 Karachi) posting to a Discord webhook."""
     write_briefs(site / "briefs", 2, long=False)
     config = load_config(write_config(site / "config.yaml", fake, [{"discord_webhook": fake.webhook_url()}]), env={})
-    services = Services(config=config, store=BriefStore(config.briefs_dir), digest_renderers=digest_renderers())
+    services = Services(config=config, store=BriefStore(config.briefs_dir), digest_posters=digest_posters(config))
     return DigestService(services, clock=clock)
 
 

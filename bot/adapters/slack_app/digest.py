@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot.adapters.slack_app.render import escape, link, plain, shorten
@@ -12,6 +13,14 @@ from bot.digest.compose import NOTHING_NEW
 BLOCKS_PER_MESSAGE = 50
 SECTION_LIMIT = 3000
 MESSAGE_BUDGET = 12000
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")  # an entity cut in two by a length limit
+
+
+def _cut(text: str, limit: int) -> str:
+    """Return escaped mrkdwn cut to at most limit characters, never inside an entity such as &amp;."""
+    if len(text) <= limit:
+        return text
+    return _ENTITY_TAIL.sub("", text[: limit - 1]) + "…"
 
 
 def _item(item: Item) -> tuple[list[dict[str, Any]], str]:
@@ -20,9 +29,7 @@ def _item(item: Item) -> tuple[list[dict[str, Any]], str]:
     lines = [head] + [f"_{escape(x)}_" for x in item.lines]
     lines += [f"*{escape(k)}:* {escape(v)}" for k, v in item.fields if k != "Link"]
     lines += [f"• {escape(b)}" for b in item.bullets]
-    text = "\n".join(lines)
-    if len(text) > SECTION_LIMIT:
-        text = text[: SECTION_LIMIT - 1] + "…"
+    text = _cut("\n".join(lines), SECTION_LIMIT)
     fallback = escape(item.heading or "Brief")
     return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}, {"type": "divider"}], fallback
 
@@ -50,5 +57,5 @@ def render_digest(answer: Answer) -> list[dict[str, Any]]:
         if i == 0:
             blocks = header + blocks
             fallback = f"{escape(answer.title)}: {escape(intro)} {fallback}"
-        payloads.append({"text": shorten(fallback, 3000), "blocks": blocks})
+        payloads.append({"text": _cut(fallback, 3000), "blocks": blocks})
     return payloads

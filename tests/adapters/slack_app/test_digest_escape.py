@@ -39,3 +39,15 @@ def test_https_url_links_the_title() -> None:
     """An https source URL links the title."""
     text = json.dumps(_payload("Talks", "https://example.org/r"))
     assert "<https://example.org/r|Talks>" in text
+
+
+def test_cut_never_splits_an_entity() -> None:
+    """A section or fallback cut to Slack's 3000 characters ends on a whole entity, never inside `&amp;`."""
+    import re
+
+    positions = [{"by": ["Omid Karimi"], "topic": f"T{j}", "summary": "R&D " * 100} for j in range(3)]
+    brief = Dialogue.model_validate(minimal_brief("x", title="&" * 490, positions=positions))
+    payload = render_digest(compose(CONFIG, select_briefs([brief], CONFIG, None)))[0]
+    section = next(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
+    assert len(section) <= 3000 and re.search(r"&[a-z]{0,4}…$", section) is None
+    assert len(payload["text"]) <= 3000 and re.search(r"&[a-z]{0,4}…$", payload["text"]) is None
