@@ -55,15 +55,15 @@ class Metrics:
 
     @contextlib.contextmanager
     def question(self, platform: str, question: str) -> Iterator[None]:
-        """Count one question and time it until the block ends (an escaping error is counted too)."""
+        """Count one question now and time it until the block ends (an escaping error is counted too)."""
         start = time.perf_counter()
+        self.questions.labels(platform, command_label(question)).inc()
         try:
             yield
         except Exception:
             self.errors.labels(platform).inc()
             raise
         finally:
-            self.questions.labels(platform, command_label(question)).inc()
             self.latency.labels(platform).observe(time.perf_counter() - start)
 
     def loaded(self, briefs: int, broken: int, seconds: float | None = None) -> None:
