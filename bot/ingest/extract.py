@@ -12,6 +12,7 @@ from bot.briefs.models import Dialogue, PeopleRegistry, Person, fold, normalize_
 from bot.briefs.names import skeleton
 from bot.ingest.article import _MONTH, Article, _mon
 from bot.ingest.passes.dates import event_date, posted_date
+from bot.ingest.passes.descriptors import has_role_word, is_org
 from bot.ingest.passes.event import (
     COUNTRIES,
     DEMONYMS,
@@ -23,8 +24,10 @@ from bot.ingest.passes.event import (
     find_location,
     find_orgs,
     find_title,
+    named_organisers,
     unit_without_acronym,
 )
+from bot.ingest.passes.people import Person as FoundPerson
 from bot.ingest.passes.people import find_people
 from bot.ingest.passes.positions import find_positions
 from bot.ingest.passes.segment import lines as segment_lines
@@ -132,6 +135,8 @@ class Draft:
     dialogue: Dialogue
     review: Review
     extractor: str = "rules"
+    # where each participant was seen: [start, end) offsets into the article's text, to trace every name back
+    evidence: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +148,15 @@ class _SessionDraft:
     intro: str | None = None
     from_heading: bool = False
     span: tuple[int, int] = (0, 0)
+
+
+def _hosts(sentence: str, org: Org) -> bool:
+    """Whether the sentence makes the organisation a host: named before the verb, or after 'by', 'between', 'with'."""
+    at = sentence.find(f"({org.acronym})")
+    verb = HOST_VERB.search(sentence)
+    if verb is None or at < verb.start() or verb.group().lower().endswith((" of", " between", " with")):
+        return True
+    return bool(re.search(r"\b(?:by|between|with)\b", sentence[verb.start() : at]))
 
 
 def _part_role(part: str | None) -> str | None:
@@ -247,7 +261,6 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
 
     # organisers, host unit
     orgs = find_orgs(text)
-    {o.acronym for o in orgs if o.acronym} | set(re.findall(r"\b[A-Z]{2,8}\b", text))
     host_sentence = next(
         (
             s
@@ -271,10 +284,17 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         )
         if is_unit and host_unit is None and org.start < len(text) // 2:
             host_unit = org
-        elif host_sentence and f"({org.acronym})" in host_sentence and not is_unit:
+        elif host_sentence and f"({org.acronym})" in host_sentence and not is_unit and _hosts(host_sentence, org):
             organisers.append(org)
     if host_unit is None:
         host_unit = unit_without_acronym(paras[:6])
+    unit_name = fold(host_unit.label) if host_unit else ""
+    for host in named_organisers(paras[:12]):
+        if fold(host.name) in unit_name:
+            continue
+        known = any(fold(host.name) in fold(o.name) or (host.acronym and host.acronym == o.acronym) for o in organisers)
+        if not known:
+            organisers.append(host)
     org_country = {o.acronym: o.country for o in organisers if o.acronym}
     if host_unit and host_unit.acronym and organisers:
         org_country[host_unit.acronym] = organisers[0].country
@@ -352,7 +372,9 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         single = _SessionDraft(title=title, order=1, moderator=overall_mods[0] if len(overall_mods) == 1 else None)
         single.paragraphs = list(range(len(paras)))
         sessions.append(single)
-        review.unsure.append("no sessions named in the text; one session was assumed, titled after the dialogue")
+        review.unsure.append(
+            "sessions: none named in the text; a single session was assumed, titled after the dialogue"
+        )
         positions = [(b, t, summary, title) for b, t, summary, _ in positions]
     sessions.sort(key=lambda s: s.order)
 
@@ -391,8 +413,9 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         text=text,
     )
     dialogue = Dialogue.model_validate(data)
-    _fill_review(review, dialogue, article, title_sure, participants)
-    return Draft(dialogue=dialogue, review=review)
+    _fill_review(review, dialogue, article, title_sure, found_people)
+    evidence = {p.name: list(p.spans) for p in found_people}
+    return Draft(dialogue=dialogue, review=review, evidence=evidence)
 
 
 def _shorten(sentence: str, limit: int = 400) -> str:
@@ -584,7 +607,10 @@ def _assemble(**kw: Any) -> dict[str, Any]:
     }
 
 
-def _fill_review(review: Review, d: Dialogue, article: Article, title_sure: bool, people: Iterable[Found]) -> None:
+def _fill_review(
+    review: Review, d: Dialogue, article: Article, title_sure: bool, people: Iterable[FoundPerson]
+) -> None:
+    """List what was found and, per field, what is uncertain, so the analyst knows where to look first."""
     review.found.append(
         f"{len(d.participants)} participant(s), {len(d.sessions)} session(s), "
         f"{len(d.moderators) + sum(1 for s in d.sessions if s.moderator)} moderator slot(s), "
@@ -592,16 +618,36 @@ def _fill_review(review: Review, d: Dialogue, article: Article, title_sure: bool
     )
     review.found.append(f"date: {d.date or 'none'}; location: {d.location or 'none'}")
     if not title_sure:
-        review.unsure.append(f"title taken from the page heading: {d.title!r}")
+        review.unsure.append(f"title: taken from the page heading or composed: {d.title!r}")
     if d.date is None:
-        review.unsure.append("no event date in the text (see date_note)")
-    elif d.date_note and "dateline" in d.date_note:
-        review.unsure.append("event date inferred from the dateline")
+        review.unsure.append("date: none in the text (see date_note)")
+    elif article.date_basis == "weekday":
+        review.unsure.append(f"date: {d.date} was derived from a weekday (see date_note)")
+    elif article.date_basis == "dateline" or (d.date_note and "dateline" in d.date_note):
+        review.unsure.append(f"date: {d.date} is the report's dateline, not a stated event date")
+    acronyms = {o.acronym for o in d.organizers if o.acronym}
+    weak, org_roles, parts, no_role = [], [], [], []
     for p in people:
-        if not p.role:
-            review.unsure.append(f"{p.name}: no role found")
+        if p.mention:
+            continue
+        if p.score < LOW_SCORE:
+            weak.append(f"{p.name} ({_evidence(p)})")
+        if p.role and (is_org(_first_clause(p.role), acronyms) and not has_role_word(p.role)):
+            org_roles.append(f"{p.name}: {p.role!r}")
+        if not p.role and p.part:
+            parts.append(f"{p.name} ({p.part})")
+        elif not p.role:
+            no_role.append(p.name)
+    for label, items in (
+        ("participants found on weak evidence", weak),
+        ("participants whose role may be an organisation", org_roles),
+        ("participants with no title in the text; the role is their part in the event", parts),
+        ("participants with no role", no_role),
+    ):
+        if items:
+            review.unsure.append(f"{label}: " + "; ".join(items))
     if not d.organizers:
-        review.unsure.append("no organising institute found")
+        review.unsure.append("organizers: no organising institute found")
     if article.author:
         review.check.append(f"author {article.author!r} was left out of the participants")
     for name, pid in review.aliases:
@@ -609,3 +655,14 @@ def _fill_review(review: Review, d: Dialogue, article: Article, title_sure: bool
     if d.mentions:
         review.check.append("mentioned, not participants: " + ", ".join(m.name for m in d.mentions))
     review.check.append("summaries, takeaways and positions quote the article: rewrite them in your own words")
+
+
+LOW_SCORE = 3.0
+
+
+def _evidence(p: FoundPerson) -> str:
+    return "only a capitalised name in a list" if p.score < 2.5 else "no title, honorific or description"
+
+
+def _first_clause(role: str) -> str:
+    return role.split(",")[0]

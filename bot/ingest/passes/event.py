@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.briefs.models import fold
 from bot.ingest.article import _VENUE_LABEL, Article
+from bot.ingest.passes.dates import full_dates
 from bot.ingest.passes.segment import split_sentences as sentences
-from bot.ingest.passes.vocab import pairs, words
+from bot.ingest.passes.sessions import HEAD as _SESSION_HEAD
+from bot.ingest.passes.vocab import key, pairs, vocab, words
 
 CITIES = dict(pairs("cities.txt"))
 
@@ -27,7 +30,7 @@ UNIT_HEADS = tuple(words("unit_heads.txt"))
 HOST_VERB = re.compile(
     r"\b(?:held|hold|holds|hosted|hosts?|organi[sz]ed|organi[sz]es|co-organi[sz]ed|co-hosted|convened|jointly|"
     r"came together|in collaboration with|in partnership with|partnered|teamed up|brought together|met|"
-    r"consultations between|dialogue between|talks between|joint meeting of)\b",
+    r"consultations between|dialogue between|talks between|joint meeting of|launched)\b",
     re.IGNORECASE,
 )
 
@@ -117,13 +120,54 @@ def find_orgs(text: str) -> list[Org]:
 
 _QUOTED_THEME = re.compile(
     r"(?:\b(?:on|titled|entitled|themed|theme|under the theme)\s*:?\s*|\btheme\b[^.“\"]{0,50}?\b(?:was|is)\s+)"
-    r"[“\"]([^”\"]{8,200})[”\"]"
+    r"(?:[“\"]|[‘’]{2})([^”\"‘’]{8,200})(?:[”\"]|[‘’]{2})"
 )
 
 
 _REPORT_SUFFIX = re.compile(
     r"\s*[:|–—-]\s*(?:an?\s+|the\s+)?(?:report|summary|recap|proceedings|highlights)\b(?:\s+(?:on|of)\b.*)?$", re.I
 )
+
+
+_ORG_PHRASE = r"(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)(?:\s+(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)){0,12}"
+_ORG_SUBJECT = re.compile(
+    rf"(?:^|[.:;]\s*|\bthe\s+)(?P<org>{_ORG_PHRASE})(?:\s*,\s*(?P<acr>[A-Z]{{2,8}})\s*,)?\s+"
+    r"(?:has\s+|have\s+|jointly\s+|will\s+)?(?:hosted|organi[sz]ed|held|convened|launched|hold|host)\b"
+)
+_ORG_AGENT = re.compile(
+    rf"\b(?:hosted|organi[sz]ed|convened|held)\s+by\s+(?:the\s+)?(?P<org>{_ORG_PHRASE})"
+    rf"(?:\s+and\s+(?:the\s+)?(?P<org2>{_ORG_PHRASE}))?"
+)
+
+
+def named_organisers(paras: list[str]) -> list[Org]:
+    """Find hosts named without an acronym in brackets ("the Sejong Institute hosted", "organised by X Club")."""
+    out: list[Org] = []
+    for para in paras:
+        for sent in sentences(para):
+            for rx in (_ORG_SUBJECT, _ORG_AGENT):
+                for m in rx.finditer(sent):
+                    for group in ("org", "org2"):
+                        name = _org_name(m.groupdict().get(group) or "")
+                        if name and not any(fold(o.name) == fold(name) for o in out):
+                            acr = m.groupdict().get("acr")
+                            out.append(Org(name=name, acronym=acr, country=country_of(name), start=0, end=0))
+        if out:
+            return out
+    return out
+
+
+def _org_name(phrase: str) -> str | None:
+    """Trim an organisation phrase to the name that ends with its head noun ("Valdai Discussion Club")."""
+    words = phrase.split()
+    while words and words[0].lower() in {"the", "of", "for", "and", "on", "&"}:
+        words.pop(0)
+    last = max((i for i, w in enumerate(words) if vocab().is_org(w.strip(",.")) or w in ORG_HEADS), default=-1)
+    if last < 0:
+        return None
+    words = words[: last + 1]
+    # "Center for X" keeps its complement; a name is at least two words or a head with a proper name before it
+    return " ".join(words) if len(words) >= 2 and words[0][:1].isupper() else None
 
 
 def unit_without_acronym(paras: list[str]) -> Org | None:
@@ -172,11 +216,49 @@ def find_title(article: Article, text: str, first_para: str) -> tuple[str, bool]
     )
     if m:
         return m.group(1), True
-    if article.title and not article.title.lower().startswith("home"):
+    for para in text.split("\n")[:12]:
+        for sent in sentences(para):
+            m = _TITLED.search(sent)
+            if m and (HOST_VERB.search(sent) or _EVENT_WORDS.search(sent) or "theme" in m.group()):
+                return (m["quoted"] or m["title"]).strip().rstrip(".,"), True
+    if article.title and _title_like(article.title):
         # "Dialogue X: Report on the Fourth Meeting" -> "Dialogue X"
         heading = _EVENT_PREFIX.sub("", _REPORT_SUFFIX.sub("", article.title.strip()))
         return heading or article.title.strip(), False
-    return (first_para[:80].rsplit(" ", 1)[0] if first_para else "Untitled dialogue"), False
+    for line in text.split("\n")[:5]:
+        if len(line) < 160 and not re.search(r"[.!]$", line.strip()) and _title_like(line):
+            return line.strip(), False
+    for para in text.split("\n")[:4]:
+        for sent in sentences(para):
+            m = _ON_TOPIC.search(sent)
+            if m and HOST_VERB.search(sent):
+                return m["title"].strip(), False
+    # never the first characters of the lead: a label made of what was found, marked unsure
+    return "Untitled event", False
+
+
+_TITLED = re.compile(
+    r"\b(?:titled|entitled|under the title of|(?:umbrella |overarching )?theme of)\s+"
+    r"(?:[‘'“\"]+(?P<quoted>[^’”\"]{4,150}?)[’'”\"]+(?![A-Za-z])"
+    r"|(?P<title>[A-Z][^;:.“”\"]{6,150}?)(?=\s+(?:here|on|in|at)\s|,\s+(?![A-Z])|[;.]|$))"
+)
+_ON_TOPIC = re.compile(
+    r"\b(?:discussion|dialogue|seminar|roundtable|webinar|conference|talks?|meeting)\s+on\s+(?:the\s+)?"
+    r"(?P<title>[a-zA-Z][^.;]{10,150}?)(?=\.|;|$)"
+)
+
+
+def _title_like(line: str) -> bool:
+    """Whether a heading can be the event's title: not page furniture, a date, a menu or a one-word label."""
+    s = line.strip()
+    low = key(s)
+    if any(low.startswith(f) for f in vocab().furniture) or "!" in s or low.startswith("home"):
+        return False
+    if re.fullmatch(r"[\W\d]*(?:\w+\W*){0,2}", s) or (full_dates(s) and len(s) < 40):
+        return False
+    if _SESSION_HEAD.match(s):
+        return False  # a session's heading, not the event's title
+    return len(s.split()) >= 3 and not re.match(r"^(?:date|source|by)\b", s, re.I)
 
 
 def find_kind(text: str) -> str | None:

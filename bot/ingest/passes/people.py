@@ -306,6 +306,7 @@ def _share(out: list[_Seen], text: str) -> None:
                     break
                 if c.plural_honorific and not t.cand.honorific:
                     t.cand.honorific = c.honorific
+                    t.cand.features["honorific"] = 2.0
                 if plural_role and not t.cand.role:
                     t.cand.role, t.cand.affiliation = descriptors.singular(c.role or ""), c.affiliation
                 t.cand.features["listed"] = 1.5

@@ -31,7 +31,7 @@ _ORD = {
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUM = r"(?P<n>[IVX]+|\d+|one|two|three|four|five|six)"
-_HEAD = re.compile(
+HEAD = re.compile(
     rf"^(?:\d{{1,2}}[:.]\d{{2}}\s*[-–—]\s*\d{{1,2}}[:.]\d{{2}}\s+)?(?:(?:(?P<ord>{'|'.join(_ORD)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
     rf"(?:session|panel)(?:\s*[-–]?\s*{_NUM})?|plenary)\s*(?P<sep>[:.–—-])\s*(?P<title>.*)$",
     re.I,
@@ -75,7 +75,7 @@ def find_sessions(text: str) -> list[SessionFound]:
     found: list[SessionFound] = []
     all_lines = lines(text)
     for i, line in enumerate(all_lines):
-        m = _HEAD.match(line.text) if line.kind in {"heading", "item"} else None
+        m = HEAD.match(line.text) if line.kind in {"heading", "item"} else None
         if m:
             title = _clean(m["title"])
             nxt = all_lines[i + 1] if i + 1 < len(all_lines) else None
