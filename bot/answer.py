@@ -63,6 +63,7 @@ class Item:
     bullets: tuple[str, ...] = ()
     citation: Citation | None = None
     column: int | None = None  # in an answer with columns: 0 (left) or 1 (right); None spans both
+    path: str = field(default="", compare=False)  # the brief field shown, e.g. "positions[2]" (for corrections)
 
     def text_size(self) -> int:
         """Return the number of characters of text in the item."""

@@ -60,6 +60,8 @@ def spots(answer: Answer, items: Sequence[Item] | None = None) -> tuple[Spot, ..
                     field = f"{_REF_FIELDS[answer.kind]}[{match['ref']}]"
                 elif match["field"]:
                     field = match["field"]
+        if item.path and item.citation:  # the item says which field it shows
+            did, field = item.citation.dialogue_id, item.path
         if did:
             out.setdefault((did, field), Spot(did, field, label))
     if not out:

@@ -138,14 +138,17 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
         for p in dialogue.participants:
             parts = dialogue.parts_of(p.name)
             bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
-        items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite))
-    for session in dialogue.sessions:
+        items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite, path="participants"))
+    for number, session in enumerate(dialogue.sessions):
         chair = _shown_name(dialogue, session.moderator) if session.moderator else None
         session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
         summary = (session.summary,) if session.summary else ()
-        items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite))
-    for position in dialogue.positions:
-        items.append(_position_item(dialogue, position, cite, with_dialogue=False))
+        path = f"sessions[{number}]"
+        items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite, path=path))
+    for number, position in enumerate(dialogue.positions):
+        items.append(
+            replace(_position_item(dialogue, position, cite, with_dialogue=False), path=f"positions[{number}]")
+        )
     extras: list[tuple[str, str]] = [(f.what, f.value) for f in dialogue.figures]
     if dialogue.projects:
         extras.append(("Projects", "; ".join(dialogue.projects)))
@@ -156,12 +159,12 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     if dialogue.topics:
         extras.append(("Topics", ", ".join(dialogue.topics)))
     if extras:
-        items.append(Item(heading="Figures and names", fields=tuple(extras), citation=cite))
-    for source in dialogue.sources:
+        items.append(Item(heading="Figures and names", fields=tuple(extras), citation=cite, path="figures"))
+    for number, source in enumerate(dialogue.sources):
         bits = [b for b in (source.publisher, source.author and f"by {source.author}") if b]
         bits.append(f"published {source.published.isoformat()}" if source.published else "publication date not given")
         lines = (", ".join(bits), source.url or "no URL recorded")
-        items.append(Item(heading="Source", lines=lines, citation=cite))
+        items.append(Item(heading="Source", lines=lines, citation=cite, path=f"sources[{number}]"))
     return tuple(items)
 
 
@@ -392,11 +395,15 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             if compact.moderated:
                 fields.append(("Chaired", "; ".join(compact.moderated)))
             heading = _summary_heading(catalog, did)
-            items.append(Item(heading, tuple(fields), (), compact.bullets, summary_citation(catalog, did)))
+            cite = summary_citation(catalog, did)
+            path = f"participants[{appearance.index}]"
+            items.append(Item(heading, tuple(fields), (), compact.bullets, cite, path=path))
             continue
         shown = catalog.text.dialogue_items(appearance.dialogue_id)
         if shown is not None:  # from the compact records, without loading the dialogue
-            items.append(_recent_appearance(catalog, appearance, shown))
+            items.append(
+                replace(_recent_appearance(catalog, appearance, shown), path=f"participants[{appearance.index}]")
+            )
             continue
         dialogue = catalog.dialogues[appearance.dialogue_id]
         p = appearance.participant
@@ -410,7 +417,9 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             for ref, pos in enumerate(dialogue.positions)
             if key in {normalize_name(b) for b in pos.by}
         )
-        items.append(Item(f"{dialogue.title} ({_date_text(dialogue)})", tuple(fields), (), bullets, citation(dialogue)))
+        heading = f"{dialogue.title} ({_date_text(dialogue)})"
+        path = f"participants[{appearance.index}]"
+        items.append(Item(heading, tuple(fields), (), bullets, citation(dialogue), path=path))
     summary_of = catalog.summary
     for appearance in record.appearances[WHO_FULL:]:  # older dialogues: one line each, from the summaries
         summary = summary_of(appearance.dialogue_id)
@@ -418,7 +427,8 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         label, url = summary.cite
         cite = Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
         heading = f"{summary.title} ({summary.date or 'date not given'})"
-        items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite))
+        path = f"participants[{appearance.index}]"
+        items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite, path=path))
     honorific = newest.honorific or record.honorific
     title = f"{honorific} {record.name}" if honorific else record.name
     return Answer(AnswerKind.PERSON, title, intro, tuple(items), refs=(record.key,))

@@ -67,9 +67,25 @@ def resolve(catalog: Catalog, typed: str) -> Speaker:
         return Speaker(GROUP, typed, words=words)
     if exact.keys:
         return _people(catalog, typed, catalog.equally_close(typed, exact.keys))
+    acronym = _organizer_acronym(catalog, typed)
+    if acronym and catalog.text.has_speakers(fold(acronym).split()):
+        return Speaker(GROUP, acronym, words=tuple(fold(acronym).split()))
     match = catalog.find_people(typed)
     names = tuple(catalog.people[k].name for k in match.keys) or match.suggestions
     return Speaker(UNKNOWN, typed, suggestions=names[:5])
+
+
+def _organizer_acronym(catalog: Catalog, typed: str) -> str | None:
+    """Return the acronym of an organising institute named in full ("Institute for Political and International
+    Studies" -> "IPIS"), as speakers' affiliations use acronyms; None when no organiser has that name."""
+    wanted = fold(typed)
+    for hit in catalog.text.search(typed, kinds=("organizer",), limit=10):
+        if hit.dialogue_id not in catalog.dialogues:
+            continue
+        organizers = catalog.dialogues[hit.dialogue_id].organizers
+        if hit.ref < len(organizers) and fold(organizers[hit.ref].name) == wanted and organizers[hit.ref].acronym:
+            return organizers[hit.ref].acronym
+    return None
 
 
 def _people(catalog: Catalog, typed: str, keys: tuple[str, ...]) -> Speaker:

@@ -55,3 +55,18 @@ def test_console_report_prints_file_and_line(shipped_catalog: Catalog) -> None:
     lines = console_lines(ask(shipped_catalog, "session Afghanistan"), file_of)
     assert lines[1].split()[0] == f"{BRIEFS_DIR / IPIS}.yaml:76"
     assert "sessions[3]" in lines[1]
+
+
+def test_who_maps_to_the_participant_entries(shipped_catalog: Catalog) -> None:
+    """A person's answer points at their participant entry in each dialogue."""
+    found = spots(ask(shipped_catalog, "who Amina Khan"))
+    assert [(s.dialogue_id, s.field) for s in found] == [
+        ("issi-iras-dialogue-2025-07-29", "participants[0]"),
+        (IPIS, "participants[2]"),
+    ]
+
+
+def test_a_dialogue_maps_each_item_to_its_field(shipped_catalog: Catalog) -> None:
+    """`dialogue show` points at each session and position by its own field."""
+    fields = [s.field for s in spots(ask(shipped_catalog, f"dialogue show {IPIS}"))]
+    assert {"sessions[3]", "positions[4]", "participants"} <= set(fields)

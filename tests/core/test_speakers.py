@@ -162,3 +162,10 @@ def test_split_by(args: str, expected: tuple[str, str | None]) -> None:
 def test_shipped_briefs_folder_is_the_one_checked() -> None:
     """The misattribution tests run against the shipped briefs folder."""
     assert (BRIEFS_DIR / f"{IRAS}.yaml").exists() and (BRIEFS_DIR / f"{IPIS}.yaml").exists()
+
+
+def test_an_institute_named_in_full_is_its_acronym(shipped_catalog: Catalog) -> None:
+    """`positions by Institute for Political and International Studies` lists IPIS's statements, as `by IPIS`."""
+    full = ask(shipped_catalog, "positions by Institute for Political and International Studies")
+    assert full.title == "Positions by IPIS"
+    assert full.refs == ask(shipped_catalog, "positions by IPIS").refs
