@@ -33,23 +33,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line from standard input."""
     from bot.adapters.console import render_text, run_console, run_questions
     from bot.adapters.terminal import split_questions, terminal_width, use_colour
+    from bot.digest.cli import console_digests
+    from bot.digest.questions import parse_digest
     from bot.index.store import BriefStore
     from bot.query import ask
 
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     catalog = store.catalog
     questions = split_questions(args.question)
+    digests = console_digests(args)
     if len(questions) > 1:
-        return run_questions(catalog, questions, file_of=store.file_of)
+        return run_questions(catalog, questions, file_of=store.file_of, digests=digests)
     if questions:
-        answer = ask(catalog, questions[0])
+        digest = parse_digest(questions[0])
+        answer = digests(digest) if digest else ask(catalog, questions[0])
         sys.stdout.write(render_text(answer, terminal_width(), use_colour(sys.stdout)))
         if args.out:
             from bot.adapters.console import save_attachment
 
             print(save_attachment(answer, Path(args.out)), file=sys.stderr)
         return 0 if answer.ok else 1
-    return run_console(catalog, file_of=store.file_of)
+    return run_console(catalog, file_of=store.file_of, digests=digests)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

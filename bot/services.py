@@ -17,6 +17,7 @@ from bot.ops.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.digest.delivery import PosterFactory
+    from bot.digest.questions import DigestStatus
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ class DigestRunner(Protocol):
 
     async def run_now(self, name: str) -> Answer:
         """Post digest `name` now to every target, record it, and report what happened."""
+        ...
+
+    def status(self) -> list[DigestStatus]:
+        """Return last and next run per digest, and per target its state and last delivery."""
         ...
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import TextIO
 from bot.adapters.terminal import Paint, history_path, line_editing, terminal_width, use_colour, wrap
 from bot.answer import DRAFT_MARK, Answer, Item
 from bot.corrections import console_lines
+from bot.digest.questions import DigestQuestion, answer_digest, parse_digest
 from bot.index.catalog import Catalog
 from bot.query import ask, quoted
 
@@ -110,10 +112,11 @@ def answer_lines(
     colour: bool = False,
     failures: list[Failure] | None = None,
     file_of: Callable[[str], Path] | None = None,
+    digests: Callable[[DigestQuestion], Answer] | None = None,
 ) -> int:
-    """Answer questions one by one; return how many failed (unknown command or nothing found), noting each in
-    failures when given. `report` prints the file and line to edit for the previous answer (file_of locates a
-    dialogue's brief)."""
+    """Answer questions one by one (digest questions through `digests`); return how many failed (unknown command
+    or nothing found), noting each in failures when given. `report` prints the file and line to edit for the
+    previous answer (file_of locates a dialogue's brief)."""
     failed = 0
     last: Answer | None = None
     if prompt:
@@ -129,7 +132,7 @@ def answer_lines(
             else:
                 out.write("\n".join(console_lines(last, file_of)) + "\n")
         elif text:
-            result = last = ask(catalog, text)
+            result = last = _answer(catalog, text, digests)
             if not result.ok:
                 failed += 1
                 if failures is not None:
@@ -141,6 +144,16 @@ def answer_lines(
     if prompt:
         out.write("\n")
     return failed
+
+
+def _answer(catalog: Catalog, text: str, digests: Callable[[DigestQuestion], Answer] | None) -> Answer:
+    """Answer a brief question from the catalog, a digest question through digests (none: no digests)."""
+    question = parse_digest(text)
+    if question is None:
+        return ask(catalog, text)
+    if digests is None:
+        return asyncio.run(answer_digest(None, question, admin=True))
+    return digests(question)
 
 
 def failure_summary(failures: list[Failure], total: int) -> str:
@@ -174,6 +187,7 @@ def run_console(
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
     file_of: Callable[[str], Path] | None = None,
+    digests: Callable[[DigestQuestion], Answer] | None = None,
 ) -> int:
     """Run the question loop over stdin: a readline prompt with history on a terminal; batch mode from a pipe,
     exiting 1 (with a summary on stderr) when any question was not understood or found."""
@@ -183,7 +197,15 @@ def run_console(
             greeting = (
                 "briefbot — ask a question (help for the list, report: where to fix the last answer, Ctrl-D to quit)\n"
             )
-            answer_lines(catalog, _prompt_lines(greeting, stdout), stdout, width=width, colour=colour, file_of=file_of)
+            answer_lines(
+                catalog,
+                _prompt_lines(greeting, stdout),
+                stdout,
+                width=width,
+                colour=colour,
+                file_of=file_of,
+                digests=digests,
+            )
         return 0
     failures: list[Failure] = []
     total = 0
@@ -194,7 +216,9 @@ def run_console(
             total += 1
             yield line
 
-    answer_lines(catalog, counted(), stdout, width=width, colour=colour, failures=failures, file_of=file_of)
+    answer_lines(
+        catalog, counted(), stdout, width=width, colour=colour, failures=failures, file_of=file_of, digests=digests
+    )
     if failures:
         stderr.write(failure_summary(failures, total))
         return 1
@@ -207,11 +231,14 @@ def run_questions(
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
     file_of: Callable[[str], Path] | None = None,
+    digests: Callable[[DigestQuestion], Answer] | None = None,
 ) -> int:
     """Answer questions given as arguments, each in turn; exit 1 if any failed (several: with a summary)."""
     width, colour = terminal_width(), use_colour(stdout)
     failures: list[Failure] = []
-    answer_lines(catalog, questions, stdout, width=width, colour=colour, failures=failures, file_of=file_of)
+    answer_lines(
+        catalog, questions, stdout, width=width, colour=colour, failures=failures, file_of=file_of, digests=digests
+    )
     if failures and len(questions) > 1:
         stderr.write(failure_summary(failures, len(questions)))
     return 1 if failures else 0

@@ -7,9 +7,12 @@ import asyncio
 import datetime as dt
 import sys
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.answer import Answer, AnswerKind
+from bot.digest.questions import DigestQuestion, DigestStatus, answer_digest
 from bot.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -42,6 +45,55 @@ def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> 
 def _check_name(service: Any, name: str) -> None:
     if name not in service.names():
         raise ConfigError(f"no digest named {name!r} (configured: {', '.join(service.names()) or 'none'})")
+
+
+class _LockedRunner:
+    """The digest service as a console's runner: posting now takes the state lock first, as `digest run` does."""
+
+    def __init__(self, service: Any) -> None:
+        self.service = service
+
+    def names(self) -> list[str]:
+        """Return the configured digest names."""
+        return list(self.service.names())
+
+    def preview(self, name: str) -> Answer:
+        """Return what digest `name` would post now, changing nothing."""
+        answer: Answer = self.service.preview(name)
+        return answer
+
+    def status(self) -> list[DigestStatus]:
+        """Return every digest's status."""
+        return list(self.service.status())
+
+    async def run_now(self, name: str) -> Answer:
+        """Post digest `name` now (refused while the bot's scheduler holds the state)."""
+        self.service.lock.acquire()
+        answer: Answer = await self.service.run_now(name)
+        return answer
+
+
+def console_digests(args: argparse.Namespace) -> Callable[[DigestQuestion], Answer]:
+    """Return how the console answers a digest question: with the digests of --config, else saying there are none."""
+
+    def answer(question: DigestQuestion) -> Answer:
+        async def go() -> Answer:
+            if not getattr(args, "config", None):
+                return await answer_digest(None, question, admin=True)
+            try:
+                service = _service(args)
+            except ConfigError as exc:
+                return Answer(AnswerKind.ERROR, "Digests unavailable", str(exc), ok=False)
+            try:
+                return await answer_digest(_LockedRunner(service), question, admin=True)
+            except ConfigError as exc:
+                return Answer(AnswerKind.ERROR, "Digest not posted", str(exc), ok=False)
+            finally:
+                await service.close()
+
+        return asyncio.run(go())
+
+    return answer
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

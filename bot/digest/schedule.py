@@ -8,7 +8,6 @@ import datetime as dt
 import fcntl
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from bot.answer import Answer, AnswerKind, Item
 from bot.config import DigestConfig
 from bot.digest.compose import Selection, compose
 from bot.digest.delivery import Checkpoint, DeliveryEngine, Sleep, TargetOutcome, target_id
+from bot.digest.questions import DigestStatus, TargetStatus
 from bot.digest.state import Clock, StateStore, utcnow
 from bot.errors import ConfigError
 from bot.services import Services
@@ -150,32 +150,6 @@ class StateLock:
             fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
             self._file.close()
             self._file = None
-
-
-@dataclass(frozen=True, slots=True)
-class TargetStatus:
-    """One target's line in `briefbot digest status`."""
-
-    target: str
-    disabled: str | None
-    last_at: dt.datetime | None
-    last_status: str | None
-    last_outcome: str | None
-    briefs_delivered: int
-    unfinished: int
-
-
-@dataclass(frozen=True, slots=True)
-class DigestStatus:
-    """One digest's last and next run and its targets."""
-
-    name: str
-    schedule: str
-    timezone: str
-    last_run: dt.datetime | None
-    last_outcome: str | None
-    next_run: dt.datetime | None
-    targets: tuple[TargetStatus, ...]
 
 
 class DigestService:

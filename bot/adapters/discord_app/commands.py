@@ -17,6 +17,7 @@ from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, rend
 from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
 from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
+from bot.digest.questions import DigestQuestion, digest_problem, digest_status
 from bot.index.catalog import Catalog
 from bot.services import DigestRunner, Services
 
@@ -402,33 +403,33 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
         names = services.digests.names() if services.digests else []
         return to_choices([(n, n) for n in names if current.lower() in n.lower()])
 
-    async def known_digest(interaction: discord.Interaction[Any], name: str) -> DigestRunner | None:
-        """Return the digest runner if `name` is a configured digest; else tell the user why not."""
-        runner = services.digests
-        if runner is None:
-            await send_text(interaction, "No digests are configured.")
+    async def known_digest(interaction: discord.Interaction[Any], name: str, action: str) -> DigestRunner | None:
+        """Return the digest runner if the core finds the question answerable; else tell the user why not."""
+        question = DigestQuestion(action, name)
+        problem = digest_problem(services.digests, question, admin=is_admin(interaction, config))
+        if problem is not None:
+            await send_text(interaction, problem.intro or problem.title)
             return None
-        if name not in runner.names():
-            await send_text(
-                interaction, f"No digest named {name!r}. Configured: {', '.join(runner.names()) or 'none'}."
-            )
-            return None
-        return runner
+        return services.digests
 
     @digest.command(name="preview", description="What a digest would post now")
     @app_commands.autocomplete(name=digest_names)
     async def digest_preview(interaction: discord.Interaction[Any], name: str) -> None:
-        runner = await known_digest(interaction, name)
+        runner = await known_digest(interaction, name, "preview")
         if runner is not None:
             await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
+
+    @digest.command(name="status", description="Last and next run of each digest, per target")
+    @app_commands.autocomplete(name=digest_names)
+    async def digest_status_command(interaction: discord.Interaction[Any], name: str = "") -> None:
+        runner = await known_digest(interaction, name, "status")
+        if runner is not None:
+            await respond(interaction, services, lambda c: digest_status(runner, name), ephemeral=True)
 
     @digest.command(name="now", description="Post a digest now (admins)")
     @app_commands.autocomplete(name=digest_names)
     async def digest_now(interaction: discord.Interaction[Any], name: str) -> None:
-        if services.digests is not None and not is_admin(interaction, config):
-            await send_text(interaction, "Only briefbot admins can post a digest.")
-            return
-        runner = await known_digest(interaction, name)
+        runner = await known_digest(interaction, name, "now")
         if runner is None:
             return
         try:

@@ -31,8 +31,10 @@ from bot.adapters.slack_app.render import (
     render_all,
 )
 from bot.adapters.slack_app.report import register_reports
-from bot.answer import Answer, AnswerKind, Choice, Item
+from bot.answer import Answer, AnswerKind, Choice
 from bot.config import SlackConfig
+from bot.digest.questions import answer_digest, parse_digest
+from bot.digest.questions import help_items as digest_help_items
 from bot.errors import ConfigError
 from bot.query import ask
 from bot.services import Services
@@ -144,47 +146,20 @@ class Responder:
 
     async def answer(self, question: str, user_id: str) -> tuple[Answer, bool]:
         """Return the answer to a question and whether it may be asked again (for paging and sharing)."""
-        head, _, rest = question.partition(" ")
-        if head.lower() in {"digest", "digests"}:
-            return await self._digest(rest.strip(), user_id)
+        digest = parse_digest(question)
+        if digest is not None:
+            if digest.action == "now" and self.is_admin(user_id) and digest.name in self._digest_names():
+                log.info("slack: digest %s posted now by an admin", digest.name)
+            answer = await answer_digest(self.services.digests, digest, admin=self.is_admin(user_id))
+            return answer, answer.ok and digest.action in {"preview", "status"}
         store = self.services.store
         result = await asyncio.to_thread(lambda: ask(store.catalog, question))
         if result.kind is AnswerKind.HELP and self.services.digests is not None:
-            extra = (
-                Item(fields=(("digest preview NAME", "what digest NAME would post now"),)),
-                Item(fields=(("digest now NAME", "post digest NAME now (admins only)"),)),
-            )
-            result = replace(result, items=result.items + extra)
+            result = replace(result, items=result.items + digest_help_items())
         return result, True
 
-    async def _digest(self, args: str, user_id: str) -> tuple[Answer, bool]:
-        runner = self.services.digests
-        if runner is None:
-            return _problem("No digests", "No digests are configured for this briefbot."), False
-        sub, _, name = args.partition(" ")
-        sub, name = sub.lower(), name.strip()
-        names = runner.names()
-        if sub not in {"preview", "now"}:
-            listed = ", ".join(names) or "none"
-            return (
-                Answer(
-                    AnswerKind.HELP,
-                    "Digests",
-                    f"Configured digests: {listed}. Ask `/brief digest preview NAME`; admins can post one "
-                    "with `/brief digest now NAME`.",
-                    choices=tuple(Choice(n, f"digest preview {n}") for n in names[:25]),
-                ),
-                False,
-            )
-        if name not in names:
-            choices = tuple(Choice(n, f"digest preview {n}") for n in names[:25])
-            return _problem("No such digest", f"No digest is named {name!r}.", choices), False
-        if sub == "preview":
-            return await asyncio.to_thread(runner.preview, name), True
-        if not self.is_admin(user_id):
-            return _problem("Admins only", "Only briefbot admins can post a digest now; try `digest preview`."), False
-        log.info("slack: digest %s posted now by an admin", name)
-        return await runner.run_now(name), False
+    def _digest_names(self) -> list[str]:
+        return self.services.digests.names() if self.services.digests else []
 
 
 async def post_response(url: str, message: dict[str, Any], *, sleep: Sleep = asyncio.sleep) -> bool:

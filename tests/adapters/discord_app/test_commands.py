@@ -10,6 +10,7 @@ import pytest
 
 from bot.adapters.discord_app.render import payload_problems
 from bot.answer import Answer, AnswerKind, Item
+from bot.digest.questions import DigestStatus
 from tests.adapters.discord_app.conftest import ADMIN_USER_ID, Bot
 from tests.adapters.discord_app.fake_discord import ADMIN_ROLE_ID, FakeDiscord
 from tests.adapters.discord_app.helpers import (
@@ -254,6 +255,10 @@ class Runner:
         """Record the run and return what was posted."""
         self.ran.append(name)
         return Answer(AnswerKind.DIGEST, f"Posted {name}")
+
+    def status(self) -> list[DigestStatus]:
+        """Return one never-run digest."""
+        return [DigestStatus("weekly", "0 9 * * mon", "UTC", None, None, None, ())]
 
 
 async def test_digest_preview_shows_the_digest(bot: Bot) -> None:

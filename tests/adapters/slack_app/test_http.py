@@ -15,6 +15,7 @@ import pytest
 from bot.adapters.slack_app.limits import check_message
 from bot.adapters.slack_app.render import ACTION_NEXT, ACTION_PREV, ACTION_SHARE, decode_value
 from bot.answer import Answer, AnswerKind, Item
+from bot.digest.questions import DigestStatus
 from tests.adapters.slack_app.briefs import hostile_brief, long_brief, namesakes_brief, takeaway
 from tests.adapters.slack_app.helpers import (
     ADMIN,
@@ -277,6 +278,9 @@ class Digests:
     async def run_now(self, name: str) -> Answer:
         self.posted.append(name)
         return Answer(AnswerKind.DIGEST, f"Digest {name} posted", "posted to 1 target")
+
+    def status(self) -> list[DigestStatus]:
+        return [DigestStatus(name, "0 9 * * mon", "UTC", None, None, None, ()) for name in self.names()]
 
 
 @pytest.fixture
