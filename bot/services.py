@@ -91,7 +91,9 @@ class Services:
         """
         start = time.perf_counter()
         report = await asyncio.to_thread(self.store.load, changed)
-        self.metrics.loaded(len(self.store.catalog), len(report.errors), time.perf_counter() - start)
+        self.metrics.loaded(
+            len(self.store.catalog), len({e.path for e in self.store.errors()}), time.perf_counter() - start
+        )
         current = frozenset(str(e) for e in report.errors)
         new = [e for e in report.errors if str(e) not in self._reported]
         self._reported = current  # alert once per problem, not on every poll while it stays broken
