@@ -218,7 +218,8 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
             if dateline is not None and page_date and not dl["year"] and dateline > page_date:
                 dateline = None  # a dateline after the page's date would borrow the wrong year
         dateline_text = f"{city}, {dl['day']} {dl['mon'].title()}" + ("" if dl["year"] else "; year from the page")
-    found = event_date("\n".join(paras), article.published, dateline, dateline_text)
+    body = [first[dl.end() :], *paras[1:]] if dl else paras
+    found = event_date("\n".join(body), article.published, dateline, dateline_text)
     note = found.note
     if found.date is None and article.display_date and not article.published:
         note += f" The page shows {article.display_date.isoformat()}, a display date, not the event date."

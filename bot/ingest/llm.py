@@ -110,6 +110,16 @@ def _in_text(name: str, text: str) -> bool:
     return bool(words) and all(f" {w} " in body for w in words)
 
 
+def _phrase_in_text(value: str, text: str) -> bool:
+    """Whether a phrase occurs in the article (folded, punctuation and spacing ignored)."""
+    phrase = _squash(value)
+    return bool(phrase) and f" {phrase} " in f" {_squash(text)} "
+
+
+def _squash(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", fold(text)).split())
+
+
 def draft_from_llm(data: Mapping[str, Any], article: Article, brief_id: str, rules: Draft) -> Draft:
     """Build a validated draft from the endpoint's fields; keep id, status and sources from the rules draft."""
     fields = {k: data[k] for k in _FIELDS if k in data}
@@ -121,6 +131,16 @@ def draft_from_llm(data: Mapping[str, Any], article: Article, brief_id: str, rul
     if dropped:
         review.check.append("left out names the article does not contain or its author: " + ", ".join(dropped))
     fields["participants"] = kept
+    ungrounded: list[str] = []
+    for p in kept:
+        for key in ("honorific", "role", "affiliation"):
+            value = p.get(key)
+            if value is not None and not (isinstance(value, str) and _phrase_in_text(value, article.text)):
+                # every role and affiliation must be written in the text; what is not becomes unknown
+                ungrounded.append(f"{p['name']}: {key} {value!r}")
+                p[key] = None
+    if ungrounded:
+        review.check.append("left out values the article does not contain: " + "; ".join(ungrounded))
     for p in kept:
         rule = next(
             (r for r in rules.dialogue.participants if normalize_name(r.name) == normalize_name(p["name"])), None
@@ -141,7 +161,10 @@ def draft_from_llm(data: Mapping[str, Any], article: Article, brief_id: str, rul
     fields["positions"] = positions
     base = rules.dialogue.model_dump(mode="json")
     merged = {**base, **fields, "id": brief_id, "status": "draft", "sources": base["sources"]}
-    if not merged.get("date"):
+    if merged.get("date") != base["date"]:
+        # dates come from the rules, which take a year only from the dateline or the page's date
+        if merged.get("date"):
+            review.check.append(f"the LLM proposed date {merged['date']!r}; kept the date the text supports")
         merged["date"], merged["date_note"] = base["date"], base["date_note"]
     try:
         dialogue = Dialogue.model_validate(merged)

@@ -59,3 +59,20 @@ def test_settings_from_env() -> None:
     env = {"BRIEFBOT_LLM_BASE_URL": "http://127.0.0.1:9/v1/", "BRIEFBOT_LLM_MODEL": "m", "BRIEFBOT_LLM_API_KEY": "k"}
     settings = LLMSettings.from_env(env)
     assert settings is not None and settings.base_url == "http://127.0.0.1:9/v1" and "k" not in repr(settings)
+
+
+async def test_llm_values_not_in_the_text_are_dropped(site: Site) -> None:
+    """A role or affiliation the article does not contain becomes null, and a date it cannot support is not used."""
+    answer = {
+        **ANSWER,
+        "date": "2023-01-01",
+        "participants": [
+            {"name": "Farah Naz Qureshi", "honorific": "Dr.", "role": "Chief Hydrologist", "affiliation": "IRS"}
+        ],
+    }
+    site.llm_answer = answer
+    async with httpx.AsyncClient() as client:
+        draft = await extract_with_llm(client, _settings(site), ARTICLE, extract(ARTICLE))
+    [person] = draft.dialogue.participants
+    assert (person.role, person.affiliation, draft.dialogue.date) == (None, "IRS", "2024-03-12")
+    assert any("Chief Hydrologist" in line for line in draft.review.check)

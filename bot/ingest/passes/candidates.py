@@ -159,8 +159,10 @@ def _name_like(tok: Token, acronyms: set[str], caps_line: bool) -> bool:
         return True
     if key(t) in v.postnominals and (t.isupper() or t.islower()) and not caps_line:
         return False
-    if not _capitalised(tok) or t.endswith(("'s", "’s")):
+    if not _capitalised(tok):
         return False
+    if t.endswith(("'s", "’s")):
+        t = t[:-2]  # "Ahmed's message": the name, possessive
     if key(t) in _NAME_TITLES and not t.isupper():
         return True  # "Sheikh Shahidul Islam": part of the name unless it stands before "bin"/"al" (checked first)
     if v.is_not_name(t) or v.is_role(t) or v.is_org(t) or v.is_place(t) or key(t) in v.honorifics:
@@ -259,7 +261,7 @@ def _split_run(
             ):
                 break
             m += 1
-            if run[m - 1].text.endswith(".") and not is_initial(run[m - 1]):
+            if (run[m - 1].text.endswith(".") and not is_initial(run[m - 1])) or run[m - 1].bare.endswith(("'s", "’s")):
                 break
         words = run[k:m]
         while words and words[-1].bare.lower() in PARTICLES:

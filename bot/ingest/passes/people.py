@@ -27,7 +27,8 @@ _MODERATOR_BEFORE = re.compile(
 _MODERATOR_AFTER = re.compile(r"^[^.;]{0,120}?\b(?:moderated|chaired|presided over)\b", re.I)
 _MENTION_BEFORE = re.compile(
     r"(?:visit (?:of|by)|message (?:from|of)|tribute to|on behalf of|invitation (?:of|from)|memory of|"
-    r"the late|condolences? (?:to|for)|edited by|written by|authored by|founded by|co-founder,?)\s+"
+    r"the late|condolences? (?:to|for)|edited by|written by|authored by|founded by|co-founder,?|quoting|quoted|"
+    r"citing|according to|in memory of|a message from|on the invitation of)\s+"
     r"(?:the\s+)?(?:[A-Z][\w'’.-]*,?\s+|(?:for|of|and)\s+){0,8}$",
     re.IGNORECASE,
 )
@@ -196,6 +197,7 @@ def _context(
     for i, s in enumerate(out):
         _features(s, out[i - 1] if i else None, text, acronyms, registry_keys)
     _share(out, text)
+    _respectively(out, text, acronyms)
     return out
 
 
@@ -288,9 +290,8 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         c.moderator = True
     if re.search(r"\((?:session\s+)?moderator\)", desc, re.I) and not c.role:
         c.role = re.search(r"\(((?:session\s+)?moderator)\)", desc, re.I).group(1)  # type: ignore[union-attr]
-    if _MENTION_BEFORE.search(pre) or _MENTION_AFTER.match(text[c.end : c.end + 30]) or _ABSENT_AFTER.match(desc):
-        c.mention = True
-    if c.possessive and _MENTION_AFTER.match(text[c.end : c.end + 30]):
+    after_name = text[c.start + len(c.name) : c.start + len(c.name) + 30]
+    if _MENTION_BEFORE.search(pre) or _MENTION_AFTER.match(after_name) or _ABSENT_AFTER.match(desc):
         c.mention = True
 
 
@@ -329,6 +330,34 @@ def _share(out: list[_Seen], text: str) -> None:
             out[j].cand.features["listed"] = 1.5
             j -= 1
         s.cand.role = descriptors.singular(role)
+
+
+def _respectively(out: list[_Seen], text: str, acronyms: set[str]) -> None:
+    """Pair "A and B, Director and Deputy Director of X respectively" name by name."""
+    for i, s in enumerate(out):
+        m = _RESPECTIVELY.match(s.desc)
+        if not m:
+            continue
+        roles = [r.strip() for r in re.split(r",\s*(?:and\s+)?|\s+and\s+", m["roles"]) if r.strip()]
+        group = [s]
+        j = i - 1
+        while j >= 0 and len(group) < len(roles):
+            gap = text[out[j].cand.postnominal_end : out[j + 1].item_start]
+            if not re.fullmatch(r"\s*(?:,|,?\s*and)\s*", gap):
+                break
+            group.insert(0, out[j])
+            j -= 1
+        if len(group) != len(roles):
+            continue
+        _, aff = descriptors.split_role(roles[-1], acronyms)
+        if aff:
+            roles[-1] = descriptors.split_role(roles[-1], acronyms)[0] or roles[-1]
+        for member, role in zip(group, roles, strict=True):
+            member.cand.role, member.cand.affiliation = role, aff or member.cand.affiliation
+            member.cand.features["descriptor"] = 2.0
+
+
+_RESPECTIVELY = re.compile(r"^\s*,\s*(?:the\s+)?(?P<roles>[^;]+?),?\s+respectively\b")
 
 
 def _first(s: _Seen) -> str | None:

@@ -33,7 +33,7 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUM = r"(?P<n>[IVX]+|\d+|one|two|three|four|five|six)"
 HEAD = re.compile(
     rf"^(?:\d{{1,2}}[:.]\d{{2}}\s*[-–—]\s*\d{{1,2}}[:.]\d{{2}}\s+)?(?:(?:(?P<ord>{'|'.join(_ORD)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
-    rf"(?:session|panel)(?:\s*[-–]?\s*{_NUM})?|plenary)\s*(?P<sep>[:.–—-])\s*(?P<title>.*)$",
+    rf"(?:session|panel)(?:\s*[-–]?\s*{_NUM})?|plenary)(?:\s*(?P<sep>[:.–—-])\s*(?P<title>.*))?$",
     re.I,
 )
 _INTRO = re.compile(
@@ -77,7 +77,7 @@ def find_sessions(text: str) -> list[SessionFound]:
     for i, line in enumerate(all_lines):
         m = HEAD.match(line.text) if line.kind in {"heading", "item"} else None
         if m:
-            title = _clean(m["title"])
+            title = _clean(m["title"] or "")
             nxt = all_lines[i + 1] if i + 1 < len(all_lines) else None
             if (not title or _VENUE.match(" - " + title)) and nxt is not None and _titleish(nxt):
                 title = _clean(nxt.text)

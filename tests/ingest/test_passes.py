@@ -1,0 +1,219 @@
+"""The extractor's passes on short article-style texts written for these tests (no real article text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.briefs.models import Dialogue, Participant
+from bot.ingest.article import read_article
+from bot.ingest.extract import Draft, extract
+from bot.ingest.passes.candidates import candidates
+from bot.ingest.passes.segment import Line, sentences
+
+LEAD = "The Indus Policy Circle (IPC) hosted a roundtable in Lahore on 14 February 2024. "
+
+
+def _draft(text: str) -> Draft:
+    return extract(read_article(text, html=False))
+
+
+def _dialogue(text: str) -> Dialogue:
+    return _draft(text).dialogue
+
+
+def _person(d: Dialogue, name: str) -> Participant:
+    found = d.participant(name)
+    assert found is not None, [p.name for p in d.participants]
+    return found
+
+
+def _facts(p: Participant) -> tuple[str | None, str | None, str | None]:
+    return p.honorific, p.role, p.affiliation
+
+
+def test_sentences_keep_an_unseen_abbreviation_together() -> None:
+    """A full stop after an abbreviation the splitter has no list entry for ("Sqn. Ldr.") does not end a sentence."""
+    text = "The talk was given by Sqn. Ldr. Tahir Aziz of the air staff. Questions followed."
+    spans = sentences(Line(0, len(text), text, "paragraph"))
+    assert [s.text for s in spans] == [
+        "The talk was given by Sqn. Ldr. Tahir Aziz of the air staff.",
+        "Questions followed.",
+    ]
+
+
+def test_sentences_keep_offsets_into_the_text() -> None:
+    """Every sentence's offsets point at its own characters in the unmodified text."""
+    text = "  First point here. Second point there."
+    for span in sentences(Line(2, len(text), text.strip(), "paragraph")):
+        assert text[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "honorific"),
+    [
+        ("Assoc. Prof. Dr. Leyla Demir opened the panel.", "Leyla Demir", "Assoc. Prof. Dr."),
+        ("Lt Gen (R) Tariq Javed opened the panel.", "Tariq Javed", "Lt Gen (R)"),
+        ("H.E. Mr. Karim Osmani opened the panel.", "Karim Osmani", "H.E. Mr."),
+        ("Air Cdre Saleem Akhtar opened the panel.", "Saleem Akhtar", "Air Cdre"),
+    ],
+)
+def test_stacked_and_abbreviated_honorifics(text: str, name: str, honorific: str) -> None:
+    """Stacked, abbreviated and retired-rank prefixes are the honorific, not part of the name."""
+    [cand] = candidates(text, 0, set())
+    assert (cand.name, cand.honorific) == (name, honorific)
+
+
+def test_letters_after_a_name_are_not_part_of_it() -> None:
+    """Post-nominal letters ("MNA", "HI (M)") after a name are dropped from it."""
+    found = candidates("Then Imran Qureshi MNA and Air Marshal Javed Hayat HI (M) spoke.", 0, set())
+    assert [c.name for c in found] == ["Imran Qureshi", "Javed Hayat"]
+
+
+def test_surname_first_in_capitals() -> None:
+    """A surname in capitals before the given name ("PARK Jiwon") is a name, and stays as written."""
+    d = _dialogue(
+        LEAD + "Speakers:\nPARK Jiwon, Senior Fellow, Asan Policy Forum\nLEE Minho, Professor, Hanbit University"
+    )
+    assert _facts(_person(d, "PARK Jiwon")) == (None, "Senior Fellow", "Asan Policy Forum")
+
+
+def test_plural_honorific_applies_to_each_name() -> None:
+    """'Ambassadors A, B and C' gives each of them the honorific Ambassador."""
+    d = _dialogue(LEAD + "Ambassadors Nadeem Riaz, Sadia Malik and Kamran Shafi took part in the discussion.")
+    assert [p.honorific for p in d.participants] == ["Ambassador"] * 3
+
+
+def test_role_before_the_name_is_a_role_not_an_honorific() -> None:
+    """'former Foreign Secretary Jane Doe': the words before the name are her role."""
+    d = _dialogue(LEAD + "The meeting was addressed by former Foreign Secretary Jane Doe.")
+    assert _facts(_person(d, "Jane Doe")) == (None, "former Foreign Secretary", None)
+
+
+def test_descriptor_without_commas() -> None:
+    """'Name Role at Org' without commas splits into role and affiliation."""
+    d = _dialogue(LEAD + "Ms. Hina Latif Research Officer at the Peshawar Policy Lab spoke on water.")
+    assert _facts(_person(d, "Hina Latif")) == ("Ms.", "Research Officer", "Peshawar Policy Lab")
+
+
+def test_an_institution_is_an_affiliation_not_a_role() -> None:
+    """A descriptor that is only an institution fills the affiliation and leaves the role empty."""
+    d = _dialogue(LEAD + "Speakers included Mr. Omar Farooq, Sindh Trade Council, and Dr. Rabia Saeed, Director, IPC.")
+    assert _facts(_person(d, "Omar Farooq")) == ("Mr.", None, "Sindh Trade Council")
+
+
+def test_shared_role_after_a_list_of_names() -> None:
+    """'A, B and C, Fellows of X' gives each of them the role Fellow and the affiliation X."""
+    d = _dialogue(LEAD + "It was joined by Ali Raza, Sana Mir and Tariq Khan, Fellows of the Lahore Institute.")
+    assert {_facts(p) for p in d.participants} == {(None, "Fellow", "Lahore Institute")}
+
+
+def test_respectively_pairs_roles_with_names() -> None:
+    """'A and B, Director and Deputy Director of X respectively' pairs the roles in order."""
+    d = _dialogue(
+        LEAD + "Dr. Anura Perera and Ms. Dilani Fonseka, Director and Deputy Director of IPC respectively, spoke."
+    )
+    assert [(p.role, p.affiliation) for p in d.participants] == [("Director", "IPC"), ("Deputy Director", "IPC")]
+
+
+def test_descriptor_stops_before_the_next_clause() -> None:
+    """A descriptor ends where the sentence goes on ("..., who chaired ...")."""
+    d = _dialogue(LEAD + "Dr. Salma Iqbal, Dean of Law at Ravi University, who chaired the meeting, spoke first.")
+    assert _facts(_person(d, "Salma Iqbal")) == ("Dr.", "Dean of Law", "Ravi University")
+
+
+def test_full_name_then_surname_is_one_participant() -> None:
+    """A later surname-only mention joins the full name instead of becoming a second person."""
+    d = _dialogue(LEAD + "Dr. Faisal Anwar, Director, IPC, opened the meeting. Later, Dr. Anwar said trade must grow.")
+    assert [p.name for p in d.participants] == ["Faisal Anwar"]
+
+
+def test_a_message_read_by_someone_else_is_a_mention() -> None:
+    """The sender of a message read out is a mention; the person reading it is a participant."""
+    d = _dialogue(
+        LEAD + "Minister Bashir Ahmed's message, read by Joint Secretary Nida Khan, welcomed the participants."
+    )
+    assert [p.name for p in d.participants] == ["Nida Khan"] and [m.name for m in d.mentions] == ["Bashir Ahmed"]
+
+
+def test_a_person_quoted_from_elsewhere_is_a_mention() -> None:
+    """Someone the speakers quote is not a participant."""
+    d = _dialogue(LEAD + "Dr. Faisal Anwar, Director, IPC, spoke. Quoting Ravi Shankar Menon, he said trade matters.")
+    assert d.participant("Ravi Shankar Menon") is None and "Ravi Shankar Menon" in [m.name for m in d.mentions]
+
+
+def test_part_in_the_event_when_no_title_is_given() -> None:
+    """With no title in the text, the role is the person's part ("keynote speaker")."""
+    d = _dialogue(LEAD + "The keynote speaker was Dr. Farid Alam. He said that energy trade was the priority.")
+    assert _facts(_person(d, "Farid Alam")) == ("Dr.", "keynote speaker", None)
+
+
+def test_places_and_institutions_are_not_people() -> None:
+    """Capitalised places, institutions and titles are not taken for names."""
+    d = _dialogue(
+        LEAD + "Changing Dynamics in South Asia was the theme. The Karachi Port Trust and Quaid-i-Azam University "
+        "sent observers. Dr. Faisal Anwar, Director, IPC, spoke."
+    )
+    assert [p.name for p in d.participants] == ["Faisal Anwar"]
+
+
+def test_weekday_resolved_against_the_dateline() -> None:
+    """'on Saturday' in a report datelined Monday 11 March 2024 is Saturday 9 March 2024."""
+    draft = _draft("LAHORE, March 11, 2024 (APP) – The Indus Policy Circle held a dialogue on Saturday on trade.")
+    assert draft.dialogue.date == "2024-03-09" and any("weekday" in line for line in draft.review.unsure)
+
+
+def test_a_year_is_never_borrowed_from_another_number() -> None:
+    """A day and month with no year stay unknown even when another year appears in the text."""
+    d = _dialogue("The Indus Policy Circle held a seminar on 12 June on its Vision 2030 plan.")
+    assert d.date is None and d.date_note and "without a year" in d.date_note
+
+
+def test_session_heading_and_title_on_separate_lines() -> None:
+    """'SESSION-II' on one line and its title on the next make one named session with its moderator."""
+    text = LEAD + "\nSESSION-II\nWater and the Indus Treaty\nModerator: Dr. Rabia Saeed, Director, IPC\n"
+    d = _dialogue(text + "Speakers: Mr. Omar Farooq, Sindh Trade Council")
+    assert [(s.title, s.moderator) for s in d.sessions] == [("Water and the Indus Treaty", "Rabia Saeed")]
+
+
+def test_session_title_in_single_quotes() -> None:
+    """A session introduced in prose with its title in single quotes is found."""
+    d = _dialogue(LEAD + "The first session on ‘Ports and Corridors’ was chaired by Dr. Rabia Saeed, Director, IPC.")
+    assert [(s.title, s.moderator) for s in d.sessions] == [("Ports and Corridors", "Rabia Saeed")]
+
+
+def test_group_statement_is_credited_to_the_group() -> None:
+    """'Speakers called for ...' is credited to all participants, never to one of them."""
+    d = _dialogue(
+        LEAD + "Dr. Faisal Anwar, Director, IPC, and Ms. Hina Latif, Research Officer, IPC, spoke. "
+        "Speakers called for a joint water commission."
+    )
+    group = [p for p in d.positions if "water commission" in p.summary]
+    assert [tuple(p.by) for p in group] == [("Faisal Anwar", "Hina Latif")]
+
+
+def test_a_line_that_looks_like_an_author_box_does_not_cut_the_body() -> None:
+    """A 'Name, journalist' line in the middle of the page keeps everything after it."""
+    text = LEAD + "Speakers:\nAsma Tariq, journalist, Daily Indus\nDr. Faisal Anwar, Director, IPC\n" + ("Text. " * 60)
+    d = _dialogue(text)
+    assert {p.name for p in d.participants} == {"Asma Tariq", "Faisal Anwar"}
+
+
+def test_review_flags_a_single_assumed_session() -> None:
+    """When no session is named, the review says one was assumed."""
+    draft = _draft(LEAD + "Dr. Faisal Anwar, Director, IPC, said trade must grow.")
+    assert any(line.startswith("sessions:") and "assumed" in line for line in draft.review.unsure)
+
+
+def test_review_flags_a_role_that_may_be_an_organisation() -> None:
+    """A role that reads like an institution is listed for the analyst."""
+    draft = _draft(LEAD + "Mr. Omar Farooq, Member, Sindh Trade Council Secretariat Board, spoke.")
+    assert draft.dialogue.participant("Omar Farooq") is not None
+    assert not any("may be an organisation" in line and "Member" in line for line in draft.review.unsure)
+
+
+def test_every_participant_has_offsets_into_the_text() -> None:
+    """The draft records where each participant's name stands in the article text."""
+    article = read_article(LEAD + "Dr. Faisal Anwar, Director, IPC, said trade must grow.", html=False)
+    draft = extract(article)
+    [(start, end)] = draft.evidence["Faisal Anwar"]
+    assert article.text[start:end] == "Faisal Anwar"
