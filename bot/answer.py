@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -111,11 +111,16 @@ class Answer:
 
     def citations(self) -> tuple[Citation, ...]:
         """Return the distinct citations of the items, in order."""
-        seen: dict[str, Citation] = {}
-        for item in self.items:
-            if item.citation and item.citation.dialogue_id not in seen:
-                seen[item.citation.dialogue_id] = item.citation
-        return tuple(seen.values())
+        return unique_citations(self.items)
+
+
+def unique_citations(items: Iterable[Item]) -> tuple[Citation, ...]:
+    """Return the distinct citations of items (one per dialogue), in order of first appearance."""
+    seen: dict[str, Citation] = {}
+    for item in items:
+        if item.citation and item.citation.dialogue_id not in seen:
+            seen[item.citation.dialogue_id] = item.citation
+    return tuple(seen.values())
 
 
 def mark_draft(item: Item) -> Item:

@@ -10,10 +10,11 @@ from typing import Any, NamedTuple
 
 from bot import speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
-from bot.briefs.models import Dialogue, Participant, Position, fold, normalize_name
+from bot.briefs.models import Dialogue, Position, fold, normalize_name
 from bot.briefs.names import PARTICLES, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.text import STOP_WORDS, TextHit
+from bot.present import citation, describe, full_name, moderator_label, named, shown_name
 from bot.suggest import suggest
 
 MAX_QUESTION_CHARS = 300
@@ -48,20 +49,6 @@ def quoted(text: str) -> str:
     return f"“{text}”"
 
 
-def citation(dialogue: Dialogue) -> Citation:
-    """Return the citation of a dialogue: its title, date and first source."""
-    source = dialogue.sources[0] if dialogue.sources else None
-    label = None
-    url = None
-    if source:
-        bits = [b for b in (source.publisher, source.author) if b]
-        if source.published:
-            bits.append(source.published.isoformat())
-        label = ", ".join(bits) or None
-        url = source.url
-    return Citation(dialogue.id, dialogue.title, dialogue.date, label, url, dialogue.status == "draft")
-
-
 def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
     """Return the citation of a dialogue from its summary, without loading the dialogue."""
     summary = catalog.summary(dialogue_id)
@@ -72,16 +59,6 @@ def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
 def _summary_heading(catalog: Catalog, dialogue_id: str) -> str:
     summary = catalog.summary(dialogue_id)
     return f"{summary.title} ({summary.date or 'date not given'})"
-
-
-def full_name(participant: Participant) -> str:
-    """Return 'Ambassador Sohail Mahmood' style names."""
-    return f"{participant.honorific} {participant.name}" if participant.honorific else participant.name
-
-
-def describe(participant: Participant) -> str:
-    """Return role and affiliation as one phrase, e.g. 'Director General, ISSI'."""
-    return role_text(participant.role, participant.affiliation)
 
 
 def _date_text(dialogue: Dialogue) -> str:
@@ -124,12 +101,12 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
         overview.append(("Organisers", orgs))
     if dialogue.host_unit:
         overview.append(("Hosted by", dialogue.host_unit))
-    moderators = [_shown_name(dialogue, m) for m in dialogue.moderators]
+    moderators = [named(dialogue, m) for m in dialogue.moderators]
     if moderators:
         overview.append(("Moderator" if len(moderators) == 1 else "Moderators", ", ".join(moderators)))
     elif any(s.moderator for s in dialogue.sessions):
         overview.append(("Moderator", "no overall moderator named"))
-    chairs = [f"{_shown_name(dialogue, s.moderator)} ({s.title})" for s in dialogue.sessions if s.moderator]
+    chairs = [f"{named(dialogue, s.moderator)} ({s.title})" for s in dialogue.sessions if s.moderator]
     if chairs:
         overview.append(("Session chairs", "; ".join(chairs)))
     items = [Item(heading=dialogue.title, fields=tuple(overview), citation=cite)]
@@ -140,7 +117,7 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
             bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
         items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite, path="participants"))
     for number, session in enumerate(dialogue.sessions):
-        chair = _shown_name(dialogue, session.moderator) if session.moderator else None
+        chair = named(dialogue, session.moderator) if session.moderator else None
         session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
         summary = (session.summary,) if session.summary else ()
         path = f"sessions[{number}]"
@@ -170,11 +147,6 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
 
 def _draft_note(status: str) -> str:
     return f" [{DRAFT_MARK}]" if status == "draft" else ""
-
-
-def _shown_name(dialogue: Dialogue, name: str) -> str:
-    p = dialogue.participant(name)
-    return full_name(p) if p else name
 
 
 def _position_item(dialogue: Dialogue, position: Position, cite: Citation, *, with_dialogue: bool) -> Item:
@@ -440,9 +412,9 @@ def _recent_appearance(catalog: Catalog, appearance: Appearance, shown_items: di
     did, index = appearance.dialogue_id, appearance.index
     part = catalog.part(did, index)
     then = role_text(part.role, part.affiliation)
-    shown = f"{part.honorific} {part.name}" if part.honorific else part.name
+    shown = shown_name(part.honorific, part.name)
     fields = [("Part", ", ".join(appearance.parts)), ("Then", then)]
-    moderator = f"{shown} — {then}"  # as text_items shows a moderator who is a participant
+    moderator = moderator_label(shown, then)  # as text_items shows a moderator who is a participant
     ordered = sorted(shown_items)
     moderated = [shown_items[k][0] for k in ordered if k[0] == "session" and shown_items[k][1] == moderator]
     if moderated:
@@ -485,7 +457,7 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
             dialogue = catalog.dialogues[did]
             session = dialogue.sessions[ref]
             p = dialogue.participant(session.moderator) if session.moderator else None
-            moderator = f"{full_name(p)} — {describe(p)}" if p else session.moderator
+            moderator = moderator_label(full_name(p), describe(p)) if p else session.moderator
             data = (session.title, moderator, session.summary, session.takeaways)
         title, moderator, summary, takeaways = data
         fields = [("Dialogue", _summary_heading(catalog, did))]

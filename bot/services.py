@@ -10,38 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.answer import Answer
 from bot.config import BotConfig
+from bot.digest.questions import DigestRunner
 from bot.index.store import BriefStore, LoadReport
 from bot.ops.metrics import Metrics
 
 if TYPE_CHECKING:
     from bot.digest.delivery import PosterFactory
-    from bot.digest.questions import DigestStatus
 
 log = logging.getLogger(__name__)
 
 AdminAlert = Callable[[str], Awaitable[None]]
-
-
-class DigestRunner(Protocol):
-    """The digest scheduler as the chat surfaces see it."""
-
-    def names(self) -> list[str]:
-        """Return the configured digest names."""
-        ...
-
-    def preview(self, name: str) -> Answer:
-        """Return what digest `name` would post now, changing nothing."""
-        ...
-
-    async def run_now(self, name: str) -> Answer:
-        """Post digest `name` now to every target, record it, and report what happened."""
-        ...
-
-    def status(self) -> list[DigestStatus]:
-        """Return last and next run per digest, and per target its state and last delivery."""
-        ...
 
 
 class Surface(Protocol):

@@ -14,7 +14,7 @@ from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.config import DigestConfig, DigestFilters
 from bot.digest.changes import snapshot
 from bot.index.catalog import Catalog, sort_key
-from bot.query import citation, full_name
+from bot.present import citation, moderators
 
 MAX_POSITIONS = 3
 POSITION_CHARS = 300
@@ -129,25 +129,15 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _moderators(dialogue: Dialogue) -> list[str]:
-    names = list(dialogue.moderators)
-    names += [s.moderator for s in dialogue.sessions if s.moderator and s.moderator not in names]
-    out = []
-    for name in names:
-        participant = dialogue.participant(name)
-        out.append(full_name(participant) if participant else name)
-    return out
-
-
 def digest_item(dialogue: Dialogue, *, updated: bool = False, change: str | None = None) -> Item:
     """Return one dialogue as a digest item: title, date, organisers, moderators, main positions, link."""
     cite = citation(dialogue)
     fields: list[tuple[str, str]] = [("Date", dialogue.date or "date not given")]
     if dialogue.organizers:
         fields.append(("Organisers", ", ".join(o.acronym or o.name for o in dialogue.organizers)))
-    moderators = _moderators(dialogue)
-    if moderators:
-        fields.append(("Moderator" if len(moderators) == 1 else "Moderators", ", ".join(moderators)))
+    chairs = moderators(dialogue)
+    if chairs:
+        fields.append(("Moderator" if len(chairs) == 1 else "Moderators", ", ".join(chairs)))
     url = cite.url if cite.url and cite.url.startswith(("http://", "https://")) else None
     if url:
         fields.append(("Link", url))

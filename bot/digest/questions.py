@@ -5,12 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.answer import Answer, AnswerKind, Choice, Item
-
-if TYPE_CHECKING:
-    from bot.services import DigestRunner
 
 ACTIONS = ("preview", "now", "status")
 HELP = (
@@ -52,6 +49,26 @@ class DigestStatus:
     last_outcome: str | None
     next_run: dt.datetime | None
     targets: tuple[TargetStatus, ...]
+
+
+class DigestRunner(Protocol):
+    """The digest scheduler as the chat surfaces see it."""
+
+    def names(self) -> list[str]:
+        """Return the configured digest names."""
+        ...
+
+    def preview(self, name: str) -> Answer:
+        """Return what digest `name` would post now, changing nothing."""
+        ...
+
+    async def run_now(self, name: str) -> Answer:
+        """Post digest `name` now to every target, record it, and report what happened."""
+        ...
+
+    def status(self) -> list[DigestStatus]:
+        """Return last and next run per digest, and per target its state and last delivery."""
+        ...
 
 
 def parse_digest(text: str) -> DigestQuestion | None:

@@ -11,6 +11,7 @@ from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fol
 from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.text import TextIndex
+from bot.present import shown_name
 
 
 class Appearance:
@@ -439,7 +440,7 @@ class Catalog:
         newest = parts_of(apps[0][0])[apps[0][1]]
         shown_honorific = newest.honorific or honorific
         role = role_text(newest.role, newest.affiliation)
-        shown = (f"{shown_honorific} {name}" if shown_honorific else name, role)
+        shown = (shown_name(shown_honorific, name), role)
         packed = marshal.dumps(tuple(apps))
         return _PersonData(name, honorific, country, registered, tuple(spellings), packed, shown, apps[0][0])
 

@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.briefs.names import name_tokens, skeleton
+from bot.present import source_label
 
 
 class SpellingKeys(NamedTuple):
@@ -73,13 +74,7 @@ def summarize(dialogue: Dialogue) -> Summary:
 
 def source_cite(dialogue: Dialogue) -> tuple[str | None, str | None]:
     """Return the citation label and URL of a dialogue's first source."""
-    source = dialogue.sources[0] if dialogue.sources else None
-    if source is None:
-        return (None, None)
-    bits = [b for b in (source.publisher, source.author) if b]
-    if source.published:
-        bits.append(source.published.isoformat())
-    return (", ".join(bits) or None, source.url)
+    return source_label(dialogue.sources[0] if dialogue.sources else None)
 
 
 def summary_to_data(summary: Summary) -> Any:

@@ -12,8 +12,9 @@ import marshal
 import re
 from collections.abc import Iterable, Iterator
 
-from bot.briefs.models import Dialogue, Participant, fold, normalize_name
+from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.briefs.names import role_text
+from bot.present import full_name, moderator_label
 
 log = logging.getLogger(__name__)
 
@@ -93,16 +94,13 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
     for i, p in enumerate(people):
         index.setdefault(normalize_name(p.name), i)
 
-    def shown(p: Participant) -> str:  # as bot.query.full_name
-        return f"{p.honorific} {p.name}" if p.honorific else p.name
-
     roles = [role_text(p.role, p.affiliation) for p in people]
     moderated: dict[str, list[str]] = {}  # session titles by their moderator as shown
     for i, s in enumerate(dialogue.sessions):
         moderator = None
         if s.moderator:
             j = index.get(normalize_name(s.moderator))
-            moderator = s.moderator if j is None else f"{shown(people[j])} — {roles[j]}"
+            moderator = s.moderator if j is None else moderator_label(full_name(people[j]), roles[j])
             moderated.setdefault(moderator, []).append(s.title)
         yield "session", i, marshal.dumps((s.title, moderator, s.summary, tuple(s.takeaways)))
     spoken: list[list[int]] = [[] for _ in people]  # the refs of each participant's positions
@@ -117,7 +115,7 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
                 # a speaker is "by X" for their own institute or country, never for words of their role
                 # ("Pakistan's former Ambassador to Iran" is not by Iran)
                 hay = fold(" ".join(x for x in (p.affiliation, p.country) if x))
-                by.append((name, j, shown(p), hay))
+                by.append((name, j, full_name(p), hay))
                 if not spoken[j] or spoken[j][-1] != i:
                     spoken[j].append(i)
         yield "position", i, marshal.dumps((pos.topic, pos.summary, pos.session, tuple(by)))
@@ -132,7 +130,7 @@ def text_items(dialogue: Dialogue) -> Iterator[tuple[str, int, bytes]]:
                         role,
                         p.honorific,
                         p.country,
-                        tuple(moderated.get(f"{shown(p)} — {role}", ())) if moderated else (),
+                        tuple(moderated.get(moderator_label(full_name(p), role), ())) if moderated else (),
                         tuple(refs),
                     )
                     for p, role, refs in zip(people, roles, spoken, strict=True)

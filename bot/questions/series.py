@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.briefs.models import Dialogue
 from bot.index.catalog import Catalog
-from bot.query import citation
+from bot.present import citation
 from bot.questions.subjects import series_of
 
 LIST_SCAN = 2000  # up to this many dialogues, `dialogue series` without a name lists every series by a scan

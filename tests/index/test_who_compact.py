@@ -7,7 +7,8 @@ from pathlib import Path
 
 from bot.briefs.models import Dialogue, normalize_name
 from bot.index.store import BriefStore
-from bot.query import WHO_FULL, describe, person_answer
+from bot.present import describe
+from bot.query import WHO_FULL, person_answer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 import discord
 
 from bot.adapters.discord_app.escape import md, web_url
-from bot.answer import Answer, AnswerKind, Citation, Item, paginate, split_item, split_text
+from bot.answer import Answer, AnswerKind, Citation, Item, paginate, split_item, split_text, unique_citations
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +88,7 @@ def citation_line(cite: Citation) -> str:
 
 
 def _sources(items: list[Item]) -> list[Citation]:
-    seen: dict[str, Citation] = {}
-    for item in items:
-        if item.citation and item.citation.dialogue_id not in seen:
-            seen[item.citation.dialogue_id] = item.citation
-    return list(seen.values())
+    return list(unique_citations(items))
 
 
 def _cost(item: Item) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.adapters.slack_app import limits as L
-from bot.answer import Answer, AnswerKind, Choice, Citation, Item, paginate, split_item, split_text
+from bot.answer import Answer, AnswerKind, Choice, Citation, Item, paginate, split_item, split_text, unique_citations
 
 Block = dict[str, Any]
 
@@ -262,13 +262,10 @@ def citation_text(cite: Citation) -> str:
 
 
 def _citation_block(items: list[Item]) -> Block | None:
-    seen: dict[str, Citation] = {}
-    for item in items:
-        if item.citation and item.citation.dialogue_id not in seen:
-            seen[item.citation.dialogue_id] = item.citation
-    if not seen:
+    cites = unique_citations(items)
+    if not cites:
         return None
-    lines = [citation_text(c) for c in seen.values()]
+    lines = [citation_text(c) for c in cites]
     elements: list[str] = []
     for line in lines:
         if len(elements) < L.CONTEXT_ELEMENTS:
