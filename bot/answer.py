@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -177,13 +178,20 @@ def _chunks(sentence: str, limit: int) -> list[str]:
 
 def split_item(item: Item, max_chars: int) -> list[Item]:
     """Split an item bigger than max_chars into consecutive '(continued)' items, at sentence boundaries."""
+    return list(iter_split_item(item, max_chars))
+
+
+def iter_split_item(item: Item, max_chars: int) -> Iterator[Item]:
+    """Yield the pieces split_item returns one at a time, splitting each text only when it is reached."""
     if item.text_size() <= max_chars:
-        return [item]
+        yield item
+        return
     piece = max(40, max_chars // 2)
-    units: list[tuple[str, object]] = [("field", (k, v)) for k, v in item.fields for v in split_text(v, piece)]
-    units += [("line", x) for line in item.lines for x in split_text(line, piece)]
-    units += [("bullet", x) for b in item.bullets for x in split_text(b, piece)]
-    out: list[Item] = []
+    units: Iterator[tuple[str, object]] = itertools.chain(
+        (("field", (k, v)) for k, value in item.fields for v in split_text(value, piece)),
+        (("line", x) for line in item.lines for x in split_text(line, piece)),
+        (("bullet", x) for b in item.bullets for x in split_text(b, piece)),
+    )
     current = Item(heading=item.heading, citation=item.citation)
     for kind, unit in units:
         if kind == "field":
@@ -196,7 +204,7 @@ def split_item(item: Item, max_chars: int) -> list[Item]:
             assert isinstance(unit, str)
             candidate = replace(current, bullets=(*current.bullets, unit))
         if candidate.text_size() > max_chars and (current.fields or current.lines or current.bullets):
-            out.append(current)
+            yield current
             heading = f"{item.heading} (continued)" if item.heading else None
             current = Item(heading=heading, citation=item.citation)
             if kind == "field":
@@ -207,22 +215,26 @@ def split_item(item: Item, max_chars: int) -> list[Item]:
                 current = replace(current, bullets=(unit,))  # type: ignore[arg-type]
         else:
             current = candidate
-    out.append(current)
-    return out
+    yield current
 
 
 def paginate(items: Sequence[Item], size: Callable[[Item], int], budget: int, max_items: int) -> list[list[Item]]:
     """Group items into pages whose total size stays within budget, never splitting an item."""
-    pages: list[list[Item]] = []
+    return list(iter_paginate(items, size, budget, max_items))
+
+
+def iter_paginate(
+    items: Iterable[Item], size: Callable[[Item], int], budget: int, max_items: int
+) -> Iterator[list[Item]]:
+    """Yield the pages paginate returns one at a time, reading only as many items as each page needs."""
     current: list[Item] = []
     used = 0
     for item in items:
         cost = size(item)
         if current and (used + cost > budget or len(current) >= max_items):
-            pages.append(current)
+            yield current
             current, used = [], 0
         current.append(item)
         used += cost
     if current:
-        pages.append(current)
-    return pages
+        yield current

@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot import query
 from bot.adapters.discord_app.questions import add_question_commands
-from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, clip, render_pages
+from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, Pages, clip, render_pages
 from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
 from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 DEFER_AFTER = 1.5  # seconds since the interaction was created; Discord drops unanswered ones at 3
+EXPIRES_AFTER = 3.0  # Discord forgets an interaction not answered or deferred this long after its creation
+SEND_MARGIN = 0.3  # an answer started closer than this to the deadline could not reach Discord in time
+OPTION_LIMIT = 200  # characters of a string option or autocomplete value Discord allows; longer input is cut
 VIEW_TIMEOUT = 600.0
 ADMIN_PERMISSIONS = discord.Permissions(manage_guild=True)
 SORRY = "Sorry, something went wrong while answering. The error was logged; please try again later."
@@ -77,12 +80,44 @@ async def apologise(interaction: discord.Interaction[Any]) -> None:
         log.warning("could not send the apology for interaction %s", interaction.id, exc_info=True)
 
 
+class Expired(Exception):
+    """The interaction's deadline passed before its answer was computed: it is dropped, not computed."""
+
+
+def age(interaction: discord.Interaction[Any]) -> float:
+    """Return the seconds since Discord created the interaction."""
+    return (discord.utils.utcnow() - interaction.created_at).total_seconds()
+
+
+def expired(interaction: discord.Interaction[Any]) -> bool:
+    """Return whether it is too late to answer or defer the interaction (nothing was sent yet)."""
+    return not interaction.response.is_done() and age(interaction) > EXPIRES_AFTER - SEND_MARGIN
+
+
+def cut(text: str, limit: int = OPTION_LIMIT) -> str:
+    """Return an option value cut to Discord's limit (a forged longer value costs no more than a genuine one)."""
+    return text[:limit]
+
+
 async def in_time(interaction: discord.Interaction[Any], compute: Callable[[], Answer], *, ephemeral: bool) -> Answer:
-    """Compute an answer off the event loop; defer first when it is not ready well within 3 seconds."""
-    future = asyncio.get_running_loop().run_in_executor(None, compute)
-    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    done, _ = await asyncio.wait({future}, timeout=max(0.0, DEFER_AFTER - age))
+    """Compute an answer off the event loop; defer first when it is not ready well within 3 seconds.
+
+    Under load, an interaction that waited past its deadline (in the event loop or the worker queue) raises
+    Expired instead of being computed: nobody could receive that answer, and computing it would only delay others.
+    """
+    if expired(interaction):
+        raise Expired
+
+    def guarded() -> Answer:
+        if expired(interaction):
+            raise Expired
+        return compute()
+
+    future = asyncio.get_running_loop().run_in_executor(None, guarded)
+    done, _ = await asyncio.wait({future}, timeout=max(0.0, DEFER_AFTER - age(interaction)))
     if not done and not interaction.response.is_done():
+        if expired(interaction):
+            raise Expired
         await interaction.response.defer(thinking=True, ephemeral=ephemeral)
     return await future
 
@@ -95,7 +130,7 @@ class AnswerView(discord.ui.View):
         self,
         owner_id: int,
         answer: Answer,
-        pages: list[list[discord.Embed]],
+        pages: Pages | list[list[discord.Embed]],
         services: Services,
         *,
         question: str = "",
@@ -103,7 +138,7 @@ class AnswerView(discord.ui.View):
     ) -> None:
         super().__init__(timeout=VIEW_TIMEOUT)
         self.owner_id = owner_id
-        self.pages = pages
+        self.pages = pages if isinstance(pages, Pages) else Pages.of(answer, pages)
         self.page = 0
         self.services = services
         self.answer = answer
@@ -114,7 +149,7 @@ class AnswerView(discord.ui.View):
         self.prev = discord.ui.Button[AnswerView](label="◀ Prev", custom_id="briefbot:prev", row=0)
         self.counter = discord.ui.Button[AnswerView](label="", custom_id="briefbot:page", disabled=True, row=0)
         self.next = discord.ui.Button[AnswerView](label="Next ▶", custom_id="briefbot:next", row=0)
-        if len(pages) > 1:
+        if self.pages.has(1):
             self.prev.callback = self._prev  # type: ignore[method-assign]
             self.next.callback = self._next  # type: ignore[method-assign]
             for button in (self.prev, self.counter, self.next):
@@ -149,9 +184,10 @@ class AnswerView(discord.ui.View):
             self.add_item(report)
 
     def _update(self) -> None:
-        self.counter.label = f"{self.page + 1}/{len(self.pages)}"
+        total = self.pages.total
+        self.counter.label = f"{self.page + 1}/{total if total is not None else '…'}"
         self.prev.disabled = self.page == 0
-        self.next.disabled = self.page >= len(self.pages) - 1
+        self.next.disabled = not self.pages.has(self.page + 1)
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
         """Let only the person who asked turn pages, pick or share; anyone may report a problem."""
@@ -175,9 +211,11 @@ class AnswerView(discord.ui.View):
         await apologise(interaction)
 
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
-        self.page = min(max(self.page + step, 0), len(self.pages) - 1)
+        if (step > 0 and self.pages.has(self.page + step)) or step < 0:
+            self.page = max(self.page + step, 0)
+        embeds = self.pages[self.page]  # only this page is rendered
         self._update()
-        await interaction.response.edit_message(embeds=self.pages[self.page], view=self, allowed_mentions=NO_MENTIONS)
+        await interaction.response.edit_message(embeds=embeds, view=self, allowed_mentions=NO_MENTIONS)
 
     async def _prev(self, interaction: discord.Interaction[Any]) -> None:
         await self._turn(interaction, -1)
@@ -236,7 +274,7 @@ async def attachment_file(answer: Answer) -> discord.File | None:
 def answer_view(
     owner_id: int,
     answer: Answer,
-    pages: list[list[discord.Embed]],
+    pages: Pages | list[list[discord.Embed]],
     services: Services,
     *,
     question: str = "",
@@ -292,6 +330,13 @@ async def respond(
                 services.metrics.deferred.labels("discord").inc()
             question = question_text(interaction)
             await send_answer(interaction, answer, services, ephemeral=ephemeral, question=question, share=private)
+        except Expired:
+            log.debug(
+                "/%s: interaction %s expired (%.1f s old) before it was computed; dropped",
+                name,
+                interaction.id,
+                age(interaction),
+            )
         except Exception:
             services.metrics.errors.labels("discord").inc()
             log.exception("/%s failed", name)
@@ -316,10 +361,10 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
         return services.store.catalog
 
     async def dialogue_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return to_choices(catalog().dialogue_choices(current, limit=MAX_CHOICES))
+        return to_choices(catalog().dialogue_choices(cut(current), limit=MAX_CHOICES))
 
     async def people_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
-        return to_choices(catalog().name_choices(current, limit=MAX_CHOICES))
+        return to_choices(catalog().name_choices(cut(current), limit=MAX_CHOICES))
 
     dialogue = app_commands.Group(name="dialogue", description="Dialogue briefs: latest, list, show")
 
@@ -339,7 +384,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     @dialogue.command(name="show", description="One dialogue in full")
     @app_commands.describe(dialogue="title words or id")
     @app_commands.autocomplete(dialogue=dialogue_names)
-    async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 300]) -> None:
+    async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 200]) -> None:
         await respond(interaction, services, lambda c: query.show(c, dialogue))
 
     add_question_commands(tree, dialogue, services, lambda i, ask: respond(i, services, ask), to_choices)
@@ -368,7 +413,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
 
     @tree.command(name="search", description="Full text over every brief")
     @app_commands.describe(query="words to look for")
-    async def search(interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 300]) -> None:
+    async def search(interaction: discord.Interaction[Any], query: app_commands.Range[str, 1, 200]) -> None:
         await respond(interaction, services, lambda c: _search(c, query))
 
     @tree.command(name="help", description="What briefbot answers")
@@ -414,21 +459,23 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
 
     @digest.command(name="preview", description="What a digest would post now")
     @app_commands.autocomplete(name=digest_names)
-    async def digest_preview(interaction: discord.Interaction[Any], name: str) -> None:
+    async def digest_preview(interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         runner = await known_digest(interaction, name, "preview")
         if runner is not None:
             await respond(interaction, services, lambda c: runner.preview(name), ephemeral=True)
 
     @digest.command(name="status", description="Last and next run of each digest, per target")
     @app_commands.autocomplete(name=digest_names)
-    async def digest_status_command(interaction: discord.Interaction[Any], name: str = "") -> None:
+    async def digest_status_command(
+        interaction: discord.Interaction[Any], name: app_commands.Range[str, 0, 200] = ""
+    ) -> None:
         runner = await known_digest(interaction, name, "status")
         if runner is not None:
             await respond(interaction, services, lambda c: digest_status(runner, name), ephemeral=True)
 
     @digest.command(name="now", description="Post a digest now (admins)")
     @app_commands.autocomplete(name=digest_names)
-    async def digest_now(interaction: discord.Interaction[Any], name: str) -> None:
+    async def digest_now(interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         runner = await known_digest(interaction, name, "now")
         if runner is None:
             return

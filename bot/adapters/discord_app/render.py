@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import replace
 
 import discord
 
 from bot.adapters.discord_app.escape import md, web_url
-from bot.answer import Answer, AnswerKind, Citation, Item, paginate, split_item, split_text, unique_citations
+from bot.answer import (
+    Answer,
+    AnswerKind,
+    Citation,
+    Item,
+    iter_paginate,
+    iter_split_item,
+    split_item,
+    split_text,
+    unique_citations,
+)
 
 log = logging.getLogger(__name__)
 
@@ -181,23 +192,115 @@ def _split_row_sources(
     return out
 
 
-def render_pages(answer: Answer) -> list[list[discord.Embed]]:
-    """Return the pages of an answer; each page is the embeds of one message, within every limit."""
-    if answer.columns:
-        return column_pages(answer)
-    title = clip(md(answer.title), TITLE)
-    intro_pieces: list[str] = split_text(answer.intro, _INTRO_CHARS) if answer.intro else []
-    if len(md(answer.title)) > TITLE:  # the full title goes into the text, so nothing is lost
-        intro_pieces = [*split_text(answer.title, _INTRO_CHARS), *intro_pieces]
-    description = md(intro_pieces[0]) if intro_pieces else None
-    extra = [Item(lines=(p,)) for p in intro_pieces[1:]]
-    items = [piece for item in (*extra, *answer.items) for piece in _fit(item)]
-    pages = _split_sources(paginate(items, _cost, _PAGE_BUDGET, _PAGE_ITEMS)) or [[]]
-    colour = _COLOURS.get(answer.kind, discord.Colour.blurple() if answer.ok else discord.Colour.orange())
-    total = len(pages)
-    out: list[list[discord.Embed]] = []
-    for number, page in enumerate(pages, 1):
-        embed = discord.Embed(title=title, description=description if number == 1 else None, colour=colour)
+# Work budget per answer: an answer is paged lazily (only the page asked for is rendered), and it stops after
+# MAX_PAGES pages with a note, however large the briefs behind it. Answers under EAGER_CHARS are paged at once,
+# so their page count is exact from the start.
+MAX_PAGES = 50
+EAGER_CHARS = 12 * _PAGE_BUDGET
+TOO_LONG = "The answer goes on beyond {n} pages. Ask a narrower question, e.g. /positions TOPIC by NAME."
+
+
+def _fit_iter(item: Item) -> Iterator[Item]:
+    """Yield the pieces _fit returns, splitting the item's texts only as far as the pages asked for need."""
+    for piece in iter_split_item(item, _ITEM_CHARS):
+        if len(item_value(_item_name(piece)[1])) <= FIELD_VALUE:
+            yield piece
+        else:  # formatting overhead pushed it over: split harder
+            yield from split_item(piece, _ITEM_CHARS // 2)
+
+
+class Pages:
+    """The pages of one answer, each the embeds of one message, rendered only when first asked for."""
+
+    def __init__(self, answer: Answer, source: Iterator[list[Item]] | None = None, *, ready: bool = False) -> None:
+        self.answer = answer
+        self._source = source if source is not None else iter(())
+        self._items: list[list[Item]] = []
+        self._embeds: dict[int, list[discord.Embed]] = {}
+        self._done = False
+        self._title = clip(md(answer.title), TITLE)
+        intro: list[str] = split_text(answer.intro, _INTRO_CHARS) if answer.intro else []
+        if len(md(answer.title)) > TITLE:  # the full title goes into the text, so nothing is lost
+            intro = [*split_text(answer.title, _INTRO_CHARS), *intro]
+        self._description = md(intro[0]) if intro else None
+        self._extra = [Item(lines=(p,)) for p in intro[1:]]
+        self._colour = _COLOURS.get(answer.kind, discord.Colour.blurple() if answer.ok else discord.Colour.orange())
+        if ready:
+            self._done = True
+
+    @classmethod
+    def of(cls, answer: Answer, pages: list[list[discord.Embed]]) -> Pages:
+        """Return Pages holding already rendered pages."""
+        out = cls(answer, ready=True)
+        out._embeds = dict(enumerate(pages))
+        out._items = [[] for _ in pages]
+        return out
+
+    @classmethod
+    def lazy(cls, answer: Answer) -> Pages:
+        """Return the pages of an answer; only a small answer is paged in full at once."""
+        out = cls(answer)
+        out._source = out._pages()
+        size = sum(item.text_size() for item in answer.items)
+        out._fill(MAX_PAGES if size <= EAGER_CHARS else 2)
+        return out
+
+    def _pages(self) -> Iterator[list[Item]]:
+        items = (piece for item in (*self._extra, *self.answer.items) for piece in _fit_iter(item))
+        pages = (p for page in iter_paginate(items, _cost, _PAGE_BUDGET, _PAGE_ITEMS) for p in _split_sources([page]))
+        for number, page in enumerate(pages, 1):
+            if number == MAX_PAGES and next(pages, None) is not None:
+                yield [Item(lines=(TOO_LONG.format(n=MAX_PAGES - 1),))]
+                return
+            yield page
+
+    def _fill(self, count: int) -> None:
+        while not self._done and len(self._items) < count:
+            page = next(self._source, None)
+            if page is None:
+                self._done = True
+            else:
+                self._items.append(page)
+        if self._done and not self._items:
+            self._items.append([])
+
+    @property
+    def total(self) -> int | None:
+        """Return the number of pages, or None while the answer has not been paged to its end."""
+        return len(self._items) if self._done else None
+
+    def has(self, index: int) -> bool:
+        """Return whether page index (0-based) exists, paging just far enough to know."""
+        self._fill(index + 1)
+        return index < len(self._items)
+
+    def __len__(self) -> int:
+        """Return the number of pages known so far (all of them once total is known)."""
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> list[discord.Embed]:
+        """Return page index (0-based), rendering it on first use; paging one further to know if more follow."""
+        self._fill(index + 2)
+        if index < 0:
+            index += len(self._items)
+        if not 0 <= index < len(self._items):
+            raise IndexError(index)
+        if index not in self._embeds:
+            self._embeds[index] = self._render(index)
+        return self._embeds[index]
+
+    def __iter__(self) -> Iterator[list[discord.Embed]]:
+        """Yield every page (rendering all of them)."""
+        index = 0
+        while self.has(index):
+            yield self[index]
+            index += 1
+
+    def _render(self, index: int) -> list[discord.Embed]:
+        page, number = self._items[index], index + 1
+        embed = discord.Embed(
+            title=self._title, description=self._description if number == 1 else None, colour=self._colour
+        )
         cites = _sources(page)
         if len(cites) == 1 and web_url(cites[0].url):
             embed.url = web_url(cites[0].url)
@@ -206,9 +309,15 @@ def render_pages(answer: Answer) -> list[list[discord.Embed]]:
             embed.add_field(name=name, value=item_value(body), inline=False)
         if cites:
             embed.add_field(name="Sources", value=sources_value(cites), inline=False)
-        embed.set_footer(text=footer(cites, number, total))
-        out.append([embed])
-    return out
+        embed.set_footer(text=footer(cites, number, self.total or 0))
+        return [embed]
+
+
+def render_pages(answer: Answer) -> Pages:
+    """Return the pages of an answer; each page is the embeds of one message, within every limit, rendered lazily."""
+    if answer.columns:
+        return Pages.of(answer, column_pages(answer))
+    return Pages.lazy(answer)
 
 
 def footer(cites: list[Citation], number: int, total: int) -> str:
@@ -216,6 +325,8 @@ def footer(cites: list[Citation], number: int, total: int) -> str:
     bits = ["briefbot"]
     if total > 1:
         bits.append(f"page {number}/{total}")
+    elif total == 0:  # not paged to its end yet
+        bits.append(f"page {number}")
     if cites:
         bits.append("cites " + ", ".join(c.dialogue_id for c in cites))
     return clip(" · ".join(bits), _FOOTER_CHARS)
