@@ -14,7 +14,7 @@ from bot.briefs.models import Dialogue, Position, fold, normalize_name
 from bot.briefs.names import PARTICLES, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.text import STOP_WORDS, TextHit
-from bot.present import citation, describe, full_name, moderator_label, named, shown_name
+from bot.present import citation, describe, full_name, named
 from bot.suggest import suggest
 
 MAX_QUESTION_CHARS = 300
@@ -315,21 +315,19 @@ class _Shown(NamedTuple):
 
 
 def _shown_appearances(catalog: Catalog, appearances: Sequence[Appearance]) -> dict[tuple[str, int], _Shown]:
-    """Return what `who` shows of these appearances by (dialogue id, participant index), with two primary-key
-    queries and no dialogue's items or participant list read; an appearance missing its items is left out."""
-    people = catalog.text.items((a.dialogue_id, "people", 0) for a in appearances)
+    """Return what `who` shows of these appearances by (dialogue id, participant index): two primary-key
+    queries when the index holds the rows; no participant list is read."""
+    people = catalog.display_rows((a.dialogue_id, "people", 0) for a in appearances)
     entries: dict[tuple[str, int], tuple[str, str | None, str | None, tuple[str, ...], tuple[int, ...]]] = {}
     for a in appearances:
         data = people.get((a.dialogue_id, "people", 0))
         if data is not None and a.index < len(data):
             entries[(a.dialogue_id, a.index)] = data[a.index]
-    said = catalog.text.items((did, "position", ref) for (did, _), entry in entries.items() for ref in entry[4])
+    said = catalog.display_rows((did, "position", ref) for (did, _), entry in entries.items() for ref in entry[4])
     out: dict[tuple[str, int], _Shown] = {}
     for (did, index), (then, honorific, country, moderated, refs) in entries.items():
-        positions = [said.get((did, "position", ref)) for ref in refs]
-        if all(x is not None for x in positions):  # else the dialogue changed in between: the slow path shows it
-            bullets = tuple(_said(x, index) for x in positions if x is not None)
-            out[(did, index)] = _Shown(then, honorific, country, moderated, bullets)
+        bullets = tuple(_said(said[(did, "position", ref)], index) for ref in refs)
+        out[(did, index)] = _Shown(then, honorific, country, moderated, bullets)
     return out
 
 
@@ -359,39 +357,17 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     if spelled:
         intro += " Also spelled: " + ", ".join(spelled) + "."
     items = []
-    for appearance in record.appearances[:WHO_FULL]:
+    for appearance in record.appearances[:WHO_FULL]:  # recent dialogues in full, from their display rows
         compact = recent.get((appearance.dialogue_id, appearance.index))
-        if compact is not None:
-            did = appearance.dialogue_id
-            fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
-            if compact.moderated:
-                fields.append(("Chaired", "; ".join(compact.moderated)))
-            heading = _summary_heading(catalog, did)
-            cite = summary_citation(catalog, did)
-            path = f"participants[{appearance.index}]"
-            items.append(Item(heading, tuple(fields), (), compact.bullets, cite, path=path))
+        if compact is None:  # pragma: no cover - a summary and its display rows list the same participants
             continue
-        shown = catalog.text.dialogue_items(appearance.dialogue_id)
-        if shown is not None:  # from the compact records, without loading the dialogue
-            items.append(
-                replace(_recent_appearance(catalog, appearance, shown), path=f"participants[{appearance.index}]")
-            )
-            continue
-        dialogue = catalog.dialogues[appearance.dialogue_id]
-        p = appearance.participant
-        key = normalize_name(p.name)
-        fields = [("Part", ", ".join(appearance.parts)), ("Then", describe(p))]
-        moderated = [s.title for s in dialogue.sessions if s.moderator and normalize_name(s.moderator) == key]
-        if moderated:
-            fields.append(("Chaired", "; ".join(moderated)))
-        bullets = tuple(
-            _said(_position_data(catalog, dialogue.id, ref), appearance.index)
-            for ref, pos in enumerate(dialogue.positions)
-            if key in {normalize_name(b) for b in pos.by}
-        )
-        heading = f"{dialogue.title} ({_date_text(dialogue)})"
+        did = appearance.dialogue_id
+        fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
+        if compact.moderated:
+            fields.append(("Chaired", "; ".join(compact.moderated)))
+        cite = summary_citation(catalog, did)
         path = f"participants[{appearance.index}]"
-        items.append(Item(heading, tuple(fields), (), bullets, citation(dialogue), path=path))
+        items.append(Item(_summary_heading(catalog, did), tuple(fields), (), compact.bullets, cite, path=path))
     summary_of = catalog.summary
     for appearance in record.appearances[WHO_FULL:]:  # older dialogues: one line each, from the summaries
         summary = summary_of(appearance.dialogue_id)
@@ -404,25 +380,6 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     honorific = newest.honorific or record.honorific
     title = f"{honorific} {record.name}" if honorific else record.name
     return Answer(AnswerKind.PERSON, title, intro, tuple(items), refs=(record.key,))
-
-
-def _recent_appearance(catalog: Catalog, appearance: Appearance, shown_items: dict[tuple[str, int], Any]) -> Item:
-    """Return one of a person's recent dialogues in full (role then, sessions moderated, positions) from the
-    participant record and the sessions' and positions' display data, without loading the dialogue."""
-    did, index = appearance.dialogue_id, appearance.index
-    part = catalog.part(did, index)
-    then = role_text(part.role, part.affiliation)
-    shown = shown_name(part.honorific, part.name)
-    fields = [("Part", ", ".join(appearance.parts)), ("Then", then)]
-    moderator = moderator_label(shown, then)  # as text_items shows a moderator who is a participant
-    ordered = sorted(shown_items)
-    moderated = [shown_items[k][0] for k in ordered if k[0] == "session" and shown_items[k][1] == moderator]
-    if moderated:
-        fields.append(("Chaired", "; ".join(moderated)))
-    positions = [shown_items[k] for k in ordered if k[0] == "position"]
-    bullets = tuple(_said(x, index) for x in positions if any(j == index for _, j, _, _ in x[3]))
-    heading = _summary_heading(catalog, did)
-    return Item(heading, tuple(fields), (), bullets, summary_citation(catalog, did))
 
 
 # ----- sessions, positions, search --------------------------------------------------------------------------
@@ -449,16 +406,10 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
             return _not_found("No sessions found", intro, (better,), "session", "Did you mean:")
         return _not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
-    shown = catalog.text.items((did, "session", ref) for (did, ref), _ in ranked)
+    shown = catalog.display_rows((did, "session", ref) for (did, ref), _ in ranked)
     items = []
     for (did, ref), _ in ranked:
-        data = shown.get((did, "session", ref))
-        if data is None:  # not in the index (it changed under us): read the dialogue itself
-            dialogue = catalog.dialogues[did]
-            session = dialogue.sessions[ref]
-            p = dialogue.participant(session.moderator) if session.moderator else None
-            moderator = moderator_label(full_name(p), describe(p)) if p else session.moderator
-            data = (session.title, moderator, session.summary, session.takeaways)
+        data = shown[(did, "session", ref)]
         title, moderator, summary, takeaways = data
         fields = [("Dialogue", _summary_heading(catalog, did))]
         if moderator:
@@ -478,21 +429,9 @@ PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ..
 
 
 def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
-    """Return what an answer shows of a position (see rows.text_items), reading the dialogue only if needed."""
-    data: PositionData | None = catalog.text.items([(did, "position", ref)]).get((did, "position", ref))
-    if data is not None:
-        return data
-    dialogue = catalog.dialogues[did]
-    pos = dialogue.positions[ref]
-    by = []
-    for name in pos.by:
-        p = dialogue.participant(name)
-        if p is None:
-            by.append((name, -1, name, ""))
-        else:
-            hay = fold(" ".join(x for x in (p.affiliation, p.country) if x))
-            by.append((name, dialogue.participants.index(p), full_name(p), hay))
-    return (pos.topic, pos.summary, pos.session, tuple(by))
+    """Return what an answer shows of a position (see rows.text_items)."""
+    data: PositionData = catalog.display_rows([(did, "position", ref)])[(did, "position", ref)]
+    return data
 
 
 _PLAIN_WORD = re.compile(r"[^\W_]+")
@@ -536,13 +475,10 @@ def _person_positions(
     step = 16
     for start in range(0, len(dids), step):
         chunk = dids[start : start + step]
-        data = catalog.text.positions_of(chunk)
+        data = catalog.display_rows_of(chunk, "position")
         for did in chunk:
-            refs = sorted(ref for d, ref in data if d == did)
-            if not refs:  # not in the index (it changed under us): read the dialogue itself
-                refs = list(range(len(catalog.dialogues[did].positions)))
-            for ref in refs:
-                item = data.get((did, ref)) or _position_data(catalog, did, ref)
+            for ref in sorted(ref for d, ref in data if d == did):
+                item = data[(did, ref)]
                 if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
                     found[(did, ref)] = item
         if len(found) >= MAX_HITS:
@@ -563,10 +499,10 @@ def _filtered(
     step = MAX_HITS + 10 if predicate else MAX_HITS
     for start in range(0, len(hits), step):
         chunk = hits[start : start + step]
-        shown = catalog.text.items((h.dialogue_id, "position", h.ref) for h in chunk)
+        shown = catalog.display_rows((h.dialogue_id, "position", h.ref) for h in chunk)
         for hit in chunk:
             key = (hit.dialogue_id, hit.ref)
-            data = shown.get((hit.dialogue_id, "position", hit.ref)) or _position_data(catalog, *key)
+            data = shown[(hit.dialogue_id, "position", hit.ref)]
             if not predicate or predicate(hit.dialogue_id, data):
                 found[key] = data
         if len(found) >= MAX_HITS:

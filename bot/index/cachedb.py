@@ -455,17 +455,6 @@ class CacheDB:
             ).fetchall()
         return out
 
-    def dialogue_items(self, did: str) -> tuple[str | None, list[tuple[str, int, str, bytes]]]:
-        """Return the indexed text version of one dialogue and (kind, ref, version, data) of its display items."""
-        rows = self.db.execute(
-            "SELECT '', 0, ver, NULL FROM textrows WHERE did = ?1"
-            " UNION ALL SELECT kind, ref, ver, data FROM items WHERE did = ?1",
-            (did,),
-        ).fetchall()
-        if not rows or rows[0][0] != "":
-            return None, rows
-        return str(rows[0][2]), rows[1:]
-
     def vacuum_details(self) -> None:
         """Delete packed dialogues no file record refers to any more."""
         self.db.execute("DELETE FROM details WHERE ver NOT IN (SELECT ver FROM files)")

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, overload
 from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
+from bot.index.rows import text_items
 from bot.index.text import TextIndex
 from bot.present import shown_name
 
@@ -373,6 +374,31 @@ class Catalog:
     def part(self, dialogue_id: str, index: int) -> PartRecord:
         """Return the compact record of one participant of a dialogue (name, honorific, country, role ...)."""
         return self._parts(dialogue_id)[index]
+
+    def display_rows(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
+        """Return what answers show of sessions, positions and a dialogue's people (see rows.text_items) by
+        (dialogue id, kind, ref): from the text index, or, where its rows are not the version served, built from
+        the dialogue by the same function. One source of display data, whichever copy is at hand."""
+        wanted = list(dict.fromkeys(keys))
+        found = self.text.items(wanted)
+        for did in dict.fromkeys(key[0] for key in wanted if key not in found):
+            if did in self.all:
+                built = self._built_rows(did)
+                found.update((key, built[key[1:]]) for key in wanted if key[0] == did and key[1:] in built)
+        return found
+
+    def display_rows_of(self, dialogue_ids: Sequence[str], kind: str) -> dict[tuple[str, int], Any]:
+        """Return the display rows of every session or position of these dialogues by (dialogue id, ref)."""
+        found = self.text.items_of(dialogue_ids, kind)
+        indexed = {did for did, _ in found}
+        for did in dialogue_ids:
+            if did not in indexed and did in self.all:
+                found.update(((did, ref), row) for (k, ref), row in self._built_rows(did).items() if k == kind)
+        return found
+
+    def _built_rows(self, dialogue_id: str) -> dict[tuple[str, int], Any]:
+        """Return a dialogue's display rows by (kind, ref), built from the dialogue itself."""
+        return {(kind, ref): marshal.loads(data) for kind, ref, data in text_items(self.all[dialogue_id])}
 
     def ordered_ids(self) -> Sequence[str]:
         """Return the ids of the visible dialogues, newest first, without loading any dialogue."""

@@ -158,10 +158,6 @@ class TextIndex:
         match = "who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in words) + ")"
         return bool(self._cache.query_text("SELECT 1 FROM t WHERE t MATCH ? LIMIT 1", (match,)))
 
-    def positions_of(self, dialogue_ids: Iterable[str]) -> dict[tuple[str, int], Any]:
-        """Return the display data of every position of these dialogues by (dialogue id, ref)."""
-        return self.items_of(dialogue_ids, "position")
-
     def items_of(self, dialogue_ids: Iterable[str], kind: str) -> dict[tuple[str, int], Any]:
         """Return the display data of every session or position of these dialogues by (dialogue id, ref)."""
         versions = self._versions
@@ -170,15 +166,6 @@ class TextIndex:
             for did, ref, ver, data in self._cache.items_of(dialogue_ids, kind)
             if versions is None or versions.get(did) == ver
         }
-
-    def dialogue_items(self, dialogue_id: str) -> dict[tuple[str, int], Any] | None:
-        """Return the display data of a dialogue's sessions and positions by (kind, ref), or None when its
-        indexed text is not the version the snapshot serves."""
-        indexed, rows = self._cache.dialogue_items(dialogue_id)
-        served = indexed if self._versions is None else self._versions.get(dialogue_id)
-        if indexed is None or indexed != served:
-            return None
-        return {(kind, ref): marshal.loads(data) for kind, ref, ver, data in rows if ver == served}
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""

@@ -60,20 +60,17 @@ def test_answers_equal_the_fallback_path(catalog: Catalog, missing: str, monkeyp
 def test_answers_equal_the_full_dialogue_path(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without any indexed display data (the dialogues themselves are read) the answers are the same."""
     fast = _answers(catalog)
-    monkeypatch.setattr(catalog.text, "items", _without(catalog, "people"))
-    monkeypatch.setattr(catalog.text, "dialogue_items", lambda did: None)
+    monkeypatch.setattr(catalog.text, "items", lambda keys: {})
     slow = _answers(catalog)
-    # the full-dialogue path matches moderators by name rather than as shown; the generated corpus agrees
     assert slow == fast
 
 
 def test_recent_dialogues_read_no_dialogue(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With the people items at hand, no dialogue, display-item set or participant list is read."""
+    """With the people items at hand, no dialogue or participant list is read."""
 
     def forbidden(*args: object) -> None:
         raise AssertionError("read on the fast path")
 
-    monkeypatch.setattr(catalog.text, "dialogue_items", forbidden)
     monkeypatch.setattr(catalog, "part", forbidden)
     monkeypatch.setattr(catalog, "dialogues", {})
     answers = _answers(catalog)
