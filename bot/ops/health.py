@@ -104,7 +104,7 @@ class HealthServer:
             )
             writer.write(head.encode("latin-1") + (b"" if method == "HEAD" else body))
             await writer.drain()
-        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, UnicodeError):
+        except (TimeoutError, ConnectionError, asyncio.IncompleteReadError, ValueError):  # ValueError: a huge line
             pass
         finally:
             writer.close()

@@ -26,16 +26,16 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(/(?:webhooks|interactions)/\d+/)[^/\s?'\"]+"), rf"\1{REDACTED}"),
     # Slack: response_urls, webhook and workflow URLs carry their secret in the path (any host: proxies, fakes)
     (re.compile(r"(/(?:commands|actions|services|workflows|triggers)/)[^\s'\"?&<>]+"), rf"\1{REDACTED}"),
-    # "token": "...", 'response_url': '...', and the like in JSON and Python reprs
+    # "token": "...", 'response_url': '...' and the like: quoted keys in JSON and Python reprs
     (
         re.compile(
-            r"""(["']?(?:token|response_url|webhook_url|webhook|bot_token|app_token|access_token|signing_secret"""
-            r"""|authorization|Authorization)["']?\s*[:=]\s*["']?)(?!\[redacted\])[^"'\s,}&]+"""
+            r"""(["'](?:token|response_url|webhook_url|webhook|bot_token|app_token|access_token|signing_secret"""
+            r"""|authorization|Authorization)["']\s*:\s*["']?)(?!\[redacted\])[^"'\s,}&]+"""
         ),
         rf"\1{REDACTED}",
     ),
     # form-encoded bodies (Slack sends slash commands as application/x-www-form-urlencoded)
-    (re.compile(r"((?:^|[?&\s])(?:token|response_url|trigger_id)=)[^&\s'\"]+"), rf"\1{REDACTED}"),
+    (re.compile(r"((?:^|[?&\s])(?:token|response_url|trigger_id|webhook_url)=)[^&\s'\"]+"), rf"\1{REDACTED}"),
     # Slack tokens and Authorization headers wherever they appear
     (re.compile(r"\bx(?:ox[abposre]|app)-[A-Za-z0-9-]+"), REDACTED),
     (re.compile(r"\b(Bot|Bearer) [A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -171,3 +172,26 @@ async def test_ready_when_every_surface_is_connected(deploy: Deploy, discord_fak
     await eventually(ready, tries=1000)
     assert (await bot.ready())[1] == {"briefs": "ok", "discord": "ok", "slack": "ok"}
     await bot.finish()
+
+
+async def test_garbage_requests_do_not_break_the_endpoint() -> None:
+    """A request line too long or not HTTP gets closed or a 400, and the next request is answered."""
+    server = HealthServer("127.0.0.1", 0, Metrics(), {})
+    await server.start()
+    try:
+        for junk in (b"x" * 70_000, b"\x00\xff garbage\r\n\r\n"):
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            try:
+                writer.write(junk)
+                await writer.drain()
+                answer = await reader.read()
+            except ConnectionResetError:  # the server hung up on the oversized line before reading it all
+                answer = b""
+            assert answer == b"" or answer.startswith(b"HTTP/1.1 400")
+            writer.close()
+            with contextlib.suppress(ConnectionResetError):
+                await writer.wait_closed()
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{server.port}/healthz") as resp:
+            assert resp.status == 200
+    finally:
+        await server.close()

@@ -59,9 +59,16 @@ def test_known_secrets_are_redacted_exactly() -> None:
     assert redactor.redact("a plain-looking-secret b") == f"a {REDACTED} b"
 
 
-def test_ordinary_text_is_left_alone() -> None:
-    """Log lines without credentials are unchanged (API method URLs stay readable)."""
-    line = "POST https://slack.com/api/chat.postMessage: 200; loaded 12 brief(s)"
+@pytest.mark.parametrize(
+    "line",
+    [
+        "POST https://slack.com/api/chat.postMessage: 200; loaded 12 brief(s)",
+        "discord: Discord rejected the bot token: check discord.token (e.g. DISCORD_TOKEN or DISCORD_TOKEN_FILE)",
+        "slack: Slack refused auth.test: invalid_auth; retrying in 2 s",
+    ],
+)
+def test_ordinary_text_is_left_alone(line: str) -> None:
+    """Log lines without credentials are unchanged (API method URLs and briefbot's own advice stay readable)."""
     assert Redactor().redact(line) == line
 
 
