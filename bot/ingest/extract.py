@@ -153,6 +153,9 @@ class _SessionDraft:
 def _hosts(sentence: str, org: Org) -> bool:
     """Whether the sentence makes the organisation a host: named before the verb, or after 'by', 'between', 'with'."""
     at = sentence.find(f"({org.acronym})")
+    named = sentence.find(org.name)
+    if named > 0 and re.search(r"\bdelegation\s+(?:of|from)\s+(?:the\s+)?$", sentence[:named], re.I):
+        return False  # a visiting delegation's institute is the visitors' affiliation, not a host
     verb = HOST_VERB.search(sentence)
     if verb is None or at < verb.start() or verb.group().lower().endswith((" of", " between", " with")):
         return True

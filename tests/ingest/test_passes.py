@@ -217,3 +217,30 @@ def test_every_participant_has_offsets_into_the_text() -> None:
     draft = extract(article)
     [(start, end)] = draft.evidence["Faisal Anwar"]
     assert article.text[start:end] == "Faisal Anwar"
+
+
+def test_members_of_a_delegation_have_that_part() -> None:
+    """People listed as a delegation's members, with no title, have 'member of the X delegation' as role."""
+    d = _dialogue(LEAD + "The Turkmen delegation comprised Merdan Atayev and Gulnara Berdieva.")
+    assert {p.role for p in d.participants} == {"member of the Turkmen delegation"}
+
+
+def test_a_misspelt_long_honorific_is_still_an_honorific() -> None:
+    """'Ambasador X' (one s) gives the honorific as written, not a name starting with it."""
+    d = _dialogue(LEAD + "The talk was given by Ambasador Serdar Orazov, Director, IPC.")
+    assert _facts(_person(d, "Serdar Orazov")) == ("Ambasador", "Director", "IPC")
+
+
+def test_letters_after_a_comma_are_not_a_role() -> None:
+    """'Maj Gen X, ndc, psc, Commandant of Y' keeps the letters out of the role."""
+    d = _dialogue(LEAD + "Maj Gen Asif Khan, ndc, psc, Commandant of the Staff College, spoke on deterrence.")
+    assert _facts(_person(d, "Asif Khan")) == ("Maj Gen", "Commandant", "Staff College")
+
+
+def test_a_visiting_delegations_institute_is_not_an_organiser() -> None:
+    """The institute a visiting delegation comes from is not listed among the organisers."""
+    d = _dialogue(
+        "A delegation from the Caspian Studies Institute (CSI) visited the Indus Policy Circle (IPC) in Lahore, "
+        "which hosted a roundtable on 14 February 2024. Dr. Faisal Anwar, Director, IPC, spoke."
+    )
+    assert [o.acronym for o in d.organizers] == ["IPC"]

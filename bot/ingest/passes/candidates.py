@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
 
 from bot.ingest.passes.vocab import key, vocab
 
@@ -133,7 +136,18 @@ def _honorific_at(toks: list[Token], i: int) -> tuple[int, str, str] | None:
         k = key(written)
         if k in hons:
             best = (n, written, hons[k])
+    if best is None and i < len(toks) and toks[i].text[:1].isupper() and len(toks[i].bare) >= 8:
+        # a misspelt long honorific ("Ambasador", "Proffessor") is still one
+        k = key(toks[i].bare)
+        close = process.extractOne(k, _long_honorifics(), scorer=fuzz.ratio, score_cutoff=85)
+        if close is not None:
+            best = (1, toks[i].text, hons[close[0]])
     return best
+
+
+@functools.cache
+def _long_honorifics() -> tuple[str, ...]:
+    return tuple(k for k in vocab().honorifics if len(k) >= 8 and " " not in k)
 
 
 def _postnominals(toks: list[Token], j: int) -> int:

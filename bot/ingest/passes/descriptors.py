@@ -176,7 +176,9 @@ def parse(text: str, acronyms: set[str]) -> tuple[str | None, str | None]:
     if text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
     segments = [s.strip() for s in re.split(r"\s*[,;]\s*", text) if s.strip()]
-    segments = [s for s in segments if s.lower() not in {"and", "the"}]
+    post = vocab().postnominals
+    # "ndc, psc" after a name are letters, not a role
+    segments = [s for s in segments if s.lower() not in {"and", "the"} and key(s) not in post]
     if not segments:
         return None, None
     # the affiliation is the run of organisation (and place) segments at the end: "Dean, School of X, Y University"

@@ -49,6 +49,10 @@ _WHO = re.compile(
 _WHO_ROLE = {"heads": "Head", "leads": "Head", "chairs": "Chair", "directs": "Director"}
 _BIO_LEAD = re.compile(r"^\s+(?:is|was|serves as|served as|holds|held)\s+(?:(?:a|an|the)\s+)?", re.I)
 _FROM = re.compile(r"(?:^|[,;:]\s*|\bincluded,?\s*)from (?P<place>[A-Z][\w-]+(?: [A-Z][\w-]+)?),", re.I)
+_MEMBER_OF = re.compile(
+    r"\b(?:the\s+|an?\s+)?(?P<who>[A-Z][\w-]*|visiting)?\s*delegation\b[^.;]{0,80}?\b(?:comprised|comprising|included|"
+    r"including|consisting of|consisted of|members were|made up of)\b[^.;]*$"
+)
 _DELEGATION = re.compile(r"\bdelegat(?:e|es|ion|ions)\b", re.I)
 
 
@@ -277,6 +281,19 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     origin = list(_FROM.finditer(pre))
     if origin and _DELEGATION.search(text):
         c.part = c.part or f"delegate from {origin[-1]['place']}"
+    delegation = _MEMBER_OF.search(pre)
+    if delegation:
+        team = (
+            f"{delegation['who']} "
+            if delegation["who"] and delegation["who"].lower() not in {"a", "the", "visiting"}
+            else ""
+        )
+        c.part = c.part or f"member of the {team}delegation"
+    chaired = re.search(r"\b(?P<verb>moderated|chaired|hosted|anchored)\s+by\s*(?:the\s+)?$", pre[-40:], re.I)
+    if chaired and not c.part:
+        c.part = {"moderated": "moderator", "chaired": "chair", "hosted": "host", "anchored": "moderator"}[
+            chaired["verb"].lower()
+        ]
     if s.line.label:
         c.part = c.part or s.line.label
     label = s.line.label
