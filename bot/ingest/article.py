@@ -210,7 +210,14 @@ def clean_text(raw: str) -> Article:
             # an author box repeats the name (link text + caption): the rest is the author's blurb
             article.author = article.author or s
             break
-        if at_tail and len(s) < 160 and _AUTHOR_WORDS.search(s) and "," in s and not s.endswith("."):
+        if (
+            at_tail
+            and len(s) < 160
+            and _AUTHOR_WORDS.search(s)
+            and "," in s
+            and not s.endswith(".")
+            and _looks_like_name(s.split(",")[0])
+        ):
             name = _ANCHOR.match(s)
             article.author = article.author or (name["name"] if name else s.split(",")[0])
             break
@@ -227,6 +234,17 @@ def clean_text(raw: str) -> Article:
         kept.append(s)
     article.text = "\n".join(_join_wrapped(kept))
     return article
+
+
+def _looks_like_name(text: str) -> bool:
+    """Whether an author box starts with a person's name ("Asma Tariq, journalist"), not a title ("Editor, X")."""
+    words = re.sub(r"^(?:by\s+)?(?:(?:Dr|Mr|Ms|Mrs|Prof)\.?\s+)?", "", text.strip(), flags=re.I).split()
+    if not 2 <= len(words) <= 4 or not all(w[:1].isupper() for w in words):
+        return False
+    return not _AUTHOR_WORDS.search(text) and not re.search(
+        r"\b(?:Director|Editor|Fellow|Professor|Chair|President|Head|Senior|Minister|Secretary|Review|Institute)\b",
+        text,
+    )
 
 
 def _join_wrapped(lines: list[str]) -> list[str]:

@@ -244,3 +244,34 @@ def test_a_visiting_delegations_institute_is_not_an_organiser() -> None:
         "which hosted a roundtable on 14 February 2024. Dr. Faisal Anwar, Director, IPC, spoke."
     )
     assert [o.acronym for o in d.organizers] == ["IPC"]
+
+
+EVENT_PAGE = """Nuclear Risk in Southern Asia
+Tuesday, March 5, 2019 / 9:30am - 11:00am
+The Caspian Policy Forum (CPF) hosts a discussion on nuclear risk.
+Speakers
+Dr. Amara Singh
+Senior Fellow, Caspian Policy Forum
+Lena Park | Professor, Hanbit University
+Moderator
+Yusuf Demir
+Editor, Eurasia Review
+"""
+
+
+def test_name_on_one_line_and_its_descriptor_on_the_next() -> None:
+    """An event page's speaker list, name above title, gives role and affiliation."""
+    d = _dialogue(EVENT_PAGE)
+    assert _facts(_person(d, "Amara Singh")) == ("Dr.", "Senior Fellow", "Caspian Policy Forum")
+
+
+def test_a_label_alone_on_its_line_heads_the_list_under_it() -> None:
+    """'Moderator' on its own line makes the name under it the moderator."""
+    assert _dialogue(EVENT_PAGE).moderators == ("Yusuf Demir",)
+
+
+def test_a_title_line_at_the_end_is_not_an_author_box() -> None:
+    """'Editor, Eurasia Review' closing a speaker list is kept as the last speaker's descriptor."""
+    d = _dialogue(EVENT_PAGE)
+    assert _facts(_person(d, "Yusuf Demir")) == (None, "Editor", "Eurasia Review")
+    assert _facts(_person(d, "Lena Park")) == (None, "Professor", "Hanbit University")

@@ -15,7 +15,7 @@ _CUT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _LEAD = re.compile(
-    r"^\s*(?:[,:;–—-]\s*|\(\s*)?(?:(?:is|was|serves as|served as|holds|held)\s+)?(?:(?:the|an?)\s+)?", re.I
+    r"^\s*(?:[,:;|–—-]\s*|\(\s*)?(?:(?:is|was|serves as|served as|holds|held)\s+)?(?:(?:the|an?)\s+)?", re.I
 )
 
 

@@ -141,12 +141,13 @@ def find_people(text: str, registry_keys: set[str], exclude: set[str]) -> tuple[
     """Return (participants, mentions) found in a text."""
     acronyms = acronyms_of(text)
     seen: list[_Seen] = []
-    for line in lines(text):
-        if _furniture(line):
-            continue
+    all_lines = [ln for ln in lines(text) if not _furniture(ln)]
+    for i, line in enumerate(all_lines):
+        nxt = all_lines[i + 1] if i + 1 < len(all_lines) else None
         for sent in sentences(line):
             found = candidates(sent.text, sent.start, acronyms)
-            local = _context(found, sent, line, text, acronyms, registry_keys)
+            below = _descriptor_below(found, line, nxt, acronyms)
+            local = _context(found, sent, line, text, acronyms, registry_keys, below)
             # again with the likely names only, so a rejected span does not cut its neighbour's descriptor
             likely = [s.cand for s in local if s.cand.score >= THRESHOLD or s.cand.mention]
             if len(likely) < len(found):
@@ -154,14 +155,40 @@ def find_people(text: str, registry_keys: set[str], exclude: set[str]) -> tuple[
                     c.features.clear()
                     c.role = c.affiliation = c.part = None
                     c.moderator = c.mention = False
-                local = _context(likely, sent, line, text, acronyms, registry_keys)
+                local = _context(likely, sent, line, text, acronyms, registry_keys, below)
             seen.extend(local)
     kept = [s for s in seen if s.cand.score >= THRESHOLD or s.cand.mention]
     return _merge(kept, exclude)
 
 
+def _descriptor_below(found: list[Candidate], line: Line, nxt: Line | None, acronyms: set[str]) -> str:
+    """A line that is only a name, above a line that describes someone ("Jane Doe" / "Senior Fellow, X")."""
+    if len(found) != 1 or nxt is None or len(nxt.text) > 200 or nxt.text.endswith("."):
+        return ""
+    c = found[0]
+    rest = line.text[c.postnominal_end - line.start :].strip(" ,;:–-")
+    head = line.text[: c.lead - line.start].strip(" •·▪◦‣∙*–-")
+    if rest or head:
+        return ""
+    if (
+        candidates(nxt.text, nxt.start, acronyms)[:1]
+        and nxt.text[:1].isupper()
+        and not descriptors.has_role_word(nxt.text.split(",")[0])
+    ):
+        return ""
+    if descriptors.has_role_word(nxt.text) or descriptors.is_org(nxt.text, acronyms):
+        return ", " + nxt.text
+    return ""
+
+
 def _context(
-    found: list[Candidate], sent: Span, line: Line, text: str, acronyms: set[str], registry_keys: set[str]
+    found: list[Candidate],
+    sent: Span,
+    line: Line,
+    text: str,
+    acronyms: set[str],
+    registry_keys: set[str],
+    below: str = "",
 ) -> list[_Seen]:
     """Give each candidate of one sentence its features, role phrase, descriptor and part."""
     out: list[_Seen] = []
@@ -198,6 +225,8 @@ def _context(
         )
         limit = nxt.item_start if nxt is not None else sent.end
         s.desc = _cut_at_speech(text[s.cand.postnominal_end : limit])
+        if below and not s.desc.strip(" ,;:–-"):
+            s.desc = below
     for i, s in enumerate(out):
         _features(s, out[i - 1] if i else None, text, acronyms, registry_keys)
     _share(out, text)
@@ -247,7 +276,9 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         at_org = re.search(r"\bat (?:the )?(?P<org>[A-Z][^,.;]*?)(?=\s+in\s+[A-Z]|[,.;]|$)", desc)
         if at_org and descriptors.is_org(at_org["org"], acronyms) and (aff is None or at_org["org"] not in aff):
             aff = at_org["org"]  # "a senior fellow in the X Project ... at the Brookings Institution"
-    elif re.match(r"^\s*[,(]", desc) or (desc.strip() and descriptors.has_role_word(desc.split(",")[0][:40])):
+    elif re.match(r"^\s*(?:[,(|]|[–—-]\s)", desc) or (
+        desc.strip() and descriptors.has_role_word(desc.split(",")[0][:40])
+    ):
         role, aff = descriptors.parse(desc, acronyms)
     if s.before:
         b_role, b_aff = descriptors.split_role(descriptors.clean(s.before), acronyms)

@@ -149,6 +149,7 @@ def lines(text: str) -> list[Line]:
     labels = vocab().labels
     pos = 0
     inherited: str | None = None
+    section: str | None = None
     for raw in text.split("\n"):
         start, end = pos, pos + len(raw)
         pos = end + 1
@@ -158,8 +159,19 @@ def lines(text: str) -> list[Line]:
         lead = len(raw) - len(raw.lstrip())
         m = _LABEL.match(s)
         label = labels.get(key(m["label"])) if m else None
+        alone = labels.get(key(s.rstrip(":： ")))
+        if alone:
+            # a label on its own line ("Speakers") heads the list of lines under it
+            out.append(Line(start + lead, start + lead + len(s), s, "heading", None))
+            section = alone
+            inherited = None
+            continue
         if label is None and inherited and not m:
             label = inherited  # "Presentation: A (X),\nB (Y)": the label runs on while lines end with a comma
+        elif label is None and section and not m and len(s) < 200 and not s.endswith("."):
+            label = section
+        else:
+            section = None if not label else section
         inherited = label if s.endswith(",") else None
         if label or _BULLET.match(s):
             kind = "item"
