@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from bot import speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Position, fold, normalize_name
-from bot.briefs.names import PARTICLES, role_text
+from bot.briefs.names import PARTICLES, is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.text import STOP_WORDS, TextHit
 from bot.present import citation, describe, full_name, named
@@ -37,11 +37,6 @@ HELP_LINES = (
     ("dialogue series <name>", "the rounds of a recurring dialogue, e.g. `dialogue series ISSI-IPIS`"),
     ("help", "this list"),
 )
-
-
-def is_latin(text: str) -> bool:
-    """Return whether every letter of text is Latin (accents allowed)."""
-    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in text if ch.isalpha())
 
 
 def quoted(text: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.briefs.models import fold, normalize_name
-from bot.briefs.names import PARTICLES
+from bot.briefs.names import PARTICLES, is_latin
 from bot.index.catalog import Catalog
 
 PERSON = "person"
@@ -70,6 +70,8 @@ def resolve(catalog: Catalog, typed: str) -> Speaker:
     acronym = _organizer_acronym(catalog, typed)
     if acronym and catalog.text.has_speakers(fold(acronym).split()):
         return Speaker(GROUP, acronym, words=tuple(fold(acronym).split()))
+    if not is_latin(typed):  # Latin "closest" names to another script would be noise (see README, registry)
+        return Speaker(UNKNOWN, typed)
     match = catalog.find_people(typed)
     names = tuple(catalog.people[k].name for k in match.keys) or match.suggestions
     return Speaker(UNKNOWN, typed, suggestions=names[:5])

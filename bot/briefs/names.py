@@ -40,3 +40,10 @@ def role_text(role: str | None, affiliation: str | None) -> str:
         if f" {fold(affiliation)} " in said:
             return role
     return ", ".join(b for b in (role, affiliation) if b) or "role not given"
+
+
+def is_latin(text: str) -> bool:
+    """Return whether every letter of text is Latin (accents allowed): names in other scripts match aliases only."""
+    import unicodedata
+
+    return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in text if ch.isalpha())

@@ -655,10 +655,11 @@ class Catalog:
         for k in candidates or ():
             if k not in costs:
                 costs[k] = cost(k)
-        close = [k for k, c in costs.items() if c <= best]
+        close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
         if len(close) <= len(present):
             return keys
-        return self._by_recency(close)
+        order = {k: i for i, k in enumerate(self._by_recency(close))}
+        return tuple(sorted(close, key=lambda k: (costs[k], order[k])))  # closest first, then most recent
 
     def _one_edit(self, key: str) -> set[int]:
         """Return the positions of spellings one edit from key: a letter or space dropped, added or changed.

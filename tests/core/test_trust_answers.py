@@ -124,3 +124,9 @@ def test_arabic_letter_variants_fold_alike() -> None:
     """Arabic yeh/kaf, Urdu heh and tatweel fold to the same letters."""
     assert fold("كريم") == fold("کریم")
     assert fold("سہیل") == fold("سهیل") == fold("سهـیل")
+
+
+def test_unknown_speaker_in_arabic_script_gets_no_latin_guesses(shipped_catalog: Catalog) -> None:
+    """`positions by <unknown Persian name>` offers no Latin names."""
+    answer = ask(shipped_catalog, "positions by علی رضایی")
+    assert answer.kind is AnswerKind.NOT_FOUND and answer.choices == ()
