@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 from bot.adapters.discord_app import DiscordSurface
 from bot.cli import main
 from bot.config import BotConfig, DiscordConfig
+from bot.digest.state import StateStore
 from bot.index.store import BriefStore
 from bot.services import Services
 from tests.adapters.discord_app.fake_discord import FakeDiscord
@@ -53,6 +55,18 @@ async def test_discord_unreachable_digests_keep_posting(deploy: Deploy) -> None:
     posted = await bot.slack.next_call("chat.postMessage")
     assert posted["channel"] == DIGEST_CHANNEL
     assert "Posted to 1 of 1 target(s)" in all_text(await bot.slack.next_post())
+    assert await bot.finish() == 0
+
+
+async def test_discord_unreachable_scheduled_digest_posted(deploy: Deploy, tmp_path: Path) -> None:
+    """With Discord unreachable, the scheduler still runs a digest whose time passed while briefbot was down."""
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    state = StateStore(tmp_path / "state" / "state.db", clock=lambda: long_ago)
+    state.first_seen("weekly")  # scheduled since a month ago, never run: the start-up catch-up runs it once
+    state.close()
+    bot = await deploy(discord_api=dead_discord(), digests=True)
+    posted = await bot.slack.next_call("chat.postMessage")
+    assert posted["channel"] == DIGEST_CHANNEL
     assert await bot.finish() == 0
 
 
