@@ -5,11 +5,24 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.adapters.slack_app import limits as L
-from bot.answer import Answer, AnswerKind, Choice, Citation, Item, paginate, split_item, split_text, unique_citations
+from bot.answer import (
+    Answer,
+    AnswerKind,
+    Choice,
+    Citation,
+    Item,
+    iter_paginate,
+    iter_split_item,
+    paginate,
+    split_item,
+    split_text,
+    unique_citations,
+)
 
 Block = dict[str, Any]
 
@@ -161,6 +174,15 @@ def fit_item(item: Item) -> list[Item]:
     return pieces
 
 
+def _iter_fit(item: Item) -> Iterator[Item]:
+    """Yield the pieces of an item renderable within Slack's limits, splitting its texts only as far as read."""
+    if len(item.fields) > L.MAX_FIELDS * (PAGE_BLOCKS // 2):
+        yield from fit_item(item)  # a table-like item: grouped by fields, as fit_item does
+        return
+    for piece in iter_split_item(item, L.SECTION_TEXT - 200):
+        yield from fit_item(piece)
+
+
 def _size(blocks: list[Block]) -> int:
     chars = 0
     for block in blocks:
@@ -233,19 +255,47 @@ def _items_of(units: list[Unit]) -> list[Item]:
     return [x for u in units for x in ((u,) if isinstance(u, Item) else u) if x is not None]
 
 
+def _cost(item: Item) -> int:
+    blocks = item_blocks(item)
+    return max(math.ceil(len(blocks) * PAGE_CHARS / PAGE_BLOCKS), _size(blocks))
+
+
 def pages_of(answer: Answer) -> list[list[Unit]]:
     """Group an answer's items (split only when one alone is too big) into pages of whole items."""
     if answer.columns:
         return column_pages(answer)
     items = [piece for item in answer.items for piece in fit_item(item)]
-    per_block = PAGE_CHARS / PAGE_BLOCKS
-
-    def cost(item: Item) -> int:
-        blocks = item_blocks(item)
-        return max(math.ceil(len(blocks) * per_block), _size(blocks))
-
-    pages: list[list[Unit]] = [list(page) for page in paginate(items, cost, PAGE_CHARS, PAGE_ITEMS)]
+    pages: list[list[Unit]] = [list(page) for page in paginate(items, _cost, PAGE_CHARS, PAGE_ITEMS)]
     return pages or [[]]
+
+
+# Work budget per answer: a large answer is paged lazily (a page turn renders only its page, reading the answer
+# no further than the next page) and stops after MAX_PAGES pages with a note. Smaller answers are paged at once.
+MAX_PAGES = 50
+EAGER_CHARS = 12 * PAGE_CHARS
+TOO_LONG = "The answer goes on beyond {n} pages. Ask a narrower question, e.g. /brief positions TOPIC by NAME."
+
+
+def _iter_pages(answer: Answer) -> Iterator[list[Unit]]:
+    items = (piece for item in answer.items for piece in _iter_fit(item))
+    pages = iter_paginate(items, _cost, PAGE_CHARS, PAGE_ITEMS)
+    for number, page in enumerate(pages, 1):
+        if number == MAX_PAGES and next(pages, None) is not None:
+            yield [Item(lines=(TOO_LONG.format(n=MAX_PAGES - 1),))]
+            return
+        yield list(page)
+
+
+def pages_upto(answer: Answer, page: int) -> tuple[list[list[Unit]], bool]:
+    """Return the pages of an answer up to page + 1 (to know whether a next one exists) and whether that is all."""
+    if answer.columns or sum(item.text_size() for item in answer.items) <= EAGER_CHARS:
+        return pages_of(answer), True
+    out: list[list[Unit]] = []
+    for found in _iter_pages(answer):
+        out.append(found)
+        if len(out) > page + 1:
+            return out, False
+    return out or [[]], True
 
 
 # ----- citations and choices --------------------------------------------------------------------------------
@@ -322,7 +372,7 @@ class Rendered:
     text: str
     blocks: list[Block]
     page: int
-    pages: int
+    pages: int  # 0 while the answer has not been paged to its end
 
     def message(self) -> dict[str, Any]:
         """Return the message body (text and blocks) for chat.postMessage or a response_url."""
@@ -333,6 +383,8 @@ def fallback_text(answer: Answer, page: int, pages: int) -> str:
     """Return the escaped notification text of an answer page."""
     raw = answer.title + (f": {answer.intro}" if answer.intro else "")
     text = escaped(raw, 1000)
+    if pages == 0:  # not paged to its end
+        return text + f" (page {page + 1})"
     return text + (f" (page {page + 1} of {pages})" if pages > 1 else "")
 
 
@@ -344,7 +396,19 @@ def render(
     shared_by: str | None = None,
 ) -> Rendered:
     """Render one page of an answer; with a question, add paging and share buttons, unless already shared."""
-    pages = pages_of(answer)
+    pages, complete = pages_upto(answer, max(page, 0))
+    return _render(answer, pages, complete, question=question, page=page, shared_by=shared_by)
+
+
+def _render(
+    answer: Answer,
+    pages: list[list[Unit]],
+    complete: bool,
+    *,
+    question: str | None = None,
+    page: int = 0,
+    shared_by: str | None = None,
+) -> Rendered:
     page = min(max(page, 0), len(pages) - 1)
     items = pages[page]
     blocks: list[Block] = [{"type": "header", "text": _plain(answer.title, L.HEADER_TEXT)}]
@@ -355,13 +419,15 @@ def render(
         blocks.append({"type": "section", "text": _mrkdwn(escaped(intro, L.SECTION_TEXT))})
     for unit in items:
         blocks.extend(item_blocks(unit) if isinstance(unit, Item) else row_blocks(unit))
-    if answer.choices and page == len(pages) - 1 and not shared_by:
+    if answer.choices and complete and page == len(pages) - 1 and not shared_by:
         blocks.extend(_choice_blocks(answer.choices))
     cites = _citation_block(_items_of(items))
     if cites:
         blocks.append(cites)
     notes: list[str] = []
-    if len(pages) > 1:
+    if not complete:
+        notes.append(f"Page {page + 1}")
+    elif len(pages) > 1:
         notes.append(f"Page {page + 1} of {len(pages)}")
     if shared_by and _USER_ID.match(shared_by):
         notes.append(f"Shared by <@{shared_by}>")
@@ -387,7 +453,8 @@ def render(
     ):
         report = _button(ACTION_REPORT, "Report a problem", encode_value(question, page))
         blocks.append({"type": "actions", "block_id": "brief_nav", "elements": [report]})
-    return Rendered(fallback_text(answer, page, len(pages)), blocks, page, len(pages))
+    total = len(pages) if complete else 0  # 0: not paged to its end
+    return Rendered(fallback_text(answer, page, total), blocks, page, total)
 
 
 def _button(action_id: str, label: str, value: str) -> Block:
@@ -395,9 +462,9 @@ def _button(action_id: str, label: str, value: str) -> Block:
 
 
 def render_all(answer: Answer) -> list[Rendered]:
-    """Render every page of an answer without buttons (for reports and alerts)."""
-    count = len(pages_of(answer))
-    return [render(answer, page=i) for i in range(count)]
+    """Render every page of an answer without buttons (for reports and alerts), at most MAX_PAGES."""
+    pages, complete = pages_upto(answer, MAX_PAGES)
+    return [_render(answer, pages, complete, page=i) for i in range(min(len(pages), MAX_PAGES))]
 
 
 def notice(title: str, text: str) -> dict[str, Any]:

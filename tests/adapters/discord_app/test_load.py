@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot import query
 from bot.adapters.discord_app.render import MAX_PAGES, render_pages
@@ -26,10 +28,16 @@ def huge_brief() -> dict[str, Any]:
     )
 
 
+@functools.cache
+def huge_yaml() -> str:
+    """Return the huge brief as YAML text (dumped once per test run)."""
+    return yaml.safe_dump(huge_brief(), sort_keys=False)
+
+
 @pytest.fixture
 def huge_folder(write_brief: Callable[..., Path]) -> Path:
     """Return a folder holding the huge brief."""
-    return write_brief("huge.yaml", huge_brief()).parent
+    return write_brief("huge.yaml", huge_yaml()).parent
 
 
 def test_only_the_page_asked_for_is_rendered(huge_folder: Path) -> None:
