@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from bot.briefs.models import fold, normalize_name
 from bot.index.catalog import Catalog
+from bot.present import role_text, shown_name
 
 
 class SubjectKind(StrEnum):
@@ -178,8 +179,8 @@ def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False, limit: 
         members = []
         for i in sorted(by_dialogue.get(did, ())):
             part = parts[i]
-            role = ", ".join(x for x in (part.role, part.affiliation) if x) or "role not given"
-            shown = f"{part.honorific} {part.name}" if part.honorific else part.name
+            role = role_text(part.role, part.affiliation)
+            shown = shown_name(part.honorific, part.name)
             members.append(GroupPart(i, shown, role))
         organiser = None
         if did in org_set:  # the organiser rows of the dialogue ("name acronym country"), the matching one first

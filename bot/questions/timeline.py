@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
+from bot.present import role_text
 from bot.query import help_answer, positions, summary_citation
 from bot.questions.subjects import (
     Subject,
@@ -157,7 +158,7 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
     for n, a in enumerate(apps):
         cite = summary_citation(catalog, a.dialogue_id)
         part = catalog.part(a.dialogue_id, a.index)
-        then = ", ".join(x for x in (part.role, part.affiliation) if x) or "role not given"
+        then = role_text(part.role, part.affiliation)
         fields: tuple[tuple[str, str], ...] = (("Part", ", ".join(a.parts)), ("Then", then))
         said: tuple[str, ...] = ()
         if n < FULL_ENTRIES:
