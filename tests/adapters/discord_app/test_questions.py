@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.adapters.discord_app.render import payload_problems
 from tests.adapters.discord_app.conftest import Bot
 from tests.adapters.discord_app.fake_discord import Call
-from tests.adapters.discord_app.helpers import autocomplete, command_data, invoke, slash
+from tests.adapters.discord_app.helpers import autocomplete, click, command_data, components, invoke, reply, slash
 from tests.adapters.discord_app.test_commands import fields_text
 
 
@@ -70,3 +70,16 @@ async def test_autocomplete_of_the_new_options(bot: Bot) -> None:
     assert "ISSI" in [c["value"] for c in sides]
     series = await autocomplete(bot.fake, "dialogue", "series", "name", name="ISSI")
     assert [c["value"] for c in series] == ["ISSI-IPIS Annual Dialogue"]
+
+
+async def test_picking_a_person_for_a_network_attaches_the_picture(bot: Bot) -> None:
+    """/network name:Mahmood offers both; picking one edits the message into their network, picture attached."""
+    token = await invoke(bot.fake, 2, command_data("network", name="Mahmood"))
+    message = await reply(bot.fake, token)
+    menu = next(c for c in components(message) if c.get("custom_id") == "briefbot:choose")
+    pick = next(o["value"] for o in menu["options"] if "Khalid" in o["label"])
+    _, callback = await click(bot.fake, token, "briefbot:choose", values=[pick])
+    assert callback.body["type"] == 7
+    assert callback.body["data"]["embeds"][0]["title"] == "Network: Khalid Mahmood"
+    filename, data = callback.files["files[0]"]
+    assert filename == "network-khalid-mahmood.png" and data.startswith(b"\x89PNG")
