@@ -12,6 +12,7 @@ import importlib.util
 import logging
 import marshal
 import os
+import pickle
 import sqlite3
 import sys
 import time
@@ -19,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from bot.errors import BriefError
 from bot.index.records import PartRecord, Summary, parts_from_data, summary_to_data
 from bot.index.rows import (
     CLASS_SHIFT,
@@ -38,7 +40,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 7
+SCHEMA = 8
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -173,6 +175,8 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS files(name TEXT PRIMARY KEY, size INT, mtime_ns INT, racy INT,
                 digest TEXT, ver TEXT, summary BLOB);
             CREATE TABLE IF NOT EXISTS details(ver TEXT PRIMARY KEY, data BLOB);
+            CREATE TABLE IF NOT EXISTS bad(name TEXT PRIMARY KEY, size INT, mtime_ns INT, racy INT,
+                digest TEXT, errors BLOB);
             CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, datekey INT, slot INT);
             CREATE INDEX IF NOT EXISTS textrows_slot ON textrows(datekey, slot);
@@ -299,6 +303,7 @@ class CacheDB:
                 marshal.dumps(head),
             ),
         )
+        self.db.execute("DELETE FROM bad WHERE name = ?", (name,))
         self.db.execute("INSERT OR IGNORE INTO details VALUES (?,?)", (record.ver, compiled.blob))
         self.db.execute("INSERT OR IGNORE INTO parts VALUES (?,?)", (record.ver, marshal.dumps(parts)))
 
@@ -310,8 +315,22 @@ class CacheDB:
         )
 
     def drop_file(self, name: str) -> None:
-        """Forget one file."""
+        """Forget one file (its record or its errors)."""
         self.db.execute("DELETE FROM files WHERE name = ?", (name,))
+        self.db.execute("DELETE FROM bad WHERE name = ?", (name,))
+
+    def bad_files(self) -> dict[str, tuple[FileRecord, list[BriefError]]]:
+        """Return every file recorded as failing, with its stamp and its errors, by file name."""
+        rows = self.db.execute("SELECT name, size, mtime_ns, racy, digest, errors FROM bad").fetchall()
+        return {row[0]: (FileRecord(row[1], row[2], bool(row[3]), row[4], ""), pickle.loads(row[5])) for row in rows}
+
+    def put_bad(self, name: str, record: FileRecord, errors: list[BriefError]) -> None:
+        """Record a file's errors (inside a transaction): an unchanged broken file is not parsed again."""
+        self.db.execute("DELETE FROM files WHERE name = ?", (name,))
+        self.db.execute(
+            "INSERT OR REPLACE INTO bad VALUES (?,?,?,?,?,?)",
+            (name, record.size, record.mtime_ns, int(record.racy), record.digest, pickle.dumps(errors)),
+        )
 
     def text_versions(self) -> dict[str, str]:
         """Return the version of each dialogue id whose text is indexed."""

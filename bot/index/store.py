@@ -36,6 +36,7 @@ BRIEF_SUFFIXES = (".yaml", ".yml")
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
 PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
 BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt once rather than updated per file
+SKIPPED_IN_FULL = 3  # more broken briefs than this are logged as one warning line (each at INFO)
 DETAIL_CACHE = 1024  # full dialogues kept built in memory
 
 
@@ -229,6 +230,7 @@ class BriefStore:
         self._lock = threading.Lock()
         self._good: dict[str, _Good] = {}
         self._bad: dict[str, tuple[FileStamp, str, list[BriefError]]] = {}
+        self._cached_bad: dict[str, tuple[FileRecord, list[BriefError]]] = {}  # broken files the cache knows
         self._registry: tuple[FileStamp | None, PeopleRegistry] = (None, PeopleRegistry())
         self._registry_changed = False
         self._catalog: Catalog | None = None
@@ -299,8 +301,12 @@ class BriefStore:
                 # The index is a million small, acyclic objects that live as long as the process: keep the cyclic
                 # garbage collector from re-scanning them on every later collection (pauses of 100+ ms).
                 gc.freeze()
+        if len(report.errors) > SKIPPED_IN_FULL:
+            log.warning("%d briefs skipped — run `briefbot validate` for every problem", len(report.errors))
         for error in report.errors:
-            log.warning("brief skipped: %s", error)
+            log.log(
+                logging.INFO if len(report.errors) > SKIPPED_IN_FULL else logging.WARNING, "brief skipped: %s", error
+            )
         if report.errors and self.on_errors:
             self.on_errors(report.errors)
         return report
@@ -334,93 +340,25 @@ class BriefStore:
     # ----- reading the folder -----------------------------------------------------------------------------
 
     def _refresh(self, only: set[str] | None = None) -> LoadReport:
-        from bot.index.cachedb import CacheDB, is_racy
-        from bot.index.compile import content_digest
+        """Bring the store up to date with the folder (or with the files in `only`); report what changed."""
+        from bot.index.cachedb import CacheDB
 
         report = LoadReport()
-        if only is None or self._db is None:
+        files, gone = self._changed_files(only, report)
+        if only is not None and self._db is None:
             only = None
-            files = _scan(self.directory, report.errors)
-            gone = [n for n in (*self._good, *self._bad) if n not in files]
-        else:  # a targeted reload: only the files named by file events
-            files = {}
-            for name in sorted(only):
-                if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
-                    continue
-                st = _regular_stamp(self.directory / name)
-                if st is not None:
-                    files[name] = st
-                elif (problem := not_a_brief(self.directory / name)) is not None:
-                    report.errors.append(problem)
-            gone = [n for n in only if n not in files and (n in self._good or n in self._bad)]
         cached: dict[str, FileRecord] = {}
         if self._db is None:
             self._db = CacheDB(self.cache_location(len(files)))
-            cached = self._db.records() if self._db.persistent else {}
+            if self._db.persistent:
+                cached = self._db.records()
+                self._cached_bad = self._db.bad_files()
         db = self._db
-        touched = self._touched
         first = self._catalog is None
-        for name in gone:
-            self._unsettled.pop(name, None)
-            if name in self._good:
-                touched.add(self._good[name].summary[0])
-                self._drop_good(name)
-                report.removed += 1
-                report.changed = True
-            self._bad.pop(name, None)
-
-        def unchanged(record: FileRecord | None, st: FileStamp) -> bool | None:
-            """True = same content, False = changed; None = racy and verified (restamp)."""
-            if record is None or record.size != st.size or record.mtime_ns != st.mtime_ns:
-                return False
-            if not record.racy:
-                return True
-            try:
-                same = content_digest((self.directory / name).read_bytes()) == record.digest
-            except OSError:
-                return False
-            return None if same else False
-
-        to_compile: list[str] = []
-        from_cache: list[str] = []
-        restamp: list[tuple[str, FileRecord]] = []
-        now = __import__("time").time_ns()
-        for name, st in files.items():
-            good = self._good.get(name)
-            verdict = unchanged(good.record if good else None, st)
-            if verdict is not False and good is not None:
-                report.reused += 1
-                if verdict is None and not is_racy(st.mtime_ns, now):
-                    good.record = good.record._replace(racy=False)
-                    restamp.append((name, good.record))
-                continue
-            bad = self._bad.get(name)
-            if bad and bad[0] == st and not is_racy(st.mtime_ns, now):
-                report.errors.extend(bad[2])
-                continue
-            if self.settle and not self._settled(name, st):
-                report.pending.append(name)
-                continue
-            record = cached.get(name)
-            verdict = unchanged(record, st)
-            if verdict is not False and record is not None:
-                from_cache.append(name)
-                if verdict is None and not is_racy(st.mtime_ns, now):
-                    cached[name] = record._replace(racy=False)
-                    restamp.append((name, cached[name]))
-                continue
-            to_compile.append(name)
-        if from_cache:
-            summaries = db.summaries(from_cache)
-            for name in from_cache:
-                if name in summaries:
-                    self._bad.pop(name, None)
-                    touched.add(summaries[name].id)
-                    self._put_good(name, _Good(cached[name], summaries[name]))
-                    report.reused += 1
-                    report.changed = True
-                else:  # pragma: no cover - the record vanished between two reads
-                    to_compile.append(name)
+        self._forget(gone, report)
+        now = time.time_ns()
+        to_compile, from_cache, restamp = self._classify(files, cached, report, now)
+        self._reuse_cached(from_cache, cached, to_compile, report)
         if to_compile or restamp or report.removed or gone:
             db.begin()
             # Many files: the collector would re-scan the growing, acyclic index again and again (seconds in all).
@@ -428,39 +366,12 @@ class BriefStore:
             if collecting:
                 gc.disable()
             try:
-                if len(to_compile) >= BULK_MIN_FILES:
-                    db.begin_bulk()
-                for name, record in restamp:
-                    db.set_stamp(name, record)
-                fresh: dict[str, _Good] = {}
-                # results stream in from the workers; each is written (and its text indexed) as it arrives
-                for name, record, result, errors in self._compile(sorted(to_compile), files, now):
-                    if self.settle and _regular_stamp(self.directory / name) != files[name]:
-                        report.pending.append(name)  # written to while being read: read it again once stable
-                        self._unsettled.pop(name, None)
-                        continue
-                    if result is None:
-                        self._bad[name] = (files[name], record.digest, errors)
-                        report.errors.extend(errors)
-                        continue
-                    db.put_file(name, record, result)
-                    if self.include_drafts or result.summary.status == "published":
-                        summary = result.summary
-                        db.put_text(summary.id, record.ver, summary.date, result.rows, result.items, result.prepared)
-                        self._indexed[result.summary.id] = record.ver
-                    fresh[name] = _Good(record, result.summary)
-                for name in sorted(fresh):  # file-name order, as a first load has always kept them
-                    touched.add(fresh[name].summary[0])
-                    if name in self._good:
-                        touched.add(self._good[name].summary[0])
-                    self._bad.pop(name, None)
-                    self._put_good(name, fresh[name])
-                    report.loaded += 1
-                    report.changed = True
+                self._write(to_compile, restamp, files, report, now)
                 if db.persistent:
-                    for name in [n for n in cached if n not in files] if only is None else gone:
+                    stale = [n for n in (*cached, *self._cached_bad) if n not in files] if only is None else gone
+                    for name in stale:
                         db.drop_file(name)
-                self._sync_text(None if first else touched)
+                self._sync_text(None if first else self._touched)
                 if db.bulk and db.building is not None:
                     # a fresh cache: its text index is built in C (the GIL released) while this thread goes on to
                     # the registry and the people index; whoever next needs the database waits (_await_index)
@@ -478,11 +389,165 @@ class BriefStore:
             db.begin()
             self._sync_text()
             db.commit()
+        self._cached_bad = {}
         if self._index_job is None:
             db.finish_fresh()
         report.errors.extend(self._check_duplicate_ids())
         self._refresh_registry(report)
         return report
+
+    def _changed_files(self, only: set[str] | None, report: LoadReport) -> tuple[dict[str, FileStamp], list[str]]:
+        """Return the brief files to check with their stamps (all, or those in `only`) and the names now gone."""
+        if only is None or self._db is None:
+            files = _scan(self.directory, report.errors)
+            return files, [n for n in (*self._good, *self._bad) if n not in files]
+        files = {}  # a targeted reload: only the files named by file events
+        for name in sorted(only):
+            if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+                continue
+            st = _regular_stamp(self.directory / name)
+            if st is not None:
+                files[name] = st
+            elif (problem := not_a_brief(self.directory / name)) is not None:
+                report.errors.append(problem)
+        return files, [n for n in only if n not in files and (n in self._good or n in self._bad)]
+
+    def _forget(self, gone: list[str], report: LoadReport) -> None:
+        """Drop the files that are gone from the folder."""
+        for name in gone:
+            self._unsettled.pop(name, None)
+            if name in self._good:
+                self._touched.add(self._good[name].summary[0])
+                self._drop_good(name)
+                report.removed += 1
+                report.changed = True
+            self._bad.pop(name, None)
+
+    def _unchanged(self, name: str, record: FileRecord | None, st: FileStamp) -> bool | None:
+        """True = same content as recorded, False = changed; None = racy and verified by content (restamp)."""
+        from bot.index.compile import content_digest
+
+        if record is None or record.size != st.size or record.mtime_ns != st.mtime_ns:
+            return False
+        if not record.racy:
+            return True
+        try:
+            same = content_digest((self.directory / name).read_bytes()) == record.digest
+        except OSError:
+            return False
+        return None if same else False
+
+    def _classify(
+        self, files: dict[str, FileStamp], cached: dict[str, FileRecord], report: LoadReport, now: int
+    ) -> tuple[list[str], list[str], list[tuple[str, FileRecord]]]:
+        """Sort the files into unchanged (kept), known broken (errors reported again, not parsed), waiting to
+        settle, in the cache (from_cache) and to compile; return (to_compile, from_cache, restamp)."""
+        from bot.index.cachedb import is_racy
+
+        to_compile: list[str] = []
+        from_cache: list[str] = []
+        restamp: list[tuple[str, FileRecord]] = []
+        for name, st in files.items():
+            good = self._good.get(name)
+            verdict = self._unchanged(name, good.record if good else None, st)
+            if verdict is not False and good is not None:
+                report.reused += 1
+                if verdict is None and not is_racy(st.mtime_ns, now):
+                    good.record = good.record._replace(racy=False)
+                    restamp.append((name, good.record))
+                continue
+            if self._known_bad(name, st, report, now):
+                continue
+            if self.settle and not self._settled(name, st):
+                report.pending.append(name)
+                continue
+            record = cached.get(name)
+            verdict = self._unchanged(name, record, st)
+            if verdict is not False and record is not None:
+                from_cache.append(name)
+                if verdict is None and not is_racy(st.mtime_ns, now):
+                    cached[name] = record._replace(racy=False)
+                    restamp.append((name, cached[name]))
+                continue
+            to_compile.append(name)
+        return to_compile, from_cache, restamp
+
+    def _known_bad(self, name: str, st: FileStamp, report: LoadReport, now: int) -> bool:
+        """Report the errors of a broken file unchanged since it was read (in this process or, through the cache,
+        in an earlier one) and return True; False when it must be read."""
+        from bot.index.cachedb import is_racy
+
+        bad = self._bad.get(name)
+        if bad and bad[0] == st and not is_racy(st.mtime_ns, now):
+            report.errors.extend(bad[2])
+            return True
+        known = self._cached_bad.pop(name, None)
+        if known is not None and self._unchanged(name, known[0], st) is not False:
+            self._bad[name] = (st, known[0].digest, known[1])
+            report.errors.extend(known[1])
+            return True
+        return False
+
+    def _reuse_cached(
+        self, from_cache: list[str], cached: dict[str, FileRecord], to_compile: list[str], report: LoadReport
+    ) -> None:
+        """Serve the files whose cache records are current, without reading them."""
+        if not from_cache:
+            return
+        assert self._db is not None
+        summaries = self._db.summaries(from_cache)
+        for name in from_cache:
+            if name in summaries:
+                self._bad.pop(name, None)
+                self._touched.add(summaries[name].id)
+                self._put_good(name, _Good(cached[name], summaries[name]))
+                report.reused += 1
+                report.changed = True
+            else:  # pragma: no cover - the record vanished between two reads
+                to_compile.append(name)
+
+    def _write(
+        self,
+        to_compile: list[str],
+        restamp: list[tuple[str, FileRecord]],
+        files: dict[str, FileStamp],
+        report: LoadReport,
+        now: int,
+    ) -> None:
+        """Compile the changed files and write them, their errors and their text (inside a transaction)."""
+        db = self._db
+        assert db is not None
+        if len(to_compile) >= BULK_MIN_FILES:
+            db.begin_bulk()
+        for name, record in restamp:
+            db.set_stamp(name, record)
+        fresh: dict[str, _Good] = {}
+        # results stream in from the workers; each is written (and its text indexed) as it arrives
+        for name, record, result, errors in self._compile(sorted(to_compile), files, now):
+            if self.settle and _regular_stamp(self.directory / name) != files[name]:
+                report.pending.append(name)  # written to while being read: read it again once stable
+                self._unsettled.pop(name, None)
+                continue
+            if result is None:
+                self._bad[name] = (files[name], record.digest, errors)
+                report.errors.extend(errors)
+                if db.persistent:
+                    db.put_bad(name, record, errors)
+                continue
+            db.put_file(name, record, result)
+            if self.include_drafts or result.summary.status == "published":
+                summary = result.summary
+                db.put_text(summary.id, record.ver, summary.date, result.rows, result.items, result.prepared)
+                self._indexed[result.summary.id] = record.ver
+            fresh[name] = _Good(record, result.summary)
+        for name in sorted(fresh):  # file-name order, as a first load has always kept them
+            self._touched.add(fresh[name].summary[0])
+            if name in self._good:
+                self._touched.add(self._good[name].summary[0])
+            self._bad.pop(name, None)
+            self._put_good(name, fresh[name])
+            report.loaded += 1
+            report.changed = True
 
     def _undo_write(self) -> None:
         """Throw away a failed write: a fresh cache starts over, an existing one rolls back."""
