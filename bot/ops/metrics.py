@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -11,6 +12,8 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
 
 COMMANDS = frozenset({"dialogue", "who", "session", "positions", "search", "help", "digest", "reload"})
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 1.5, 2.5, 5.0, 10.0)
@@ -55,16 +58,28 @@ class Metrics:
 
     @contextlib.contextmanager
     def question(self, platform: str, question: str) -> Iterator[None]:
-        """Count one question now and time it until the block ends (an escaping error is counted too)."""
+        """Count one question now and time it until the block ends (an escaping error is counted too).
+
+        Each question is also one log event with context fields (platform, command, seconds), never its text.
+        """
         start = time.perf_counter()
-        self.questions.labels(platform, command_label(question)).inc()
+        command = command_label(question)
+        self.questions.labels(platform, command).inc()
         try:
             yield
         except Exception:
             self.errors.labels(platform).inc()
             raise
         finally:
-            self.latency.labels(platform).observe(time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+            self.latency.labels(platform).observe(seconds)
+            log.info(
+                "%s: answered a %s question in %.0f ms",
+                platform,
+                command,
+                seconds * 1000,
+                extra={"platform": platform, "command": command, "seconds": round(seconds, 4)},
+            )
 
     def loaded(self, briefs: int, broken: int, seconds: float | None = None) -> None:
         """Record a (re)load of the briefs: how many are served, how many files are broken, how long it took."""

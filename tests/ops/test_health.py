@@ -82,6 +82,16 @@ async def test_metrics_report_digest_deliveries(deploy: Deploy) -> None:
     await bot.finish()
 
 
+async def test_each_question_is_one_log_event_with_context(deploy: Deploy, discord_fake: FakeDiscord) -> None:
+    """Each answered question is one JSON log line with platform, command and seconds, without the question."""
+    bot = await deploy(discord_fake)
+    await ask_both(bot, discord_fake)
+    await bot.finish()
+    events = [line for line in bot.log_lines() if line["logger"] == "bot.ops.metrics"]
+    assert sorted((e["platform"], e["command"]) for e in events) == [("discord", "who"), ("slack", "who")]
+    assert all(isinstance(e["seconds"], float) and "Sohail" not in e["message"] for e in events)
+
+
 async def test_no_secret_in_debug_json_logs(deploy: Deploy, discord_fake: FakeDiscord) -> None:
     """At DEBUG, every log line is one JSON object and none shows a token, secret, response_url or interaction token."""
     bot = await deploy(discord_fake)
