@@ -224,6 +224,15 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
     body = [first[dl.end() :], *paras[1:]] if dl else paras
     found = event_date("\n".join(body), article.published, dateline, dateline_text)
     note = found.note
+    if (
+        found.date is None
+        and article.display_date
+        and not article.published
+        and re.search(r"^(?:Speakers|Panel(?:l)?ists|Moderators?|Featuring)\b", "\n".join(paras), re.M)
+    ):
+        # an event page (it lists its speakers): the date under its title is the event's
+        day = article.display_date.isoformat()
+        return day, f"The date shown under the event page's title ({day}).", city, agency
     if found.date is None and article.display_date and not article.published:
         note += f" The page shows {article.display_date.isoformat()}, a display date, not the event date."
     article.date_basis = "weekday" if found.from_weekday else ("dateline" if found.from_dateline else "")

@@ -275,3 +275,35 @@ def test_a_title_line_at_the_end_is_not_an_author_box() -> None:
     d = _dialogue(EVENT_PAGE)
     assert _facts(_person(d, "Yusuf Demir")) == (None, "Editor", "Eurasia Review")
     assert _facts(_person(d, "Lena Park")) == (None, "Professor", "Hanbit University")
+
+
+def test_a_name_after_a_preposition_in_a_role_is_not_a_person() -> None:
+    """'Adviser to the Prime Minister on Institutional Reforms' keeps the capitalised topic in the role."""
+    d = _dialogue(LEAD + "Dr. Ishrat Karim, Adviser to the Prime Minister on Institutional Reforms, spoke first.")
+    assert [(p.name, p.role) for p in d.participants] == [
+        ("Ishrat Karim", "Adviser to the Prime Minister on Institutional Reforms")
+    ]
+
+
+def test_joint_subjects_share_a_statement() -> None:
+    """'A, Role, and B, Role, spoke' credits the statement to both, not to the first name only."""
+    d = _dialogue(LEAD + "Dr. Faisal Anwar, Director, IPC, and Ms. Hina Latif, Research Officer, IPC, spoke on trade.")
+    assert [tuple(p.by) for p in d.positions] == [("Faisal Anwar", "Hina Latif")]
+
+
+def test_a_date_range_gives_its_first_day() -> None:
+    """'on 9 and 10 December 2019' is the 9th, with a note that the event ran over several days."""
+    d = _dialogue("The Indus Policy Circle held its dialogue in Lahore on 9 and 10 December 2019.")
+    assert d.date == "2019-12-09" and d.date_note and "several days" in d.date_note
+
+
+def test_surname_in_capitals_then_surname_mention() -> None:
+    """'ZHA Daojiong' then 'Prof. Zha said' is one person, credited with the statement."""
+    d = _dialogue(LEAD + "Participants included Prof. ZHA Daojiong (Peking University). Prof. Zha stressed trade.")
+    assert [p.name for p in d.participants] == ["ZHA Daojiong"] and d.positions[0].by == ("ZHA Daojiong",)
+
+
+def test_event_page_date_under_its_title() -> None:
+    """An event page listing its speakers takes the weekday date under its title as the event date."""
+    text = "Deterrence in a New Era\nThursday, September 12, 2019\nSpeakers\nDr. Kim Jiyoon\nResearch Fellow, IPC\n"
+    assert _dialogue(text).date == "2019-09-12"

@@ -11,13 +11,13 @@ from rapidfuzz import fuzz, process
 from bot.ingest.passes.vocab import key, vocab
 
 _TOKEN = re.compile(
-    r"\((?:R|r|Retd|retd|Rtd|rtd|Retired|retired|M)\.?\)"  # (R), (Retd), (M) after ranks and awards
+    r"\((?:R|r|Retd|retd|Rtd|rtd|Retired|retired|Ret|ret|M)\.?\)"  # (R), (Retd), (M) after ranks and awards
     r"|(?:[A-Z]\.){2,}(?![a-z])"  # U.S., H.E., S.L.
     r"|[^\W\d_][\w'’\-/&]*\.?"  # a word, with a dot if one follows
     r"|\d[\w,.:/\-–]*"
     r"|[^\w\s]"
 )
-_RETIRED = frozenset({"(r)", "(retd)", "(rtd)", "(retired)", "retd", "rtd", "r"})
+_RETIRED = frozenset({"(r)", "(retd)", "(rtd)", "(retired)", "retd", "rtd", "r", "(ret)", "ret"})
 PARTICLES = frozenset(
     [
         "al",
@@ -231,7 +231,7 @@ def _split_run(
     while k < len(run):
         h = _honorific_at(run, k)
         nxt = k + h[0] if h else k
-        while h and nxt < len(run) and (key(run[nxt].text) in _RETIRED or _honorific_at(run, nxt)):
+        while h and nxt < len(run) and (key(run[nxt].text).replace(" ", "") in _RETIRED or _honorific_at(run, nxt)):
             nxt += 1
         if h and (nxt >= len(run) or not _name_like(run[nxt], acronyms, caps_line)):
             h = None  # "Tahira Sheikh": a title word with no name after it is part of a name
@@ -247,7 +247,7 @@ def _split_run(
         ):
             n, written, canonical = h
             # "(R)" after a rank belongs to the honorific
-            while k + n < len(run) and key(run[k + n].text) in _RETIRED:
+            while k + n < len(run) and key(run[k + n].text).replace(" ", "") in _RETIRED:
                 n += 1
                 written = " ".join(t.text for t in run[k : k + n])
             if hon is None or hon[0] + len(hon[2].split()) < k:

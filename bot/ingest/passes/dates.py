@@ -38,7 +38,7 @@ _MON = (
 )
 _WD = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)(?:day|nesday|sday|rsday|urday)?\.?"
 _DMY = re.compile(
-    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?(?P<mon>{_MON})\.?"
+    rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*(?:[-–&]|and|to)\s*\d{{1,2}}(?:st|nd|rd|th)?)?\s+(?:of\s+)?(?P<mon>{_MON})\.?"
     r"(?:,?\s+(?P<year>(?:19|20)\d\d))?\b",
     re.I,
 )
@@ -210,6 +210,6 @@ def event_date(
 
 def _note(stated: str, year_from: str) -> str:
     note = f"Stated in the text ({stated.strip()}){year_from}"
-    if re.search(r"\d\s*[-–]\s*\d", stated):
+    if re.search(r"\d\s*(?:[-–&]|and|to)\s*\d", stated):
         note += "; the event ran over several days and this is the first"
     return note + "."

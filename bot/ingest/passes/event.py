@@ -98,7 +98,7 @@ def find_orgs(text: str) -> list[Org]:
             if tok in {"and", "of", "for", "&", "on", "in", "de"} or (tok[:1].isupper() and tok not in {"The"}):
                 name_toks.insert(0, tok)
                 start = m.start() - len(before) + tok_m.start()
-                if tok.strip("()") in ORG_HEADS:
+                if tok.strip("()") in ORG_HEADS or tok.strip("()").split("-")[-1] in ORG_HEADS:
                     seg_head = True
                 continue
             break
@@ -111,7 +111,12 @@ def find_orgs(text: str) -> list[Org]:
         while name_toks and name_toks[0] in {"and", "of", "for", "&", "on", "in", "de", ","}:
             name_toks.pop(0)
         name = " ".join(name_toks).replace(" ,", ",")
-        if not name or not any(t.strip(",") in ORG_HEADS for t in name_toks) or len(name_toks) > 16:
+        heads = [t.strip(",").split("-")[-1] for t in name_toks]
+        if not name or not any(
+            t.strip(",") in ORG_HEADS or h in ORG_HEADS for t, h in zip(name_toks, heads, strict=True)
+        ):
+            continue
+        if len(name_toks) > 16:
             continue
         country = country or country_of(name)
         orgs.append(Org(name=name, acronym=m["acr"], country=country, start=start, end=m.end()))
@@ -131,7 +136,7 @@ _REPORT_SUFFIX = re.compile(
 
 _ORG_PHRASE = r"(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)(?:\s+(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)){0,12}"
 _ORG_SUBJECT = re.compile(
-    rf"(?:^|[.:;]\s*|\bthe\s+)(?P<org>{_ORG_PHRASE})(?:\s*,\s*(?P<acr>[A-Z]{{2,8}})\s*,)?\s+"
+    rf"(?:^|[.:;–—-]\s*|\b[Tt]he\s+)(?P<org>{_ORG_PHRASE})(?:\s*,\s*(?P<acr>[A-Z]{{2,8}})\s*,)?\s+"
     r"(?:has\s+|have\s+|jointly\s+|will\s+)?(?:hosted|organi[sz]ed|held|convened|launched|hold|host)\b"
 )
 _ORG_AGENT = re.compile(

@@ -43,6 +43,7 @@ _LIST_CUE = re.compile(
     r"participated|took part)\b",
     re.I,
 )
+_FROM_ORG = re.compile(r"^\s+(?:from|of)\s+(?:the\s+)?(?P<org>[A-Z][^;.]*)")
 _WHO = re.compile(
     r"^\s*,?\s*who\s+(?:also\s+)?(?P<verb>heads|leads|chairs|directs)\s+(?:the\s+)?(?P<org>[^,;.]+)", re.I
 )
@@ -119,6 +120,8 @@ def _role_before(pre: str, from_start: bool) -> tuple[str, int]:
         phrase, lead = phrase[article.end() :], lead + article.end()
     if not phrase or len(phrase.split()) > 20 or not descriptors.has_role_word(phrase):
         return "", len(pre)
+    if re.search(r"\b(?:on|of|for|to|at|in|under|about|with|the)$", phrase, re.I):
+        return "", len(pre)  # "Adviser to the Prime Minister on X": X is not a person
     return phrase, cut + lead
 
 
@@ -261,6 +264,8 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         f["org_name"] = -6.0
     if c.of_chain:
         f["of_chain"] = -6.0
+    if not c.honorific and re.search(r"\b(?:on|of|for|to|at|in|under|about)\s+(?:the\s+)?$", pre):
+        f["after_preposition"] = -2.0  # "Adviser to the Prime Minister on Institutional Reforms"
     if _LIST_CUE.search(pre):
         f["list_cue"] = 1.5
     if any(fold(w) in {"university", "institute"} for w in words):
@@ -271,6 +276,8 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     role = aff = None
     if who:
         role, aff = _WHO_ROLE[who["verb"].lower()], descriptors.clean(who["org"])
+    elif _FROM_ORG.match(desc) and descriptors.is_org(_FROM_ORG.match(desc)["org"], acronyms):  # type: ignore[index]
+        role, aff = None, descriptors.clean(_FROM_ORG.match(desc)["org"])  # type: ignore[index]
     elif bio:
         role, aff = descriptors.parse(desc[bio.end() :], acronyms)
         at_org = re.search(r"\bat (?:the )?(?P<org>[A-Z][^,.;]*?)(?=\s+in\s+[A-Z]|[,.;]|$)", desc)
@@ -297,7 +304,8 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         f["speech"] = 2.0
     if re.search(r"\bby\s*$", pre) or re.search(r"\b(?:by|with|and)\s*$", pre[-6:]):
         f["by"] = 1.0
-    if prev is not None and prev.cand.score >= THRESHOLD and re.fullmatch(r"\s*(?:,|and|, and|;)\s*", desc + " "):
+    gap = text[prev.cand.postnominal_end : c.lead] if prev is not None else ""
+    if prev is not None and prev.cand.score >= THRESHOLD and re.fullmatch(r"\s*(?:,|and|, and|;)\s*", gap):
         f["listed"] = 1.0
     if (
         not c.honorific
@@ -336,6 +344,8 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         or (_MODERATOR_AFTER.match(desc) and not re.search(r"\b(?:moderated|chaired|presided over) by\b", desc))
     ):
         c.moderator = True
+    if role and key(role) in {"moderator", "session moderator", "co-moderator"}:
+        c.moderator = True  # "Frank Aum, moderator"
     if re.search(r"\((?:session\s+)?moderator\)", desc, re.I) and not c.role:
         c.role = re.search(r"\(((?:session\s+)?moderator)\)", desc, re.I).group(1)  # type: ignore[union-attr]
     after_name = text[c.start + len(c.name) : c.start + len(c.name) + 30]
@@ -469,6 +479,9 @@ def _find(people: list[Person], name: str) -> Person | None:
         if normalize_name(p.name) == k:
             return p
     hits = [p for p in people if normalize_name(p.name).split()[-1:] == words[-1:]]
+    if not hits and len(words) == 1:
+        # "Prof. Zha" after "ZHA Daojiong": the surname is the word in capitals
+        hits = [p for p in people if any(w.isupper() and fold(w) == words[0] for w in p.name.split())]
     if len(words) == 1 or all(len(w) <= 3 and w.isalpha() for w in name.split()[:-1]):
         # a surname, or initials/abbreviations and a surname ("AM Alvi")
         return hits[0] if len(hits) == 1 else None

@@ -39,6 +39,14 @@ def _speech(sentence: str) -> bool:
     return any(w in vocab().speech for w in re.findall(r"[a-z]+", sentence.lower()))
 
 
+def _first_speech(text: str, start: int) -> int:
+    """Return the offset of the first verb of speech after a position."""
+    for m in re.finditer(r"[a-z]+", text[start : start + 400]):
+        if m.group() in vocab().speech:
+            return start + m.start()
+    return start + 1
+
+
 def topic(sentence: str) -> str:
     """Return a short topic for a statement."""
     low = sentence.lower()
@@ -70,8 +78,11 @@ def find_positions(
                 and len(here) >= 1
                 and re.search(r"\b(?:" + "|".join(sorted(vocab().speech)) + r")\b", text[first[0] : first[0] + 250])
             ):
-                by = [first[1].name]
-                last = first[1]
+                verb = _first_speech(text, first[0])
+                # "A, Role, and B, Role, spoke": everyone named before the verb spoke
+                subjects = [p for st, _, p in spans if first[0] <= st < verb and p.name not in by]
+                by = list(dict.fromkeys(p.name for p in subjects)) or [first[1].name]
+                last = first[1] if len(by) == 1 else None
             elif _PRONOUN.match(sent.text) and last is not None:
                 by = [last.name]
             else:
