@@ -192,7 +192,7 @@ def iter_split_item(item: Item, max_chars: int) -> Iterator[Item]:
         (("line", x) for line in item.lines for x in split_text(line, piece)),
         (("bullet", x) for b in item.bullets for x in split_text(b, piece)),
     )
-    current = Item(heading=item.heading, citation=item.citation)
+    current = Item(heading=item.heading, citation=item.citation, path=item.path)
     for kind, unit in units:
         if kind == "field":
             assert isinstance(unit, tuple)
@@ -206,7 +206,7 @@ def iter_split_item(item: Item, max_chars: int) -> Iterator[Item]:
         if candidate.text_size() > max_chars and (current.fields or current.lines or current.bullets):
             yield current
             heading = f"{item.heading} (continued)" if item.heading else None
-            current = Item(heading=heading, citation=item.citation)
+            current = Item(heading=heading, citation=item.citation, path=item.path)
             if kind == "field":
                 current = replace(current, fields=(unit,))  # type: ignore[arg-type]
             elif kind == "line":

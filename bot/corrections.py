@@ -48,12 +48,13 @@ def spots(answer: Answer, items: Sequence[Item] | None = None) -> tuple[Spot, ..
     refs = answer.refs
     out: dict[tuple[str, str], Spot] = {}
     aligned = len(refs) == len(answer.items) and answer.kind in {*_REF_FIELDS, AnswerKind.SEARCH}
+    position = {id(item): i for i, item in enumerate(answer.items)}
     for item in shown:
         label = item.heading or ""
         field = ""
         did = item.citation.dialogue_id if item.citation else ""
-        if aligned:
-            match = _REF.match(refs[answer.items.index(item)])
+        if aligned and id(item) in position:  # a piece of a split item is matched by its path only
+            match = _REF.match(refs[position[id(item)]])
             if match:
                 did = match["did"]
                 if match["ref"] is not None:

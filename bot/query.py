@@ -410,7 +410,8 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
         if moderator:
             fields.append(("Chair", moderator))
         lines = (summary,) if summary else ()
-        items.append(Item(title, tuple(fields), lines, tuple(takeaways), summary_citation(catalog, did)))
+        cite = summary_citation(catalog, did)
+        items.append(Item(title, tuple(fields), lines, tuple(takeaways), cite, path=f"sessions[{ref}]"))
     return Answer(
         AnswerKind.SESSIONS,
         f"Sessions on {topic}",
@@ -578,7 +579,8 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
         fields.append(("Dialogue", _summary_heading(catalog, did)))
         if session:
             fields.append(("Session", session))
-        items.append(Item(f"Position: {topic_text}", tuple(fields), (summary,), (), summary_citation(catalog, did)))
+        cite = summary_citation(catalog, did)
+        items.append(Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]"))
     dialogues = len({d for d, _ in ordered})
     return Answer(
         AnswerKind.POSITIONS,
@@ -655,7 +657,7 @@ def search(catalog: Catalog, text: str) -> Answer:
         snippet = hit.text if len(hit.text) <= 400 else hit.text[:397].rsplit(" ", 1)[0] + "…"
         lines = () if labelled else (snippet,)
         heading = f"{title} › {_field_label(hit.field)}"
-        items.append(Item(heading, labelled, lines, (), summary_citation(catalog, hit.dialogue_id)))
+        items.append(Item(heading, labelled, lines, (), summary_citation(catalog, hit.dialogue_id), path=hit.field))
     return Answer(
         AnswerKind.SEARCH,
         f"Search: {text}",

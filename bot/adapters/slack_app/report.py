@@ -9,8 +9,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.adapters.slack_app.render import ACTION_REPORT, decode_value, escaped, notice
-from bot.answer import Answer
+from bot.adapters.slack_app.render import ACTION_REPORT, decode_value, escaped, notice, pages_of
+from bot.answer import Answer, Item
 from bot.corrections import MAX_WHAT, Report, admin_text, spots
 from bot.services import Services
 
@@ -90,10 +90,12 @@ def register_reports(app: AsyncApp, services: Services, answer: Answerer, post: 
         state = (view.get("state") or {}).get("values") or {}
         try:
             result, _ = await answer(question, user)
+            pages = pages_of(result)
+            shown = [u for u in pages[min(int(meta.get("p", 0) or 0), len(pages) - 1)] if isinstance(u, Item)]
             report = Report(
-                question=f"/brief {question}",
+                question=f"/brief {question}" + (f" (page {int(meta.get('p', 0) or 0) + 1})" if len(pages) > 1 else ""),
                 answer_title=result.title,
-                spots=spots(result),
+                spots=spots(result, shown) or spots(result),
                 what=_value(state, "what"),
                 part=_value(state, "part"),
                 reporter=f"user {user}" if user.isalnum() else "",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
-from bot.adapters.slack_app.render import ACTION_REPORT, ACTION_SHARE
+from bot.adapters.slack_app.render import ACTION_NEXT, ACTION_REPORT, ACTION_SHARE
+from tests.adapters.slack_app.briefs import long_brief
 from tests.adapters.slack_app.helpers import (
     ADMIN,
     BRIEFS,
@@ -95,3 +97,20 @@ async def test_a_shared_answer_can_be_reported(running: Running) -> None:
     shared = await running.fake.next_post()
     assert shared["response_type"] == "in_channel"
     assert button(shared, ACTION_REPORT)
+
+
+async def test_a_report_from_a_later_page_names_that_page_and_its_field(fake_slack: FakeSlack, tmp_path: Path) -> None:
+    """On page 2 of a long session, the report says page 2 and still names the field the split item comes from."""
+    long_brief(tmp_path)
+    async for run in start_surface(make_services(tmp_path, fake_slack.api_url), fake_slack):
+        await run.command("/brief", "session corridor")
+        first = await run.fake.next_post()
+        await run.click(button(first, ACTION_NEXT))
+        second = await run.fake.next_post()
+        await run.click(button(second, ACTION_REPORT))
+        opened = await run.fake.next_call("views.open")
+        view = opened["view"]
+        await submit(run, dict(json.loads(view) if isinstance(view, str) else view), "Takeaway 130 is wrong.")
+        text = (await run.fake.next_call("chat.postMessage"))["text"]
+        assert "Question: /brief session corridor (page 2)" in text
+        assert "Brief: long-dialogue-2030-01-01 · field sessions[0]" in text
