@@ -224,7 +224,8 @@ class AnswerView(discord.ui.View):
         await self._turn(interaction, 1)
 
     async def _report(self, interaction: discord.Interaction[Any]) -> None:
-        await interaction.response.send_modal(ReportModal(self.services, self.question, self.answer))
+        page = f" (page {self.page + 1} of {len(self.pages)})" if len(self.pages) > 1 else ""
+        await interaction.response.send_modal(ReportModal(self.services, self.question + page, self.answer))
 
     async def _share(self, interaction: discord.Interaction[Any]) -> None:
         """Post the page on show to the channel, for everyone, saying who shared it (nobody is pinged)."""

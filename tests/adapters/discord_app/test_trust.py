@@ -157,3 +157,13 @@ def test_drafts_carry_a_visible_tag(write_brief: Any) -> None:
     names = [f["name"] for f in embed.get("fields", [])]
     assert any(n.startswith("[DRAFT — not reviewed]") for n in names)
     assert not any("DRAFT" in n for n in names if "done" in n.lower())
+
+
+async def test_a_report_from_a_later_page_says_which_page(connect: Any, long_briefs: Path) -> None:
+    """Reporting from page 2 of a long answer tells the admins it was page 2."""
+    bot: Bot = await connect(briefs=long_briefs)
+    token, _ = await ask(bot.fake, "dialogue", "show", dialogue="long-dialogue")
+    await click(bot.fake, token, "briefbot:next")
+    await submit_report(bot.fake, token, "Fact 3.1 is wrong.")
+    sent = await bot.fake.wait_for(dm_to_admin(bot.fake))
+    assert "Question: /dialogue show dialogue:long-dialogue (page 2 of " in sent.body["content"]
