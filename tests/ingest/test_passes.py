@@ -307,3 +307,15 @@ def test_event_page_date_under_its_title() -> None:
     """An event page listing its speakers takes the weekday date under its title as the event date."""
     text = "Deterrence in a New Era\nThursday, September 12, 2019\nSpeakers\nDr. Kim Jiyoon\nResearch Fellow, IPC\n"
     assert _dialogue(text).date == "2019-09-12"
+
+
+def test_a_person_quoted_with_as_x_said_is_a_mention() -> None:
+    """'As President X said last year, ...' quotes someone who did not take part."""
+    d = _dialogue(LEAD + "As President Joe Biden said last year, climate is a threat, remarked Dr. Faisal Anwar, IPC.")
+    assert d.participant("Joe Biden") is None and [m.name for m in d.mentions] == ["Joe Biden"]
+
+
+def test_a_portfolio_before_a_name_is_part_of_the_role() -> None:
+    """'Federal Minister for Climate Change Sherry Rehman': the portfolio is not part of her name."""
+    d = _dialogue(LEAD + "Federal Minister for Climate Change Sherry Rehman, the chief guest, said floods cost dearly.")
+    assert [(p.name, p.role) for p in d.participants] == [("Sherry Rehman", "Federal Minister for Climate Change")]

@@ -136,7 +136,7 @@ _REPORT_SUFFIX = re.compile(
 
 _ORG_PHRASE = r"(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)(?:\s+(?:[A-Z][\w&’'.-]*|of|for|and|on|the|&)){0,12}"
 _ORG_SUBJECT = re.compile(
-    rf"(?:^|[.:;–—-]\s*|\b[Tt]he\s+)(?P<org>{_ORG_PHRASE})(?:\s*,\s*(?P<acr>[A-Z]{{2,8}})\s*,)?\s+"
+    rf"(?:^|[.:;–—-]\s*|\b[Tt]he\s+)(?P<org>{_ORG_PHRASE})(?:\s*,\s*(?:(?P<acr>[A-Z]{{2,8}})|[A-Z][a-z]+)\s*,)?\s+"
     r"(?:has\s+|have\s+|jointly\s+|will\s+)?(?:hosted|organi[sz]ed|held|convened|launched|hold|host)\b"
 )
 _ORG_AGENT = re.compile(

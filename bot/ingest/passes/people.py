@@ -349,6 +349,10 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
     if re.search(r"\((?:session\s+)?moderator\)", desc, re.I) and not c.role:
         c.role = re.search(r"\(((?:session\s+)?moderator)\)", desc, re.I).group(1)  # type: ignore[union-attr]
     after_name = text[c.start + len(c.name) : c.start + len(c.name) + 30]
+    if re.match(r"^\s*As\s+(?:[A-Z][\w.’']*\s+){0,4}$", pre) and re.match(
+        r"^\s*(?:once\s+)?(?:said|put it|noted|wrote)\b", after_name
+    ):
+        c.mention = True  # "As President X said ...": quoted from elsewhere
     if _MENTION_BEFORE.search(pre) or _MENTION_AFTER.match(after_name) or _ABSENT_AFTER.match(desc):
         c.mention = True
 
