@@ -82,6 +82,9 @@ class Services:
             await self.alert_admins(
                 f"briefbot: {len(new)} new brief problem(s); last good versions kept.\n{shown}{more}"
             )
+        if report.warnings:  # found when a file is read, so once per edit
+            shown = "\n".join(str(w) for w in report.warnings[:20])
+            await self.alert_admins(f"briefbot: {len(report.warnings)} brief warning(s); served anyway.\n{shown}")
         self.recheck_later(report)
         return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.briefs.models import fold, normalize_name
 
@@ -47,3 +48,24 @@ def is_latin(text: str) -> bool:
     import unicodedata
 
     return all(ch.isascii() or "LATIN" in unicodedata.name(ch, "") for ch in text if ch.isalpha())
+
+
+_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
+
+
+def mixed_script(name: str) -> str | None:
+    """Return a warning when a word of a name mixes Latin letters with Cyrillic or Greek ones, naming those."""
+    for word in name.split():
+        scripts: dict[str, list[str]] = {}
+        for char in word:
+            if not char.isalpha():
+                continue
+            script = unicodedata.name(char, "").split(" ")[0]
+            if script in _SCRIPTS:
+                scripts.setdefault(script, []).append(char)
+        if "LATIN" in scripts and len(scripts) > 1:
+            odd = [c for script, chars in scripts.items() if script != "LATIN" for c in dict.fromkeys(chars)]
+            named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in odd)
+            others = " and ".join(s.title() for s in scripts if s != "LATIN")
+            return f"name {name!r} mixes Latin with {others} letters: {named}; a look-alike makes a different person"
+    return None

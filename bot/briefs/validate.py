@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.briefs.models import Dialogue, fold
+from bot.briefs.names import mixed_script
 from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
 from bot.index.store import BRIEF_SUFFIXES, REGISTRY_FILE, brief_files, duplicate_error, not_a_brief
@@ -142,27 +142,6 @@ def unreadable(directory: Path) -> list[BriefError]:
         if problem is not None:
             out.append(problem)
     return out
-
-
-_SCRIPTS = ("LATIN", "CYRILLIC", "GREEK")
-
-
-def mixed_script(name: str) -> str | None:
-    """Return a warning when a word of a name mixes Latin letters with Cyrillic or Greek ones, naming those."""
-    for word in name.split():
-        scripts: dict[str, list[str]] = {}
-        for char in word:
-            if not char.isalpha():
-                continue
-            script = unicodedata.name(char, "").split(" ")[0]
-            if script in _SCRIPTS:
-                scripts.setdefault(script, []).append(char)
-        if "LATIN" in scripts and len(scripts) > 1:
-            odd = [c for script, chars in scripts.items() if script != "LATIN" for c in dict.fromkeys(chars)]
-            named = ", ".join(f"{c!r} (U+{ord(c):04X} {unicodedata.name(c, '?')})" for c in odd)
-            others = " and ".join(s.title() for s in scripts if s != "LATIN")
-            return f"name {name!r} mixes Latin with {others} letters: {named}; a look-alike makes a different person"
-    return None
 
 
 def mixed_script_warnings(dialogue: Dialogue, path: Path) -> list[BriefError]:

@@ -58,6 +58,7 @@ class LoadReport:
     errors: list[BriefError] = field(default_factory=list)
     changed: bool = False
     pending: list[str] = field(default_factory=list)  # changed files not yet stable: read on a later reload
+    warnings: list[BriefError] = field(default_factory=list)  # served anyway, e.g. names mixing scripts
 
     @property
     def ok(self) -> bool:
@@ -80,6 +81,18 @@ def brief_files(directory: Path) -> list[Path]:
         for p in entries
         if p.suffix in BRIEF_SUFFIXES and not p.name.startswith(".") and p.name != REGISTRY_FILE and p.is_file()
     )
+
+
+def look_alikes(path: Path, participants: Iterable[PartRecord]) -> list[BriefError]:
+    """Return a warning for every participant name mixing Latin with Cyrillic or Greek look-alike letters."""
+    from bot.briefs.names import mixed_script
+
+    out = []
+    for i, part in enumerate(participants):
+        warning = mixed_script(part.name)
+        if warning:
+            out.append(BriefError(str(path), warning, None, None, f"participants[{i}].name"))
+    return out
 
 
 def duplicate_error(skipped: Path, did: str, served: Path) -> BriefError:
@@ -307,6 +320,8 @@ class BriefStore:
             log.log(
                 logging.INFO if len(report.errors) > SKIPPED_IN_FULL else logging.WARNING, "brief skipped: %s", error
             )
+        for warning in report.warnings:
+            log.warning("brief served with a warning: %s", warning)
         if report.errors and self.on_errors:
             self.on_errors(report.errors)
         return report
@@ -540,6 +555,8 @@ class BriefStore:
                 db.put_text(summary.id, record.ver, summary.date, result.rows, result.items, result.prepared)
                 self._indexed[result.summary.id] = record.ver
             fresh[name] = _Good(record, result.summary)
+            if self._catalog is not None or len(to_compile) < BULK_MIN_FILES:  # not on a bulk cold start
+                report.warnings.extend(look_alikes(self.directory / name, result.summary.participants))
         for name in sorted(fresh):  # file-name order, as a first load has always kept them
             self._touched.add(fresh[name].summary[0])
             if name in self._good:

@@ -11,7 +11,9 @@ import pytest
 
 from bot.briefs.validate import validate_dir
 from bot.cli import main
+from bot.config import BotConfig
 from bot.index.store import BriefStore
+from bot.services import Services
 from tests.conftest import minimal_brief
 
 FORGED = "x\nbriefbot: all briefs OK\x1b[32m.yaml"
@@ -111,3 +113,40 @@ def test_greek_look_alike_is_warned_and_pure_scripts_are_not(write_brief: Callab
     result = validate_dir(write_brief("x.yaml", data).parent)
     (warning,) = result.warnings
     assert "Greek" in warning.message and "U+03BF" in warning.message
+
+
+def test_loader_warns_about_look_alike_letters(
+    write_brief: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot's loader serves a brief whose name mixes scripts but logs a warning naming the letter."""
+    data = minimal_brief("x")
+    data["participants"][1]["name"] = "Omid Kar\u0456mi"
+    data["positions"][0]["by"] = ["Omid Kar\u0456mi"]
+    caplog.set_level(logging.WARNING)
+    store = BriefStore(write_brief("x.yaml", data).parent)
+    report = store.load()
+    assert report.ok and len(store.catalog) == 1
+    (warning,) = report.warnings
+    assert "U+0456" in warning.message and warning.field == "participants[1].name"
+    assert "U+0456" in caplog.text
+
+
+async def test_admins_are_told_about_look_alike_letters(write_brief: Callable[..., Path]) -> None:
+    """A reload that reads a brief with a look-alike letter sends the admins one warning naming it."""
+    folder = write_brief("good.yaml", minimal_brief("good")).parent
+    alerts: list[str] = []
+
+    async def alert(text: str) -> None:
+        alerts.append(text)
+
+    services = Services(config=BotConfig(briefs_dir=folder), store=BriefStore(folder))
+    services.admin_alerts.append(alert)
+    services.store.load()
+    data = minimal_brief("x")
+    data["participants"][0]["name"] = "Z\u0430ra Ahmed"  # Cyrillic а
+    data["moderators"] = ["Z\u0430ra Ahmed"]
+    data["sessions"][0]["moderator"] = "Z\u0430ra Ahmed"
+    write_brief("x.yaml", data)
+    await services.reload()
+    (text,) = alerts
+    assert "served anyway" in text and "U+0430" in text
