@@ -70,6 +70,8 @@ def resolve(catalog: Catalog, typed: str) -> Speaker:
     acronym = _organizer_acronym(catalog, typed)
     if acronym and catalog.text.has_speakers(fold(acronym).split()):
         return Speaker(GROUP, acronym, words=tuple(fold(acronym).split()))
+    if _is_some_participants_group(catalog, words):  # an institute or country whose people made no statement
+        return Speaker(GROUP, typed, words=words)
     if not is_latin(typed):  # Latin "closest" names to another script would be noise (see README, registry)
         return Speaker(UNKNOWN, typed)
     match = catalog.find_people(typed)
@@ -88,6 +90,18 @@ def _organizer_acronym(catalog: Catalog, typed: str) -> str | None:
         if hit.ref < len(organizers) and fold(organizers[hit.ref].name) == wanted and organizers[hit.ref].acronym:
             return organizers[hit.ref].acronym
     return None
+
+
+def _is_some_participants_group(catalog: Catalog, words: tuple[str, ...]) -> bool:
+    """Return whether some participant's own affiliation or country holds every word (whole words)."""
+    wanted = set(words)
+    for hit in catalog.text.search(" ".join(words), kinds=("participant",), limit=20):
+        if hit.dialogue_id not in catalog.dialogues:
+            continue
+        part = catalog.part(hit.dialogue_id, hit.ref)
+        if wanted <= set(fold(f"{part.affiliation or ''} {part.country or ''}").split()):
+            return True
+    return False
 
 
 def _people(catalog: Catalog, typed: str, keys: tuple[str, ...]) -> Speaker:

@@ -169,3 +169,10 @@ def test_an_institute_named_in_full_is_its_acronym(shipped_catalog: Catalog) -> 
     full = ask(shipped_catalog, "positions by Institute for Political and International Studies")
     assert full.title == "Positions by IPIS"
     assert full.refs == ask(shipped_catalog, "positions by IPIS").refs
+
+
+def test_a_group_whose_people_said_nothing_is_known(shipped_catalog: Catalog) -> None:
+    """`positions by CAMEA` knows CAMEA (its people chaired sessions) and says it has no recorded position."""
+    answer = ask(shipped_catalog, "positions by CAMEA")
+    assert answer.kind is AnswerKind.NOT_FOUND
+    assert answer.intro == "No recorded position by CAMEA."

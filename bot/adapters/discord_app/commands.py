@@ -225,7 +225,8 @@ class AnswerView(discord.ui.View):
 
     async def _report(self, interaction: discord.Interaction[Any]) -> None:
         page = f" (page {self.page + 1} of {len(self.pages)})" if len(self.pages) > 1 else ""
-        await interaction.response.send_modal(ReportModal(self.services, self.question + page, self.answer))
+        shown = self.pages.items_on(self.page)
+        await interaction.response.send_modal(ReportModal(self.services, self.question + page, self.answer, shown))
 
     async def _share(self, interaction: discord.Interaction[Any]) -> None:
         """Post the page on show to the channel, for everyone, saying who shared it (nobody is pinged)."""

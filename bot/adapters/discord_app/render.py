@@ -264,6 +264,11 @@ class Pages:
         if self._done and not self._items:
             self._items.append([])
 
+    def items_on(self, index: int) -> list[Item]:
+        """Return the items (or pieces of items) page index shows; [] for pages rendered from embeds alone."""
+        self._fill(index + 1)
+        return list(self._items[index]) if 0 <= index < len(self._items) else []
+
     @property
     def total(self) -> int | None:
         """Return the number of pages, or None while the answer has not been paged to its end."""

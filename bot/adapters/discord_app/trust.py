@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
 from bot.adapters.discord_app.render import clip
-from bot.answer import Answer
+from bot.answer import Answer, Item
 from bot.config import DiscordConfig
 from bot.corrections import MAX_WHAT, Report, admin_text, spots
 from bot.services import Services
@@ -84,11 +85,12 @@ class ReportModal(discord.ui.Modal, title="Report a problem"):
         max_length=200,
     )
 
-    def __init__(self, services: Services, question: str, answer: Answer) -> None:
+    def __init__(self, services: Services, question: str, answer: Answer, shown: Sequence[Item] = ()) -> None:
         super().__init__(custom_id="briefbot:report-modal")
         self.services = services
         self.question = question
         self.answer = answer
+        self.shown = shown  # the items on the page the reader was looking at
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         """Deliver the report to the admins and thank the reporter (only they see the thanks)."""
@@ -97,7 +99,7 @@ class ReportModal(discord.ui.Modal, title="Report a problem"):
         report = Report(
             question=self.question,
             answer_title=self.answer.title,
-            spots=spots(self.answer),
+            spots=spots(self.answer, self.shown) or spots(self.answer),
             what=self.what.value.strip(),
             part=(self.part.value or "").strip(),
             reporter=f"{interaction.user.name} ({interaction.user.id})",

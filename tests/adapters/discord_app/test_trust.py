@@ -166,4 +166,7 @@ async def test_a_report_from_a_later_page_says_which_page(connect: Any, long_bri
     await click(bot.fake, token, "briefbot:next")
     await submit_report(bot.fake, token, "Fact 3.1 is wrong.")
     sent = await bot.fake.wait_for(dm_to_admin(bot.fake))
-    assert "Question: /dialogue show dialogue:long-dialogue (page 2 of " in sent.body["content"]
+    text = sent.body["content"]
+    assert "Question: /dialogue show dialogue:long-dialogue (page 2 of " in text
+    assert "· field sessions[0] ·" not in text  # the first sessions are on page 1: only this page's are named
+    assert "Brief: long-dialogue · field sessions[" in text
