@@ -460,7 +460,7 @@ def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | No
 
 
 def _person_positions(
-    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True
+    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True, limit: int = MAX_HITS
 ) -> dict[tuple[str, int], PositionData]:
     """Return the newest positions on a topic by these people, read from their own dialogues only (as the text
     index: every word of the topic, or failing that any)."""
@@ -477,22 +477,25 @@ def _person_positions(
                 item = data[(did, ref)]
                 if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
                     found[(did, ref)] = item
-        if len(found) >= MAX_HITS:
+        if len(found) >= limit:
             break
     if not found and every and len(_topic_words(topic)) > 1:
-        return _person_positions(catalog, topic, keys, every=False)
+        return _person_positions(catalog, topic, keys, every=False, limit=limit)
     return found
 
 
 def _filtered(
-    catalog: Catalog, hits: list[TextHit], predicate: Callable[[str, PositionData], bool] | None
+    catalog: Catalog,
+    hits: list[TextHit],
+    predicate: Callable[[str, PositionData], bool] | None,
+    limit: int = MAX_HITS,
 ) -> dict[tuple[str, int], PositionData]:
-    """Return the newest MAX_HITS position hits that pass the predicate, with their display data."""
+    """Return the newest `limit` position hits that pass the predicate, with their display data."""
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
     hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
     found: dict[tuple[str, int], PositionData] = {}
-    # newest first, a page (and a little) at a time: only the newest MAX_HITS that pass are shown
-    step = MAX_HITS + 10 if predicate else MAX_HITS
+    # newest first, a page (and a little) at a time: only the newest `limit` that pass are shown
+    step = limit + 10 if predicate else limit
     for start in range(0, len(hits), step):
         chunk = hits[start : start + step]
         shown = catalog.display_rows((h.dialogue_id, "position", h.ref) for h in chunk)
@@ -501,14 +504,15 @@ def _filtered(
             data = shown[(hit.dialogue_id, "position", hit.ref)]
             if not predicate or predicate(hit.dialogue_id, data):
                 found[key] = data
-        if len(found) >= MAX_HITS:
+        if len(found) >= limit:
             break
     return found
 
 
-def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
-    """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first; with `by`,
-    only positions X is among the authors of (a person, or an author's own institute or country)."""
+def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
+    """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first (at most
+    `limit`); with `by`, only positions X is among the authors of (a person, or an author's own institute or
+    country)."""
     topic = topic.strip()
     if not topic and not (by and by.strip()):
         return help_answer(
@@ -546,22 +550,22 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
             narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
     found: dict[tuple[str, int], PositionData] = {}
     if people:
-        found = _person_positions(catalog, topic, people)
+        found = _person_positions(catalog, topic, people, limit=limit)
     else:
         # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
         # and if too few pass, the walk is repeated without the cap
-        cap = MAX_HITS + 10 if narrow else None if predicate else MAX_HITS
+        cap = limit + 10 if narrow else None if predicate else limit
         kinds = ("position",)
         if topic:
             hits = catalog.text.search(
-                topic, kinds, limit=MAX_HITS * 4, recent_limit=cap, speakers=narrow, ranked=False
+                topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False
             )
-            found = _filtered(catalog, hits, predicate)
-            if narrow and len(found) < MAX_HITS and cap is not None and len(hits) >= cap:
-                hits = catalog.text.search(topic, kinds, limit=MAX_HITS * 4, speakers=narrow, ranked=False)
-                found = _filtered(catalog, hits, predicate)
+            found = _filtered(catalog, hits, predicate, limit)
+            if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
+                hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
+                found = _filtered(catalog, hits, predicate, limit)
         else:  # `positions by ISSI`: every position of theirs, newest first
-            found = _filtered(catalog, catalog.text.speaker_positions(narrow, MAX_HITS * 4), predicate)
+            found = _filtered(catalog, catalog.text.speaker_positions(narrow, limit * 4), predicate, limit)
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         on_topic = f" on {quoted(topic)}" if topic else ""
@@ -571,7 +575,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None) -> Answer:
             return _not_found("No positions found", intro, (better + suffix,), "positions", "Did you mean:")
         hint = f" Try `search {topic}`." if topic else ""
         return _not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
-    ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:MAX_HITS]
+    ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:limit]
     items = []
     for did, ref in ordered:
         topic_text, summary, session, authors = found[(did, ref)]

@@ -42,7 +42,7 @@ def split_compare(text: str, catalog: Catalog | None = None) -> tuple[str, str, 
 
 def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ...]:
     """Return one column: the statements on topic by who, or one item saying plainly that there are none."""
-    found = positions(catalog, topic, who)
+    found = positions(catalog, topic, who, limit=MAX_SIDE)
     if not found.ok:
         return (
             Item(
@@ -52,7 +52,7 @@ def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ..
             ),
         )
     items = []
-    for item in found.items[:MAX_SIDE]:
+    for item in found.items:
         cite = item.citation
         topic_text = (item.heading or "").removeprefix("Position: ")
         when = (cite.date or "date not given") if cite else "date not given"
@@ -80,6 +80,8 @@ def compare_sides(catalog: Catalog, topic: str, a: str, b: str) -> Answer:
 
     na, nb = count(left), count(right)
     intro = f"{a}: {na} statement(s); {b}: {nb} statement(s), newest first."
+    if max(na, nb) >= MAX_SIDE:
+        intro += f" At most the {MAX_SIDE} most recent are shown a side."
     if not na and not nb:
         intro = f"Neither {a} nor {b} has a recorded position on {topic!r}. Try `positions {topic}`."
     elif not na or not nb:
