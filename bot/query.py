@@ -557,9 +557,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
         cap = limit + 10 if narrow else None if predicate else limit
         kinds = ("position",)
         if topic:
-            hits = catalog.text.search(
-                topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False
-            )
+            hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
             found = _filtered(catalog, hits, predicate, limit)
             if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
                 hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
