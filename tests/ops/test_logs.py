@@ -55,8 +55,9 @@ def test_credentials_are_redacted(line: str, secret: str) -> None:
 
 def test_known_secrets_are_redacted_exactly() -> None:
     """A value registered from the config is redacted wherever it appears, whatever its shape."""
-    redactor = Redactor(["plain-looking-secret"])
+    redactor = Redactor(["plain-looking-secret", "short"])
     assert redactor.redact("a plain-looking-secret b") == f"a {REDACTED} b"
+    assert redactor.redact("a short word") == "a short word"  # under 8 characters: never a real secret
 
 
 @pytest.mark.parametrize(
