@@ -96,9 +96,9 @@ def test_descriptor_without_commas() -> None:
 
 
 def test_an_institution_is_an_affiliation_not_a_role() -> None:
-    """A descriptor that is only an institution fills the affiliation and leaves the role empty."""
+    """A descriptor that is only an institution fills the affiliation, never the role."""
     d = _dialogue(LEAD + "Speakers included Mr. Omar Farooq, Sindh Trade Council, and Dr. Rabia Saeed, Director, IPC.")
-    assert _facts(_person(d, "Omar Farooq")) == ("Mr.", None, "Sindh Trade Council")
+    assert _facts(_person(d, "Omar Farooq")) == ("Mr.", "speaker", "Sindh Trade Council")  # his part, no title
 
 
 def test_shared_role_after_a_list_of_names() -> None:
@@ -319,3 +319,29 @@ def test_a_portfolio_before_a_name_is_part_of_the_role() -> None:
     """'Federal Minister for Climate Change Sherry Rehman': the portfolio is not part of her name."""
     d = _dialogue(LEAD + "Federal Minister for Climate Change Sherry Rehman, the chief guest, said floods cost dearly.")
     assert [(p.name, p.role) for p in d.participants] == [("Sherry Rehman", "Federal Minister for Climate Change")]
+
+
+def test_surname_in_capitals_that_recurs_is_still_a_name() -> None:
+    """'Mr. AOKI Kenta' stays a name even when 'AOKI' recurs (it is not an acronym)."""
+    d = _dialogue(
+        LEAD + "Speakers included Mr. AOKI Kenta, Minister, Embassy of Japan. Mr. AOKI said ties were strong."
+    )
+    assert _facts(_person(d, "AOKI Kenta")) == ("Mr.", "Minister", "Embassy of Japan")
+
+
+def test_names_after_speakers_were_have_the_part_speaker() -> None:
+    """'The speakers were A, B and C' gives each of them, lacking a title, the role speaker."""
+    d = _dialogue(LEAD + "The speakers were Dr. Asma Khawaja, Ms. Rabia Akhtar and Mr. Mosharraf Zaidi.")
+    assert {p.role for p in d.participants} == {"speaker"}
+
+
+def test_a_hyphenated_given_name_ending_in_a_short_word() -> None:
+    """'Moon Chung-in' is a name (a joiner word only breaks a compound in its middle)."""
+    d = _dialogue(LEAD + "Moon Chung-in, Chairman of the Sejong Foundation, spoke.")
+    assert _facts(_person(d, "Moon Chung-in")) == (None, "Chairman", "Sejong Foundation")
+
+
+def test_a_courtesy_prefix_before_a_role_is_an_honorific() -> None:
+    """ "Hon'ble State Minister X": the prefix is the honorific, the role starts after it."""
+    d = _dialogue(LEAD + "Hon'ble State Minister for Planning Asad Umar, the chief guest, spoke.")
+    assert _facts(_person(d, "Asad Umar")) == ("Hon'ble", "State Minister for Planning", None)

@@ -183,7 +183,9 @@ def _name_like(tok: Token, acronyms: set[str], caps_line: bool) -> bool:
         return False
     parts = t.split("-")
     if len(parts) > 1 and (
-        any(v.is_place(p) or p in _JOINERS for p in parts) or all(v.is_not_name(p) or v.is_org(p) for p in parts)
+        any(v.is_place(p) for p in parts)
+        or any(p in _JOINERS for p in parts[1:-1])
+        or all(v.is_not_name(p) or v.is_org(p) for p in parts)
     ):
         return False  # "Pakistan-Iran", "People-to-People", "Sea-to-Gulf"; not "Young-joon", "In-hwi"
     if len(t) >= 7 and _NOUN_SUFFIX.search(t.lower()):

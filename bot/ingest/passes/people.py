@@ -37,6 +37,12 @@ _ABSENT_AFTER = re.compile(r"^[^.;]{0,80}?\b(?:was|were) (?:not able|unable) to 
 _PART_BEFORE = re.compile(
     r"\bthe\s+(?P<part>(?:keynote\s+)?speaker|keynote|moderator|chair|discussant)s?\s+(?:was|were)\s*$", re.I
 )
+# "The speakers were A, B and C", "Panellists included ...": each name after it took that part
+_PART_LIST = re.compile(
+    r"\b(?P<part>(?:keynote\s+)?speaker|panel(?:l)?ist|discussant|presenter)s\b[^.;:]{0,40}?"
+    r"\b(?:were|included|include|comprised|are)\b|\b(?P<part2>speaker|panel(?:l)?ist|discussant)s\s*:",
+    re.I,
+)
 _LIST_CUE = re.compile(
     r"\b(?:included|including|includes|comprised|comprising|consisted of|featuring|featured|such as|namely|"
     r"attended by|joined by|speakers (?:were|are)|panel(?:l)?ists (?:were|are)|participants (?:were|are)|"
@@ -80,7 +86,15 @@ def acronyms_of(text: str) -> set[str]:
     counts: dict[str, int] = {}
     for w in re.findall(r"\b[A-Z]{2,9}\b", text):
         counts[w] = counts.get(w, 0) + 1
-    return found | {w for w, n in counts.items() if n >= 2}
+    # a surname in capitals before a given name ("AOKI Kenta") is a name, however often it recurs
+    surnames = {m.group(1) for m in re.finditer(r"\b([A-Z]{2,9}) [A-Z][a-z]+\b", text) if _given_name(m.group())}
+    return found | {w for w, n in counts.items() if n >= 2 and w not in surnames}
+
+
+def _given_name(pair: str) -> bool:
+    word = pair.split()[1]
+    v = vocab()
+    return not (v.is_role(word) or v.is_org(word) or v.is_place(word) or v.is_not_name(word))
 
 
 def _speech_after(text: str) -> bool:
@@ -313,10 +327,19 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         and re.match(r"^\s+(?:in|of|for|on)\s+(?:the\s+)?[A-Z]", text[c.end : c.end + 30])
     ):
         f["title_like"] = -1.5  # "Changing Dynamics in the Middle East": a title, not a person
+    if role:
+        # "Hon'ble State Minister ...": a courtesy prefix before a role is an honorific, not part of the role
+        lead_hon = re.match(r"^(?P<h>Hon['’]ble|Honourable|Honorable|H\.\s?E\.|His Excellency|Her Excellency)\s+", role)
+        if lead_hon:
+            role = role[lead_hon.end() :]
+            c.honorific = c.honorific or lead_hon["h"]
     c.role, c.affiliation = role, aff
     part = _PART_BEFORE.search(pre)
     if part:
         c.part = part["part"].lower()
+    listed_as = _PART_LIST.search(pre)
+    if listed_as and not c.part:
+        c.part = (listed_as["part"] or listed_as["part2"]).lower().replace("panellist", "panelist")
     origin = list(_FROM.finditer(pre))
     if origin and _DELEGATION.search(text):
         c.part = c.part or f"delegate from {origin[-1]['place']}"
