@@ -299,7 +299,7 @@ async def send_answer(
 ) -> None:
     """Render an answer and send its first page, with paging buttons, a choice menu, Share and Report buttons."""
     pages = render_pages(answer)
-    share = share and ephemeral and answer.ok and answer.kind is not AnswerKind.HELP
+    share = share and ephemeral and answer.ok and answer.kind not in {AnswerKind.HELP, AnswerKind.CHOOSE}
     view = answer_view(interaction.user.id, answer, pages, services, question=question or answer.title, share=share)
     kwargs: dict[str, Any] = {"embeds": pages[0]}
     if view is not None:

@@ -170,3 +170,10 @@ async def test_a_report_from_a_later_page_says_which_page(connect: Any, long_bri
     assert "Question: /dialogue show dialogue:long-dialogue (page 2 of " in text
     assert "· field sessions[0] ·" not in text  # the first sessions are on page 1: only this page's are named
     assert "Brief: long-dialogue · field sessions[" in text
+
+
+async def test_a_list_to_pick_from_is_not_shared(bot: Bot) -> None:
+    """`/who Mahmod` offers both Mahmoods privately, with no Share button (there is nothing to share yet)."""
+    _, message = await ask(bot.fake, "who", name="Mahmod")
+    assert "2 people match" in message["embeds"][0]["title"]
+    assert SHARE not in ids(message) and "briefbot:choose" in ids(message)
