@@ -49,6 +49,8 @@ class Services:
     digest_posters: PosterFactory | None = None  # each platform's digest poster, injected by the composition root
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
     _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
+    # how a re-check is scheduled: (delay in seconds, callback); None = the running loop's call_later (tests inject)
+    call_later: Callable[[float, Callable[[], None]], object] | None = field(default=None, repr=False)
 
     async def alert_admins(self, text: str) -> None:
         """Tell the admins on every surface that registered a way to reach them; never raises."""
@@ -100,4 +102,4 @@ class Services:
             self._rechecks.add(task)
             task.add_done_callback(self._rechecks.discard)
 
-        loop.call_later(self.store.settle + 0.05, start)
+        (self.call_later or loop.call_later)(self.store.settle + 0.05, start)

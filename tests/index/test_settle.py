@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
+from bot.config import BotConfig
 from bot.index.store import BriefStore
+from bot.services import Services
 from tests.conftest import minimal_brief
 
 SETTLE = 2.0
@@ -113,3 +116,25 @@ def test_no_settle_reads_at_once(write_brief: Callable[..., Path]) -> None:
     store = BriefStore(path.parent)
     assert store.load().pending == []
     assert len(store.catalog) == 1
+
+
+async def test_pending_file_is_read_again_after_the_interval(write_brief: Callable[..., Path]) -> None:
+    """A reload that leaves a file pending schedules a targeted reload for after the interval, which serves it."""
+    path = write_brief("x.yaml", minimal_brief("x", title="Old"))
+    clock = Clock(_mtime(path) + 10 * SECOND)
+    scheduled: list[tuple[float, Callable[[], None]]] = []
+    services = Services(
+        config=BotConfig(briefs_dir=path.parent),
+        store=BriefStore(path.parent, settle=SETTLE, clock=clock),
+        call_later=lambda delay, callback: scheduled.append((delay, callback)),
+    )
+    services.store.load()
+    write_brief("x.yaml", minimal_brief("x", title="New"))
+    clock.now = _mtime(path)
+    await services.reload()
+    ((delay, callback),) = scheduled
+    assert delay >= SETTLE and services.store.catalog.summary("x").title == "Old"
+    clock.now += int(SETTLE * SECOND)
+    callback()
+    await asyncio.gather(*services._rechecks)
+    assert services.store.catalog.summary("x").title == "New"
