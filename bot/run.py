@@ -149,7 +149,8 @@ async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
     if health is not None:
         await health.start()  # first, so a long cold start already answers /healthz
     try:
-        return await _serve(services, stop, checks)
+        with services.metrics.counting_rate_limits():
+            return await _serve(services, stop, checks)
     finally:
         if health is not None:
             await health.close()

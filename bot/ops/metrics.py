@@ -26,6 +26,30 @@ def command_label(question: str) -> str:
     return head if head in COMMANDS else "other"
 
 
+# The libraries' own log line for each request they retry after a 429 (they retry it themselves, quietly otherwise):
+# logger name -> (start of the message, platform label)
+RATE_LIMIT_LINES = {
+    "discord.http": ("We are being rate limited. %s %s responded with 429. Retrying", "discord"),
+    "discord.webhook.async_": ("Webhook ID %s is rate limited. Retrying", "discord"),  # interaction replies
+    "bot.adapters.slack_app.app": ("slack: rate limited on", "slack"),
+}
+
+
+class RetryCounter(logging.Filter):
+    """Counts the 429 retries that discord.py and the Slack client report in their log lines; drops nothing."""
+
+    def __init__(self, counter: Counter) -> None:
+        super().__init__()
+        self.counter = counter
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Count record if it is a library's "rate limited, retrying" line."""
+        rule = RATE_LIMIT_LINES.get(record.name)
+        if rule is not None and str(record.msg).startswith(rule[0]):
+            self.counter.labels(rule[1]).inc()
+        return True
+
+
 class Metrics:
     """The metrics of one process, in a registry of its own (tests build many; none is global)."""
 
@@ -53,6 +77,12 @@ class Metrics:
         self.briefs_broken = Gauge("briefbot_briefs_broken", "Brief files with problems (last good kept).", registry=r)
         self.reload_seconds = Histogram(
             "briefbot_reload_seconds", "Time to (re)load the briefs.", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.rate_limited = Counter(
+            "briefbot_rate_limited",
+            "Discord and Slack API requests retried after a 429 (digest retries: briefbot_digest_retries).",
+            ["platform"],
+            registry=r,
         )
         self._digests: DigestCollector | None = None
 
@@ -93,6 +123,19 @@ class Metrics:
         if self._digests is None:
             self._digests = DigestCollector(state_path, retries)
             self.registry.register(self._digests)
+
+    @contextlib.contextmanager
+    def counting_rate_limits(self) -> Iterator[None]:
+        """Count the Discord and Slack clients' 429 retries while the block runs (the loggers are global)."""
+        counter = RetryCounter(self.rate_limited)
+        loggers = [logging.getLogger(name) for name in RATE_LIMIT_LINES]
+        for logger in loggers:
+            logger.addFilter(counter)
+        try:
+            yield
+        finally:
+            for logger in loggers:
+                logger.removeFilter(counter)
 
     def exposition(self) -> bytes:
         """Return every metric in the Prometheus text format."""

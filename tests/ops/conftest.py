@@ -125,7 +125,9 @@ async def deploy(tmp_path: Path, json_logs: io.StringIO) -> AsyncIterator[Deploy
         discord_token: str = DISCORD_TOKEN,
         with_slack: bool = True,
         digests: bool = False,
+        slack_rate_limits: dict[str, list[int]] | None = None,
     ) -> Deployment:
+        slack.rate_limits.update(slack_rate_limits or {})
         health_port, slack_port = free_port(), free_port()
         text = (
             f"briefs_dir: {BRIEFS_DIR}\nstate_path: {tmp_path / 'state' / 'state.db'}\nwatch_briefs: false\n"

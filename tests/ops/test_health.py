@@ -42,6 +42,15 @@ async def discord_fake() -> AsyncIterator[FakeDiscord]:
     await fake.close()
 
 
+@pytest.fixture
+async def strict_fake() -> AsyncIterator[FakeDiscord]:
+    """Return a fake Discord that rejects the bot's token (so briefbot alerts the admins on Slack)."""
+    fake = FakeDiscord(token="another-token")
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
 async def ask_both(bot: Deployment, fake: FakeDiscord) -> str:
     """Ask `who Sohail Mahmood` on Slack and on Discord; return the Discord interaction token."""
     await bot.slack_command("who Sohail Mahmood")
@@ -205,3 +214,26 @@ async def test_garbage_requests_do_not_break_the_endpoint() -> None:
             assert resp.status == 200
     finally:
         await server.close()
+
+
+async def test_rate_limited_requests_are_counted(deploy: Deploy, discord_fake: FakeDiscord) -> None:
+    """A Discord reply that got a 429 and was retried is counted under briefbot_rate_limited_total."""
+    bot = await deploy(discord_fake)
+    async with asyncio.timeout(10):
+        await discord_fake.identified.wait()
+    discord_fake.rate_limit["/callback"] = 1
+    token = await invoke(discord_fake, 2, discord_command("help"))
+    await reply(discord_fake, token)
+    _, text = await bot.get("/metrics")
+    assert samples(text, "briefbot_rate_limited_total") == {(("platform", "discord"),): 1}
+    await bot.finish()
+
+
+async def test_slack_rate_limits_are_counted(deploy: Deploy, strict_fake: FakeDiscord) -> None:
+    """A Slack API call answered 429 and retried (here the admin alert) is counted for slack."""
+    bot = await deploy(strict_fake, slack_rate_limits={"chat.postMessage": [0]})
+    await bot.slack.next_call("chat.postMessage")  # the 429
+    await bot.slack.next_call("chat.postMessage")  # the retry, accepted
+    _, text = await bot.get("/metrics")
+    assert samples(text, "briefbot_rate_limited_total")[(("platform", "slack"),)] == 1
+    await bot.finish()
