@@ -24,6 +24,15 @@ NOTHING_NEW = "No new or changed briefs since the last digest."
 LATER_KEYS = ("series", "round")
 
 
+def brief_version_scheme() -> str:
+    """Return a tag of how brief_version() computes (its code, the keys it leaves out, the models' code)."""
+    from bot.index.cachedb import code_version
+
+    code = brief_version.__code__
+    text = f"{code.co_code!r}{code.co_consts!r}{code.co_names!r}{LATER_KEYS!r}{code_version()}"
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
 def brief_version(dialogue: Dialogue) -> str:
     """Return a stable hash of a brief's validated content (changes whenever any field changes)."""
     # keys added later are left out while unset, so a brief that does not use them keeps the version it had
@@ -100,19 +109,43 @@ def matches_filters(dialogue: Dialogue, filters: DigestFilters, catalog: Catalog
     return True
 
 
+def select_known(
+    catalog: Catalog, config: DigestConfig, delivered: Mapping[str, str] | None, versions: Mapping[str, str]
+) -> Selection:
+    """Return select_briefs() over the catalog, given every published brief's version by id: only the new and
+    changed dialogues are loaded (all of them for a first digest or a digest with filters, which read them)."""
+    if delivered is None or any(config.filters.model_dump().values()):
+        return select_briefs(catalog.all.values(), config, delivered, catalog, versions)
+
+    def newest_first(ids: list[str]) -> tuple[Dialogue, ...]:
+        return tuple(
+            catalog.all[did] for did in sorted(ids, key=lambda i: (catalog.summary(i).date or "", i), reverse=True)
+        )
+
+    new = newest_first([did for did in versions if did not in delivered])
+    changed = newest_first([did for did, v in versions.items() if did in delivered and delivered[did] != v])
+    record = {d.id: versions[d.id] for d in (*new, *changed)}
+    snaps = {versions[d.id]: snapshot(d) for d in (*new, *changed)}
+    return Selection(new=new, changed=changed, record=record, snapshots=snaps)
+
+
 def select_briefs(
     dialogues: Iterable[Dialogue],
     config: DigestConfig,
     delivered: Mapping[str, str] | None,
     catalog: Catalog | None = None,
+    known: Mapping[str, str] | None = None,
 ) -> Selection:
-    """Return the published, matching briefs new or changed for a target; `delivered` None = its first digest."""
+    """Return the published, matching briefs new or changed for a target; `delivered` None = its first digest.
+
+    known, when given, holds brief_version() of the briefs by id, already computed.
+    """
     candidates = sorted(
         (d for d in dialogues if d.is_published and matches_filters(d, config.filters, catalog)),
         key=sort_key,
         reverse=True,
     )
-    versions = {d.id: brief_version(d) for d in candidates}
+    versions = {d.id: known[d.id] if known and d.id in known else brief_version(d) for d in candidates}
     if delivered is None:
         # A new target gets only the most recent `backfill` briefs; the older ones count as seen.
         snaps = {versions[d.id]: snapshot(d) for d in candidates}

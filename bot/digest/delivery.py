@@ -19,7 +19,7 @@ import httpx
 from bot.answer import Answer
 from bot.config import BotConfig, DigestConfig, DigestTarget
 from bot.digest.changes import change_notes
-from bot.digest.compose import Selection, compose, select_briefs
+from bot.digest.compose import Selection, brief_version, brief_version_scheme, compose, select_known
 from bot.digest.state import Clock, Delivery, StateStore, utcnow
 from bot.index.catalog import Catalog
 
@@ -262,6 +262,7 @@ class DeliveryEngine:
         self.http = Http(client, sleep=sleep)
         self._make_poster = posters
         self.checkpoint = checkpoint or _no_checkpoint
+        self._scheme = ""
 
     def digest(self, name: str) -> DigestConfig:
         """Return the digest config called name; raise KeyError when there is none."""
@@ -285,11 +286,28 @@ class DeliveryEngine:
     def selection(self, catalog: Catalog, digest: DigestConfig, target: str) -> Selection:
         """Return what the target's next digest would hold."""
         delivered = self.state.delivered_versions(digest.name, target)
-        selection = select_briefs(catalog.all.values(), digest, delivered, catalog)
+        selection = select_known(catalog, digest, delivered, self.brief_versions(catalog))
         if selection.changed and delivered:
             before = self.state.snapshots(delivered[d.id] for d in selection.changed)
             selection = replace(selection, changes=change_notes(selection.changed, delivered, before))
         return selection
+
+    def brief_versions(self, catalog: Catalog) -> dict[str, str]:
+        """Return brief_version() of every published brief by id, computed once per content (a dialogue is loaded
+        only when its file content is new to the state): the store's content keys map to the versions."""
+        scheme = self._scheme = self._scheme or brief_version_scheme()
+        known = self.state.brief_versions(scheme)
+        out: dict[str, str] = {}
+        learned: dict[str, str] = {}
+        for did, key in catalog.published_keys().items():
+            version = known.get(key) if key is not None else None
+            if version is None:
+                version = brief_version(catalog.all[did])
+                if key is not None:
+                    learned[key] = version
+            out[did] = version
+        self.state.keep_brief_versions(scheme, learned)
+        return out
 
     def render(self, poster: Poster, selection: Selection, digest: DigestConfig) -> list[dict[str, Any]]:
         """Return the platform payloads of a selection for a target's poster."""

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS sent (
     digest TEXT NOT NULL, target TEXT NOT NULL, brief_id TEXT NOT NULL, version TEXT NOT NULL,
     delivery_key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (digest, target, brief_id));
 CREATE TABLE IF NOT EXISTS snapshots (version TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS brief_versions (key TEXT PRIMARY KEY, scheme TEXT NOT NULL, version TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
     digest TEXT PRIMARY KEY, first_seen_at TEXT NOT NULL, last_run_at TEXT, last_outcome TEXT);
 """
@@ -146,10 +147,10 @@ class StateStore:
         state = self.target(digest, target)
         if state is None or state.initialised_at is None:
             return None
-        rows = self._db.execute(
-            "SELECT brief_id, version FROM sent WHERE digest=? AND target=?", (digest, target)
-        ).fetchall()
-        return {r["brief_id"]: r["version"] for r in rows}
+        cursor = self._db.cursor()
+        cursor.row_factory = None  # plain tuples: 10,000 sqlite3.Row objects cost more than the query
+        rows = cursor.execute("SELECT brief_id, version FROM sent WHERE digest=? AND target=?", (digest, target))
+        return dict(rows)
 
     def keep_snapshots(self, snapshots: Mapping[str, str]) -> None:
         """Keep the snapshot of each brief version about to be delivered (content-addressed: repeats are no-ops)."""
@@ -157,6 +158,21 @@ class StateStore:
             with self._db:
                 self._db.execute("BEGIN IMMEDIATE")
                 self._db.executemany("INSERT OR IGNORE INTO snapshots VALUES (?, ?)", list(snapshots.items()))
+
+    def brief_versions(self, scheme: str) -> dict[str, str]:
+        """Return the brief versions computed under this scheme, by the store's key of the file content."""
+        cursor = self._db.cursor()
+        cursor.row_factory = None
+        return dict(cursor.execute("SELECT key, version FROM brief_versions WHERE scheme = ?", (scheme,)))
+
+    def keep_brief_versions(self, scheme: str, versions: Mapping[str, str]) -> None:
+        """Remember brief versions by content key (other schemes' rows are dropped: they can never match again)."""
+        if versions:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute("DELETE FROM brief_versions WHERE scheme != ?", (scheme,))
+                rows = [(key, scheme, version) for key, version in versions.items()]
+                self._db.executemany("INSERT OR REPLACE INTO brief_versions VALUES (?, ?, ?)", rows)
 
     def snapshots(self, versions: Iterable[str]) -> dict[str, str]:
         """Return the kept snapshots of these brief versions (versions delivered before they were kept: none)."""

@@ -375,6 +375,16 @@ class Catalog:
         """Return the compact record of one participant of a dialogue (name, honorific, country, role ...)."""
         return self._parts(dialogue_id)[index]
 
+    def published_keys(self) -> dict[str, str | None]:
+        """Return the content key (see version_of) of every published dialogue, by id."""
+        versions = self.text.versions or {}
+        return {did: versions.get(did) for did, s in self._summaries.items() if s.status == "published"}
+
+    def version_of(self, dialogue_id: str) -> str | None:
+        """Return the store's key of the served content of a dialogue (None for a catalog built in memory)."""
+        versions = self.text.versions
+        return versions.get(dialogue_id) if versions is not None else None
+
     def display_rows(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
         """Return what answers show of sessions, positions and a dialogue's people (see rows.text_items) by
         (dialogue id, kind, ref): from the text index, or, where its rows are not the version served, built from

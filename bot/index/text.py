@@ -63,6 +63,11 @@ class TextIndex:
         # A shared on-disk index may hold rows of versions this snapshot does not serve; those are skipped.
         self._versions = versions
 
+    @property
+    def versions(self) -> Mapping[str, str] | None:
+        """Return the content key of each dialogue this snapshot serves (None for an index built in memory)."""
+        return self._versions
+
     def add(self, dialogues: Iterable[Dialogue]) -> None:
         """Index the text fields of these dialogues."""
         self._cache.begin()

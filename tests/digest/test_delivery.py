@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -293,3 +293,34 @@ async def test_digest_never_composes_a_brief_changed_within_the_settle_interval(
     rig.store.reload()
     assert await rig.run() == {"discord_webhook": "posted"}
     assert [e["title"] for e in fake.webhook_posts[0]["embeds"]] == ["Being written"]
+
+
+class _Guarded(Mapping[str, Any]):
+    """A catalog's dialogues where loading any but the allowed ones fails the test."""
+
+    def __init__(self, inner: Mapping[str, Any], allowed: set[str]) -> None:
+        self.inner, self.allowed = inner, allowed
+
+    def __getitem__(self, key: str) -> Any:
+        assert key in self.allowed, f"dialogue {key} loaded"
+        return self.inner[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.inner)
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+
+async def test_selection_loads_only_new_briefs(fake: FakePlatforms, make_rig: Any, site: Path) -> None:
+    """After a first digest, a selection loads no dialogue whose content was seen: only the new one."""
+    rig = await make_rig([{"slack_webhook": fake.slack_hook_url()}], briefs=12)
+    await rig.run()
+    added = write_briefs(site / "briefs", 1, start=50, long=False)
+    rig.store.load()
+    catalog = rig.store.catalog
+    catalog.all = _Guarded(catalog.all, set(added))
+    digest = rig.engine.digest("weekly")
+    tid = next(iter(rig.engine._posters(digest)))
+    selection = rig.engine.selection(catalog, digest, tid)
+    assert [d.id for d in selection.new] == added and selection.changed == ()
