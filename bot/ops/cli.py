@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.config import BotConfig, load_config
+if TYPE_CHECKING:  # the config (pydantic) is imported only when a command runs: `briefbot ask` stays light
+    from bot.config import BotConfig
 
 LOOPBACK = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}
 
@@ -21,6 +23,7 @@ def health_url(config: BotConfig, ready: bool) -> str | None:
 
 def cmd_health(args: argparse.Namespace) -> int:
     """Check the running bot's /healthz (or /readyz): print one line, exit 0 when healthy, else 1."""
+    from bot.config import load_config
     from bot.ops.health import check_health
 
     url = args.url or health_url(load_config(args.config, secrets=False), args.ready)
@@ -34,6 +37,7 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def cmd_state(args: argparse.Namespace) -> int:
     """Back up or restore the delivery state named by the config's state_path."""
+    from bot.config import load_config
     from bot.ops import state
 
     state_path = load_config(args.config, secrets=False).state_path

@@ -13,9 +13,10 @@ import re
 import sys
 import traceback
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from pydantic import BaseModel, SecretStr
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 REDACTED = "[redacted]"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -160,6 +161,8 @@ def configure_logging(level: str = "WARNING", fmt: str = "text", stream: IO[str]
 
 def secrets_of(model: BaseModel) -> list[str]:
     """Return every SecretStr value inside a config model (tokens, signing secrets, webhook URLs)."""
+    from pydantic import BaseModel, SecretStr
+
     found: list[str] = []
 
     def walk(value: Any) -> None:
