@@ -3,6 +3,8 @@ index on a background thread: none of it may change an answer."""
 
 from __future__ import annotations
 
+import multiprocessing.spawn
+import os
 import sys
 from pathlib import Path
 
@@ -90,7 +92,9 @@ def test_compile_parallel_yields_in_path_order(folder: Path) -> None:
 
 def test_compile_parallel_finishes_a_dead_workers_files_in_order(folder: Path, monkeypatch: MonkeyPatch) -> None:
     """Workers that cannot start leave their files to the caller, compiled in the same order."""
-    monkeypatch.setattr(sys, "executable", "/bin/false")
+    monkeypatch.setattr(
+        multiprocessing.spawn, "_python_exe", os.fsencode("/bin/false")
+    )  # what spawn starts the workers with
     paths = [str(p) for p in brief_paths(folder)]
     results = list(compile_parallel(paths, 2, chunk_size=4))
     assert [item[0] for item in results] == paths
