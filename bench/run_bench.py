@@ -1,6 +1,7 @@
 """Benchmark the brief store against naive baselines on a synthetic corpus; print a table, write JSON.
 
-    .venv/bin/python bench/run_bench.py --n 10000          # generates bench/out/corpus-10000 on first use
+    .venv/bin/python bench/run_bench.py                    # the reference run: 10,000 then 50,000 briefs
+    .venv/bin/python bench/run_bench.py --n 10000          # one size; generates bench/out/corpus-10000 on first use
 
 Every figure is taken on the same files in the same run: the CSafeLoader baseline (read + parse every file), a
 cold start (no cache), a warm start (valid cache) in-process and as a whole `briefbot ask` process, a reload after
@@ -25,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+REFERENCE_SIZES = [10_000, 50_000]  # the reference run: both sizes, since start-up must not grow with the corpus
 TARGETS = {
     "warm_process_speedup": 10.0,
     "warm_load_s": 0.3,
@@ -381,7 +383,13 @@ def table(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark from the command line."""
     parser = argparse.ArgumentParser(description="briefbot store benchmark")
-    parser.add_argument("--n", type=int, default=10_000, help="number of briefs (1000, 10000, 50000 ...)")
+    parser.add_argument(
+        "--n",
+        type=int,
+        nargs="+",
+        default=REFERENCE_SIZES,
+        help="numbers of briefs, each run in turn (default: 10000 50000)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--queries", type=int, default=300, help="questions timed per kind")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
@@ -397,14 +405,15 @@ def main(argv: list[str] | None = None) -> int:
             result = child_queries(Path(rest[0]), Path(rest[1]), int(rest[2]), int(rest[3]))
         print(json.dumps(result))
         return 0
-    res = run(args.n, args.seed, args.queries, args.out)
-    text = table(res)
-    print()
-    print(text)
-    path = args.out / f"results-{args.n}.json"
-    path.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (args.out / f"results-{args.n}.md").write_text(text + "\n", encoding="utf-8")
-    print(f"\nwrote {path}")
+    for n in args.n:
+        res = run(n, args.seed, args.queries, args.out)
+        text = table(res)
+        print()
+        print(text)
+        path = args.out / f"results-{n}.json"
+        path.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (args.out / f"results-{n}.md").write_text(text + "\n", encoding="utf-8")
+        print(f"\nwrote {path}")
     return 0
 
 
