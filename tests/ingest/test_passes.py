@@ -345,3 +345,20 @@ def test_a_courtesy_prefix_before_a_role_is_an_honorific() -> None:
     """ "Hon'ble State Minister X": the prefix is the honorific, the role starts after it."""
     d = _dialogue(LEAD + "Hon'ble State Minister for Planning Asad Umar, the chief guest, spoke.")
     assert _facts(_person(d, "Asad Umar")) == ("Hon'ble", "State Minister for Planning", None)
+
+
+def test_capitalised_topics_after_included_are_not_people() -> None:
+    """'Topics included Integrated Transport and Sea Ports' names no one; 'speakers included' does."""
+    d = _dialogue(
+        LEAD + "Topics included Integrated Transport, Coastal Shipping and Sea Ports. "
+        "Speakers included Farida Baig and Omar Lodhi."
+    )
+    assert [p.name for p in d.participants] == ["Farida Baig", "Omar Lodhi"]
+
+
+def test_an_acronym_before_a_capitalised_word_is_not_a_surname() -> None:
+    """'SIPRI Arms and Military Expenditure Programme' is an organisation, not a person called SIPRI Arms."""
+    d = _dialogue(
+        "SIPRI launches its yearbook.\nSpeakers\nDr Lucie Bernard, Director, SIPRI Arms and Military Programme"
+    )
+    assert [p.name for p in d.participants] == ["Lucie Bernard"]

@@ -44,9 +44,12 @@ _PART_LIST = re.compile(
     re.I,
 )
 _LIST_CUE = re.compile(
-    r"\b(?:included|including|includes|comprised|comprising|consisted of|featuring|featured|such as|namely|"
-    r"attended by|joined by|speakers (?:were|are)|panel(?:l)?ists (?:were|are)|participants (?:were|are)|"
-    r"participated|took part)\b",
+    r"\b(?:featuring|featured|attended by|joined by|addressed by|speakers (?:were|are)|panel(?:l)?ists (?:were|are)|"
+    r"participants (?:were|are)|participated|took part|(?:remarks|presentations|talks) by)\b"
+    # "included", "such as" introduce people only after a word for people ("speakers included", "they included")
+    r"|\b(?:speakers|panel(?:l)?ists|participants|delegat\w*|members|experts|scholars|guests|attendees|officials|"
+    r"they|who|panel|dignitaries|representatives|ambassadors|discussants)\b[^.;:]{0,40}?"
+    r"\b(?:included|including|includes|comprised|comprising|consisted of|such as|namely|were)\b",
     re.I,
 )
 _FROM_ORG = re.compile(r"^\s+(?:from|of)\s+(?:the\s+)?(?P<org>[A-Z][^;.]*)")
@@ -87,7 +90,10 @@ def acronyms_of(text: str) -> set[str]:
     for w in re.findall(r"\b[A-Z]{2,9}\b", text):
         counts[w] = counts.get(w, 0) + 1
     # a surname in capitals before a given name ("AOKI Kenta") is a name, however often it recurs
-    surnames = {m.group(1) for m in re.finditer(r"\b([A-Z]{2,9}) [A-Z][a-z]+\b", text) if _given_name(m.group())}
+    paired = {m.group(1) for m in re.finditer(r"\b([A-Z]{2,9}) [A-Z][a-z]+\b", text) if _given_name(m.group())}
+    titled = {m.group(1) for m in re.finditer(r"\b(?:Mr|Ms|Mrs|Dr|Prof|Amb|H\.E)\.?\s+([A-Z]{2,9})\b", text)}
+    lower_after = {m.group(1) for m in re.finditer(r"\b([A-Z]{2,9}) [a-z]", text)}
+    surnames = {w for w in paired if w in titled or w not in lower_after}
     return found | {w for w, n in counts.items() if n >= 2 and w not in surnames}
 
 
@@ -316,7 +322,7 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         f["descriptor"] = 2.0
     if _speech_after(text[c.postnominal_end : c.postnominal_end + 200]) or _speech_after(desc[-60:] + " "):
         f["speech"] = 2.0
-    if re.search(r"\bby\s*$", pre) or re.search(r"\b(?:by|with|and)\s*$", pre[-6:]):
+    if re.search(r"\b(?:by|with)\s*$", pre[-6:]):
         f["by"] = 1.0
     gap = text[prev.cand.postnominal_end : c.lead] if prev is not None else ""
     if prev is not None and prev.cand.score >= THRESHOLD and re.fullmatch(r"\s*(?:,|and|, and|;)\s*", gap):

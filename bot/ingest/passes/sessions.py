@@ -99,7 +99,12 @@ def find_sessions(text: str) -> list[SessionFound]:
 
 
 def _titleish(line: Line) -> bool:
-    return line.kind == "heading" and 3 <= len(line.text) <= 160 and not re.match(r"^\d{1,2}[:.]\d{2}", line.text)
+    return (
+        line.kind == "heading"
+        and 3 <= len(line.text) <= 160
+        and not re.match(r"^\d{1,2}[:.]\d{2}", line.text)
+        and not re.match(r"^(?:[•·▪◦‣∙*–-]\s|(?:Dr|Mr|Ms|Mrs|Prof|Amb|H\.E)\b)", line.text)
+    )
 
 
 def _join_subtitle(title: str, all_lines: list[Line], i: int) -> str:
