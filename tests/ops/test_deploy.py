@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.config import load_config
+from bot.config import BotConfig, HealthConfig, load_config
+from bot.ops.cli import health_url
 from bot.run import CLOSE_TIMEOUT_SECONDS
 
 from ..conftest import ROOT
@@ -136,3 +137,17 @@ def test_compose_gives_every_secret_as_a_file(tmp_path: Path) -> None:
         files[f"{name}_FILE"] = str(secret)
     config = load_config(ROOT / "deploy" / "config.container.yaml", env=files)
     assert config.discord is not None and config.discord.token.get_secret_value() == "value-of-DISCORD_TOKEN"
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("0.0.0.0", "http://127.0.0.1:8080/healthz"),
+        ("::", "http://[::1]:8080/healthz"),
+        ("10.1.2.3", "http://10.1.2.3:8080/healthz"),
+    ],
+)
+def test_health_check_url_of_a_wildcard_host(host: str, url: str) -> None:
+    """A health endpoint listening on every interface (as in the container) is checked over loopback."""
+    config = BotConfig(health=HealthConfig(host=host, port=8080))
+    assert health_url(config, ready=False) == url
