@@ -10,7 +10,7 @@ import hashlib
 import logging
 import random
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -242,6 +242,18 @@ async def _no_alert(text: str) -> None:
     return None
 
 
+def _hold_back(selection: Selection, held: Collection[str]) -> Selection:
+    """Return the selection without the briefs being rewritten (not recorded either, so they come next time)."""
+    if not held:
+        return selection
+    return replace(
+        selection,
+        new=tuple(d for d in selection.new if d.id not in held),
+        changed=tuple(d for d in selection.changed if d.id not in held),
+        record={bid: ver for bid, ver in selection.record.items() if bid not in held},
+    )
+
+
 class DeliveryEngine:
     """Composes, records and posts digests to their targets, exactly once per brief version per target."""
 
@@ -256,9 +268,15 @@ class DeliveryEngine:
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
         checkpoint: Checkpoint | None = None,
+        settling: Callable[[], Collection[str]] = frozenset,
     ) -> None:
-        """Deliver through the posters that `posters` makes per target (each platform's own, see bot.adapters)."""
+        """Deliver through the posters that `posters` makes per target (each platform's own, see bot.adapters).
+
+        settling returns the ids of briefs whose file changed within the store's settle interval: a digest leaves
+        them out (neither the old nor the half-written new version) until they are stable.
+        """
         self.config, self.state, self.alert, self.clock = config, state, alert, clock
+        self.settling = settling
         self.http = Http(client, sleep=sleep)
         self._make_poster = posters
         self.checkpoint = checkpoint or _no_checkpoint
@@ -286,7 +304,7 @@ class DeliveryEngine:
     def selection(self, catalog: Catalog, digest: DigestConfig, target: str) -> Selection:
         """Return what the target's next digest would hold."""
         delivered = self.state.delivered_versions(digest.name, target)
-        selection = select_known(catalog, digest, delivered, self.brief_versions(catalog))
+        selection = _hold_back(select_known(catalog, digest, delivered, self.brief_versions(catalog)), self.settling())
         if selection.changed and delivered:
             before = self.state.snapshots(delivered[d.id] for d in selection.changed)
             selection = replace(selection, changes=change_notes(selection.changed, delivered, before))

@@ -193,6 +193,7 @@ class DigestService:
             clock=clock,
             sleep=sleep,
             checkpoint=checkpoint,
+            settling=services.store.settling_ids,
         )
         self.lock = StateLock(self.config.state_path)
         services.metrics.watch_digests(self.config.state_path, lambda: len(self.engine.http.waits))

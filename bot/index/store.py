@@ -539,9 +539,11 @@ class BriefStore:
         fresh: dict[str, _Good] = {}
         # results stream in from the workers; each is written (and its text indexed) as it arrives
         for name, record, result, errors in self._compile(sorted(to_compile), files, now):
-            if self.settle and _regular_stamp(self.directory / name) != files[name]:
+            now_stamp = _regular_stamp(self.directory / name) if self.settle else files[name]
+            if now_stamp != files[name]:
                 report.pending.append(name)  # written to while being read: read it again once stable
-                self._unsettled.pop(name, None)
+                if now_stamp is not None:
+                    self._unsettled[name] = (now_stamp, self.clock())
                 continue
             if result is None:
                 self._bad[name] = (files[name], record.digest, errors)
@@ -632,6 +634,11 @@ class BriefStore:
             st = files[name]
             record = FileRecord(st.size, st.mtime_ns, is_racy(st.mtime_ns, now), digest, version_key(name, digest))
             yield name, record, result, errors
+
+    def settling_ids(self) -> frozenset[str]:
+        """Return the ids of served briefs whose file has changed but is not yet stable (not yet re-read)."""
+        good = self._good
+        return frozenset(good[name].summary.id for name in list(self._unsettled) if name in good)
 
     def _settled(self, name: str, st: FileStamp) -> bool:
         """Return whether a changed file has kept its size and mtime for the settle interval."""

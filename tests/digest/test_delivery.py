@@ -324,3 +324,24 @@ async def test_selection_loads_only_new_briefs(fake: FakePlatforms, make_rig: An
     tid = next(iter(rig.engine._posters(digest)))
     selection = rig.engine.selection(catalog, digest, tid)
     assert [d.id for d in selection.new] == added and selection.changed == ()
+
+
+async def test_digest_holds_back_a_served_brief_whose_file_is_being_rewritten(
+    fake: FakePlatforms, make_rig: Any, site: Path
+) -> None:
+    """A served brief whose file changed 0.5 s ago is left out (neither version); once stable, the new one posts."""
+    rig = await make_rig([{"discord_webhook": fake.webhook_url()}], briefs=0)
+    path = site / "briefs" / "x.yaml"
+    path.write_text(yaml.safe_dump(minimal_brief("x", title="Old title")))
+    now = [os.stat(path).st_mtime_ns + 10_000_000_000]
+    rig.store = BriefStore(site / "briefs", settle=2.0, clock=lambda: now[0])
+    rig.store.load()
+    rig.engine.settling = rig.store.settling_ids
+    path.write_text(yaml.safe_dump(minimal_brief("x", title="New title")))
+    now[0] = os.stat(path).st_mtime_ns + 500_000_000
+    assert rig.store.reload().pending == ["x.yaml"]
+    assert await rig.run() == {"discord_webhook": "nothing"}
+    now[0] += 2_000_000_000
+    rig.store.reload()
+    assert await rig.run() == {"discord_webhook": "posted"}
+    assert [e["title"] for e in fake.webhook_posts[0]["embeds"]] == ["New title"]
