@@ -362,3 +362,23 @@ def test_an_acronym_before_a_capitalised_word_is_not_a_surname() -> None:
         "SIPRI launches its yearbook.\nSpeakers\nDr Lucie Bernard, Director, SIPRI Arms and Military Programme"
     )
     assert [p.name for p in d.participants] == ["Lucie Bernard"]
+
+
+PROGRAMME = """Maritime Futures in the Arabian Sea
+Panel I: Ports and Corridors
+• Dr. Kamal Haider, Chair
+Vice President, Centre for Coastal Studies, Gwadar Policy Forum
+• Mr. Idris Baloch, Speaker
+Deputy Secretary, Ministry of Maritime Affairs
+"""
+
+
+def test_programme_part_after_the_name_and_title_on_the_line_below() -> None:
+    """'• Dr. X, Chair' above 'Vice President, Y' gives the title below as role and makes X the session's chair."""
+    d = _dialogue(PROGRAMME)
+    assert _facts(_person(d, "Kamal Haider")) == (
+        "Dr.",
+        "Vice President",
+        "Centre for Coastal Studies, Gwadar Policy Forum",
+    )
+    assert [(s.title, s.moderator) for s in d.sessions] == [("Ports and Corridors", "Kamal Haider")]

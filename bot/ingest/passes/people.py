@@ -184,15 +184,18 @@ def find_people(text: str, registry_keys: set[str], exclude: set[str]) -> tuple[
     return _merge(kept, exclude)
 
 
+_PART_WORDS = {"chair", "co-chair", "moderator", "speaker", "discussant", "panelist", "panellist", "presenter"}
+
+
 def _descriptor_below(found: list[Candidate], line: Line, nxt: Line | None, acronyms: set[str]) -> str:
     """A line that is only a name, above a line that describes someone ("Jane Doe" / "Senior Fellow, X")."""
     if len(found) != 1 or nxt is None or len(nxt.text) > 200 or nxt.text.endswith("."):
         return ""
     c = found[0]
-    rest = line.text[c.postnominal_end - line.start :].strip(" ,;:–-")
+    rest = line.text[c.postnominal_end - line.start :].strip(" ,;:–-()")
     head = line.text[: c.lead - line.start].strip(" •·▪◦‣∙*–-")
-    if rest or head:
-        return ""
+    if head or (rest and key(rest) not in _PART_WORDS):
+        return ""  # only "Name" or "Name, Chair" (a part) leaves the descriptor to the line below
     if (
         candidates(nxt.text, nxt.start, acronyms)[:1]
         and nxt.text[:1].isupper()
@@ -248,7 +251,11 @@ def _context(
         )
         limit = nxt.item_start if nxt is not None else sent.end
         s.desc = _cut_at_speech(text[s.cand.postnominal_end : limit])
-        if below and not s.desc.strip(" ,;:–-"):
+        own = s.desc.strip(" ,;:–-()")
+        if below and (not own or key(own) in _PART_WORDS):
+            if own:
+                s.cand.part = own.lower()
+                s.cand.moderator = s.cand.moderator or key(own) in {"chair", "co-chair", "moderator"}
             s.desc = below
     for i, s in enumerate(out):
         _features(s, out[i - 1] if i else None, text, acronyms, registry_keys)
