@@ -43,6 +43,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = split_questions(args.question)
     digests = console_digests(args)
     if len(questions) > 1:
+        if args.out:
+            print("briefbot: --out writes the picture of one question; it is ignored with several", file=sys.stderr)
         return run_questions(catalog, questions, file_of=store.file_of, digests=digests)
     if questions:
         digest = parse_digest(questions[0])

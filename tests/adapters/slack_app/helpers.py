@@ -40,6 +40,7 @@ class FakeSlack:
     posts: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     api_calls: asyncio.Queue[tuple[str, dict[str, Any]]] = field(default_factory=asyncio.Queue)
     rate_limits: dict[str, list[int]] = field(default_factory=dict)  # method -> Retry-After of next 429s
+    errors: dict[str, str] = field(default_factory=dict)  # method -> Slack error code it answers (ok: false)
     auth_failures: int = 0
     auth_headers: list[str] = field(default_factory=list)
     url: str = ""
@@ -77,6 +78,8 @@ class FakeSlack:
             return web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
             )
+        if method in self.errors:
+            return web.json_response({"ok": False, "error": self.errors[method]})
         if method == "auth.test":
             if self.auth_failures:
                 self.auth_failures -= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 
 from bot.adapters.slack_app.limits import check_message
 from bot.adapters.slack_app.render import ACTION_SHARE
@@ -64,3 +65,36 @@ async def test_dialogue_series(running: Running) -> None:
     """`/dialogue series ISSI-IPIS` lists the series."""
     await running.command("/dialogue", "series ISSI-IPIS")
     assert "Series: ISSI-IPIS Annual Dialogue" in all_text(await running.fake.next_post())
+
+
+class _Seen(logging.Handler):
+    """A log handler that sets an event when a record holding `text` is logged."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+        self.seen = asyncio.Event()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        self.messages.append(message)
+        if self.text in message:
+            self.seen.set()
+
+
+async def test_without_files_write_the_text_still_arrives(running: Running) -> None:
+    """An app installed without files:write: the upload is refused, logged with a hint, and the answer stands."""
+    running.fake.errors["files.getUploadURLExternal"] = "missing_scope"
+    handler = _Seen("files:write")
+    logger = logging.getLogger("bot.adapters.slack_app.pictures")
+    logger.addHandler(handler)
+    try:
+        await running.command("/brief", "network Amina Khan")
+        post = await running.fake.next_post()
+        assert "*Sohail Mahmood*" in all_text(post)
+        await asyncio.wait_for(handler.seen.wait(), WAIT)
+    finally:
+        logger.removeHandler(handler)
+    assert any("missing_scope" in m for m in handler.messages)
+    assert running.fake.uploads.empty()
