@@ -73,6 +73,12 @@ class Metrics:
             ["platform"],
             registry=r,
         )
+        self.expired = Counter(
+            "briefbot_interactions_expired",
+            "Interactions dropped without computing them: their platform's deadline had passed (load shedding).",
+            ["platform"],
+            registry=r,
+        )
         self.briefs_loaded = Gauge("briefbot_briefs_loaded", "Briefs being served.", registry=r)
         self.briefs_broken = Gauge("briefbot_briefs_broken", "Brief files with problems (last good kept).", registry=r)
         self.reload_seconds = Histogram(

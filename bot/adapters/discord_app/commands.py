@@ -333,6 +333,7 @@ async def respond(
             question = question_text(interaction)
             await send_answer(interaction, answer, services, ephemeral=ephemeral, question=question, share=private)
         except Expired:
+            services.metrics.expired.labels("discord").inc()
             log.debug(
                 "/%s: interaction %s expired (%.1f s old) before it was computed; dropped",
                 name,

@@ -75,6 +75,8 @@ async def test_expired_interaction_is_not_computed(
     assert fresh["embeds"]
     assert not [c for c in bot.fake.calls if stale in c.path]
     assert "expired" in caplog.text
+    registry = bot.services.metrics.registry
+    assert registry.get_sample_value("briefbot_interactions_expired_total", {"platform": "discord"}) == 1
 
 
 async def test_huge_who_is_answered_at_once_with_lazy_pages(connect: Any, huge_folder: Path) -> None:
