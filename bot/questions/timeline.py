@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 from bot.present import role_text
-from bot.query import help_answer, positions, summary_citation
+from bot.query import MAX_HITS, help_answer, positions, summary_citation
 from bot.questions.subjects import (
     Subject,
     SubjectKind,
@@ -234,6 +234,8 @@ def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> 
     dialogues = len({e[2].citation.dialogue_id for e in entries if e[2].citation})
     order = "newest first" if newest_first else "oldest first"
     intro = f"{len(entries)} statement(s) from {dialogues} dialogue(s), {order}"
+    if len(entries) >= MAX_HITS:
+        intro += f" (the {MAX_HITS} most recent)"
     if len(entries) > dated:
         intro += f"; {len(entries) - dated} from dialogues without a date listed apart"
     intro += "."

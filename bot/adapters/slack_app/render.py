@@ -198,7 +198,7 @@ Unit = Item | Row
 def cell_text(item: Item | None) -> str:
     """Return one side-by-side cell as escaped mrkdwn (heading, fields, lines, bullets), within a section field."""
     if item is None:
-        return " "
+        return "—"  # an empty side of the row (Slack refuses empty text)
     parts = [f"*{escape(shorten(item.heading, 300))}*"] if item.heading else []
     parts += [f"*{escape(k)}:* {escape(v)}" for k, v in item.fields]
     parts += [escape(line) for line in item.lines]
