@@ -6,13 +6,14 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from bot import speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Position, fold, normalize_name
 from bot.briefs.names import PARTICLES, is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
+from bot.index.rows import PersonRow, PositionRow, SessionRow
 from bot.index.text import STOP_WORDS, TextHit
 from bot.present import citation, describe, full_name, named
 from bot.suggest import suggest
@@ -313,25 +314,25 @@ def _shown_appearances(catalog: Catalog, appearances: Sequence[Appearance]) -> d
     """Return what `who` shows of these appearances by (dialogue id, participant index): two primary-key
     queries when the index holds the rows; no participant list is read."""
     people = catalog.display_rows((a.dialogue_id, "people", 0) for a in appearances)
-    entries: dict[tuple[str, int], tuple[str, str | None, str | None, tuple[str, ...], tuple[int, ...]]] = {}
+    entries: dict[tuple[str, int], PersonRow] = {}
     for a in appearances:
-        data = people.get((a.dialogue_id, "people", 0))
-        if data is not None and a.index < len(data):
-            entries[(a.dialogue_id, a.index)] = data[a.index]
-    said = catalog.display_rows((did, "position", ref) for (did, _), entry in entries.items() for ref in entry[4])
+        rows = people.get((a.dialogue_id, "people", 0))
+        if rows is not None and a.index < len(rows):
+            entries[(a.dialogue_id, a.index)] = rows[a.index]
+    keys = ((did, "position", ref) for (did, _), row in entries.items() for ref in row.positions)
+    said = catalog.display_rows(keys)
     out: dict[tuple[str, int], _Shown] = {}
-    for (did, index), (then, honorific, country, moderated, refs) in entries.items():
-        bullets = tuple(_said(said[(did, "position", ref)], index) for ref in refs)
-        out[(did, index)] = _Shown(then, honorific, country, moderated, bullets)
+    for (did, index), row in entries.items():
+        bullets = tuple(_said(said[(did, "position", ref)], index) for ref in row.positions)
+        out[(did, index)] = _Shown(row.then, row.honorific, row.country, row.chaired, bullets)
     return out
 
 
-def _said(data: Any, index: int) -> str:
+def _said(position: PositionRow, index: int) -> str:
     """Return "topic (jointly with B): summary" for a position of the participant at index, naming every co-author."""
-    topic, summary, _, speakers = data[:4]
-    others = [shown for _, j, shown, _ in speakers if j != index]
+    others = [s.shown for s in position.speakers if s.part != index]
     joint = f" (jointly with {', '.join(others)})" if others else ""
-    return f"{topic}{joint}: {summary}"
+    return f"{position.topic}{joint}: {position.summary}"
 
 
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
@@ -404,14 +405,13 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
     shown = catalog.display_rows((did, "session", ref) for (did, ref), _ in ranked)
     items = []
     for (did, ref), _ in ranked:
-        data = shown[(did, "session", ref)]
-        title, moderator, summary, takeaways = data
+        session: SessionRow = shown[(did, "session", ref)]
         fields = [("Dialogue", _summary_heading(catalog, did))]
-        if moderator:
-            fields.append(("Chair", moderator))
-        lines = (summary,) if summary else ()
+        if session.chair:
+            fields.append(("Chair", session.chair))
+        lines = (session.summary,) if session.summary else ()
         cite = summary_citation(catalog, did)
-        items.append(Item(title, tuple(fields), lines, tuple(takeaways), cite, path=f"sessions[{ref}]"))
+        items.append(Item(session.title, tuple(fields), lines, session.takeaways, cite, path=f"sessions[{ref}]"))
     return Answer(
         AnswerKind.SESSIONS,
         f"Sessions on {topic}",

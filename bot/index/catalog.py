@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, overload
 from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
-from bot.index.rows import text_items
+from bot.index.rows import display_row, text_items
 from bot.index.text import TextIndex
 from bot.present import shown_name
 
@@ -408,7 +408,7 @@ class Catalog:
 
     def _built_rows(self, dialogue_id: str) -> dict[tuple[str, int], Any]:
         """Return a dialogue's display rows by (kind, ref), built from the dialogue itself."""
-        return {(kind, ref): marshal.loads(data) for kind, ref, data in text_items(self.all[dialogue_id])}
+        return {(kind, ref): display_row(kind, data) for kind, ref, data in text_items(self.all[dialogue_id])}
 
     def ordered_ids(self) -> Sequence[str]:
         """Return the ids of the visible dialogues, newest first, without loading any dialogue."""

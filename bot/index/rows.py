@@ -11,6 +11,7 @@ import logging
 import marshal
 import re
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.briefs.names import role_text
@@ -28,6 +29,62 @@ _PLAIN_WORDS = re.compile(r"[^\W_]+")
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
 ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see text_items)
 PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
+
+
+# ----- display rows: what answers show, stored as plain tuples (marshal) and read back typed ------------------
+
+
+class SessionRow(NamedTuple):
+    """What answers show of a session."""
+
+    title: str
+    chair: str | None  # the moderator as shown: "Name — role, affiliation" for a participant (see present)
+    summary: str | None
+    takeaways: tuple[str, ...]
+
+
+class Speaker(NamedTuple):
+    """One author of a position: as written, their participant index (-1: none), as shown, their words."""
+
+    name: str
+    part: int
+    shown: str
+    hay: str  # folded affiliation and country, for `positions X by Iran`
+
+
+class PositionRow(NamedTuple):
+    """What answers show of a position."""
+
+    topic: str
+    summary: str
+    session: str | None
+    speakers: tuple[Speaker, ...]
+
+
+class PersonRow(NamedTuple):
+    """What `who` shows of one participant's part in one dialogue."""
+
+    then: str  # "role, affiliation" or "role not given"
+    honorific: str | None
+    country: str | None
+    chaired: tuple[str, ...]  # titles of the sessions they moderated
+    positions: tuple[int, ...]  # refs of their positions
+
+
+DisplayRow = SessionRow | PositionRow | tuple[PersonRow, ...]
+
+
+def display_row(kind: str, data: bytes) -> DisplayRow:
+    """Return a stored display row (see text_items) typed: a session, a position, or a dialogue's people."""
+    plain = marshal.loads(data)
+    new = tuple.__new__
+    if kind == "session":
+        session: SessionRow = new(SessionRow, plain)
+        return session
+    if kind == "position":
+        topic, summary, session_title, speakers = plain
+        return PositionRow(topic, summary, session_title, tuple(new(Speaker, s) for s in speakers))
+    return tuple(new(PersonRow, p) for p in plain)
 
 
 # ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import marshal
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,7 +10,7 @@ from typing import Any
 from bot.briefs.models import Dialogue, fold
 from bot.briefs.names import PARTICLES
 from bot.index.cachedb import CacheDB
-from bot.index.rows import CLASS_SHIFT, CLASSES, DATE_SHIFT, SEQ_MASK, WHO_MARK, text_fields, text_items
+from bot.index.rows import CLASS_SHIFT, CLASSES, DATE_SHIFT, SEQ_MASK, WHO_MARK, display_row, text_fields, text_items
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +166,7 @@ class TextIndex:
         """Return the display data of every session or position of these dialogues by (dialogue id, ref)."""
         versions = self._versions
         return {
-            (did, ref): marshal.loads(data)
+            (did, ref): display_row(kind, data)
             for did, ref, ver, data in self._cache.items_of(dialogue_ids, kind)
             if versions is None or versions.get(did) == ver
         }
@@ -176,7 +175,7 @@ class TextIndex:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
         versions = self._versions
         return {
-            key: marshal.loads(data)
+            key: display_row(key[1], data)
             for key, (ver, data) in self._cache.items(keys).items()
             if versions is None or versions.get(key[0]) == ver
         }
