@@ -382,3 +382,12 @@ def test_programme_part_after_the_name_and_title_on_the_line_below() -> None:
         "Centre for Coastal Studies, Gwadar Policy Forum",
     )
     assert [(s.title, s.moderator) for s in d.sessions] == [("Ports and Corridors", "Kamal Haider")]
+
+
+def test_affiliations_written_as_compact_names() -> None:
+    """'(TabadLab)', 'WWF-Pakistan', 'SDSB-LUMS' are affiliations, never roles."""
+    d = _dialogue(
+        LEAD + "The speakers were Mosharraf Zaidi (TabadLab), Mehreen Shahzad, WWF-Pakistan, and "
+        "Dr. Saba Shahid, Research Associate, SDSB-LUMS."
+    )
+    assert [p.affiliation for p in d.participants] == ["TabadLab", "WWF-Pakistan", "SDSB-LUMS"]

@@ -39,6 +39,11 @@ def is_org(text: str, acronyms: set[str]) -> bool:
         return True
     if any(w in acronyms or (w.isupper() and len(w) >= 2 and not v.is_role(w)) for w in words):
         return True
+    # "WWF-Pakistan", "SDSB-LUMS": an acronym inside a hyphenated name; "TabadLab": a capital inside a word
+    if any(any(p.isupper() and len(p) >= 2 for p in w.split("-")) for w in words if "-" in w):
+        return True
+    if len(words) == 1 and re.fullmatch(r"[A-Z][a-z]+[A-Z][A-Za-z]+", words[0]):
+        return True
     return "&" in text and all(w[:1].isupper() for w in words)
 
 
