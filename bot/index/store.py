@@ -471,7 +471,7 @@ class BriefStore:
                     good.record = good.record._replace(racy=False)
                     restamp.append((name, good.record))
                 continue
-            if self._known_bad(name, st, report, now):
+            if (name in self._bad or name in self._cached_bad) and self._known_bad(name, st, report, now):
                 continue
             if self.settle and not self._settled(name, st):
                 report.pending.append(name)
