@@ -1,12 +1,13 @@
 """What a question is about: a person, an institute or country, a topic or a dialogue series.
 
-Invariant: every lookup here reads the in-memory summaries, the people index, the text index and a per-snapshot
-index of institutes, countries and series (built on first use); no dialogue is loaded, so a question stays fast at
-10,000 briefs.
+Invariant: every lookup here reads the people index, the participants' compact records, the text index and
+per-snapshot indexes of institutes and countries and of series (each built on first use); no dialogue is loaded,
+so a question stays fast at 10,000 briefs.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import re
@@ -57,15 +58,21 @@ class GroupDialogue:
     people: tuple[GroupPart, ...]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _split(text: str) -> tuple[str, ...]:
+    """Return the folded words of a text (memoised: affiliations and countries repeat across thousands of briefs)."""
+    return tuple(re.findall(r"\w+", fold(text)))
+
+
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", fold(text))
+    return list(_split(text))
 
 
 def _holds(hay: str | None, words: list[str]) -> bool:
     """Return whether every word occurs in hay as a whole word."""
     if not hay or not words:
         return False
-    have = set(_words(hay))
+    have = _split(hay)
     return all(w in have for w in words)
 
 
@@ -75,40 +82,50 @@ def person_key(catalog: Catalog, dialogue_id: str, index: int) -> str:
 
 
 def _key(text: str) -> str:
-    return " ".join(_words(text))
+    return " ".join(_split(text))
 
 
 class _Groups:
-    """Institutes, countries and series of one catalog snapshot, by whole-field key and by word.
+    """Institutes and countries of one catalog snapshot: the dialogues each organised or sent people to.
 
-    Built once per snapshot on first use (organiser and series rows from the text index, participants' affiliation
-    and country from the in-memory summaries); every list is newest first, so a question reads only its head.
+    Built once per snapshot on first use, from the organiser rows of the text index and the participants'
+    affiliation and country; it holds dialogue ids only (the participants shown are found again in the few
+    dialogues an answer shows), and every list is newest first, so a question reads only its head.
     """
 
     def __init__(self, catalog: Catalog) -> None:
         rank = catalog.rank
+        visible = catalog.dialogues
         self.org_exact: dict[str, list[str]] = {}
         self.org_words: dict[str, set[str]] = {}
         self.org_text: dict[str, list[str]] = {}  # dialogue id -> its organiser rows
         for did, _, _, body in catalog.text.rows_of_kind("organizer"):
-            if did not in catalog.dialogues:
+            if did not in visible:
                 continue
             self.org_text.setdefault(did, []).append(body)
             for key in _org_keys(body):
                 self.org_exact.setdefault(key, []).append(did)
-            for word in _words(body):
+            for word in _split(body):
                 self.org_words.setdefault(word, set()).add(did)
         for dids in self.org_exact.values():
             dids[:] = sorted(set(dids), key=rank)
-        self.part_exact: dict[str, list[tuple[str, int]]] = {}
-        self.part_words: dict[str, set[tuple[str, int]]] = {}
+        self.part_exact: dict[str, list[str]] = {}
+        self.part_words: dict[str, set[str]] = {}
         for did in catalog.ordered_ids():  # newest first
-            for i, part in enumerate(catalog.parts(did)):
-                for field in (part.affiliation, part.country):
-                    if field:
-                        self.part_exact.setdefault(_key(field), []).append((did, i))
-                        for word in _words(field):
-                            self.part_words.setdefault(word, set()).add((did, i))
+            fields = {f for part in catalog.parts(did) for f in (part.affiliation, part.country) if f}
+            for field in fields:
+                exact = self.part_exact.setdefault(_key(field), [])
+                if not exact or exact[-1] != did:
+                    exact.append(did)
+                for word in _split(field):
+                    self.part_words.setdefault(word, set()).add(did)
+        self.counts: dict[tuple[str, bool], int] = {}  # (key, exact) -> dialogues, memoised as asked
+
+
+class _Series:
+    """The series named in one catalog snapshot: dialogue ids by the series' folded name, newest first."""
+
+    def __init__(self, catalog: Catalog) -> None:
         self.series: dict[str, list[str]] = {}
         self.series_name: dict[str, str] = {}
         for did, _, field, body in catalog.text.rows_of_kind("meta"):
@@ -117,16 +134,16 @@ class _Groups:
                 self.series.setdefault(key, []).append(did)
                 self.series_name.setdefault(key, body)
         for dids in self.series.values():
-            dids.sort(key=rank)
-        self.counts: dict[tuple[str, bool], int] = {}  # (key, exact) -> dialogues, memoised as asked
+            dids.sort(key=catalog.rank)
 
 
 _GROUPS: weakref.WeakKeyDictionary[Catalog, _Groups] = weakref.WeakKeyDictionary()
+_SERIES: weakref.WeakKeyDictionary[Catalog, _Series] = weakref.WeakKeyDictionary()
 _BUILD = threading.Lock()
 
 
 def groups(catalog: Catalog) -> _Groups:
-    """Return the institute, country and series index of a snapshot (built on first use)."""
+    """Return the institute and country index of a snapshot (built on first use)."""
     index = _GROUPS.get(catalog)
     if index is None:
         with _BUILD:
@@ -136,8 +153,29 @@ def groups(catalog: Catalog) -> _Groups:
     return index
 
 
+def series_index(catalog: Catalog) -> _Series:
+    """Return the series index of a snapshot (built on first use)."""
+    index = _SERIES.get(catalog)
+    if index is None:
+        with _BUILD:
+            index = _SERIES.get(catalog)
+            if index is None:
+                index = _SERIES[catalog] = _Series(catalog)
+    return index
+
+
 def _newest(catalog: Catalog, dids: Iterable[str], limit: int) -> list[str]:
     return heapq.nsmallest(limit, dids, key=catalog.rank)
+
+
+def _members(catalog: Catalog, did: str, key: str, words: list[str], exact: bool) -> tuple[GroupPart, ...]:
+    """Return the participants of a dialogue who belong to the institute or country."""
+    out = []
+    for i, part in enumerate(catalog.parts(did)):
+        fields = [f for f in (part.affiliation, part.country) if f]
+        if any(_key(f) == key for f in fields) if exact else any(_holds(f, words) for f in fields):
+            out.append(GroupPart(i, shown_name(part.honorific, part.name), role_text(part.role, part.affiliation)))
+    return tuple(out)
 
 
 def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False, limit: int = 10_000) -> list[GroupDialogue]:
@@ -151,42 +189,23 @@ def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False, limit: 
         return []
     index = groups(catalog)
     key = " ".join(words)
-    if exact:
-        organised: Iterable[str] = index.org_exact.get(key, ())
-        people: Iterable[tuple[str, int]] = index.part_exact.get(key, ())
+    if exact:  # both lists are newest first: merged, their heads are the newest dialogues
+        organised = index.org_exact.get(key, [])
+        attended = index.part_exact.get(key, [])
+        merged = heapq.merge(organised[:limit], attended[:limit], key=catalog.rank)
+        dids = list(itertools.islice(dict.fromkeys(merged), limit))
+        org_set = set(organised[:limit])
     else:
-        organised = set.intersection(*(index.org_words.get(w, set()) for w in words))
-        people = set.intersection(*(index.part_words.get(w, set()) for w in words))
-    if exact:  # both lists are newest first: their heads hold the newest `limit` dialogues
-        organised = list(itertools.islice(organised, limit))
-        heads: list[tuple[str, int]] = []
-        seen: set[str] = set()
-        for did, i in people:
-            if did not in seen:
-                if len(seen) >= limit:
-                    break
-                seen.add(did)
-            heads.append((did, i))
-        people = heads
-    by_dialogue: dict[str, list[int]] = {}
-    for did, i in people:
-        by_dialogue.setdefault(did, []).append(i)
-    org_set = set(organised)
-    dids = _newest(catalog, org_set | by_dialogue.keys(), limit)
+        org_set = set.intersection(*(index.org_words.get(w, set()) for w in words))
+        attended_set = set.intersection(*(index.part_words.get(w, set()) for w in words))
+        dids = _newest(catalog, org_set | attended_set, limit)
     out = []
     for did in dids:
-        parts = catalog.parts(did)
-        members = []
-        for i in sorted(by_dialogue.get(did, ())):
-            part = parts[i]
-            role = role_text(part.role, part.affiliation)
-            shown = shown_name(part.honorific, part.name)
-            members.append(GroupPart(i, shown, role))
         organiser = None
         if did in org_set:  # the organiser rows of the dialogue ("name acronym country"), the matching one first
             rows = index.org_text.get(did, [])
             organiser = rows[0] if len(rows) == 1 else next((r for r in rows if _holds(r, words)), rows[0])
-        out.append(GroupDialogue(did, organiser, tuple(members)))
+        out.append(GroupDialogue(did, organiser, _members(catalog, did, key, words, exact)))
     return out
 
 
@@ -200,11 +219,11 @@ def group_count(catalog: Catalog, name: str, *, exact: bool = False) -> int:
     count = index.counts.get((key, exact))
     if count is None:
         if exact:
-            count = len(set(index.org_exact.get(key, ())) | {d for d, _ in index.part_exact.get(key, ())})
+            count = len(set(index.org_exact.get(key, ())) | set(index.part_exact.get(key, ())))
         else:
             organised = set.intersection(*(index.org_words.get(w, set()) for w in words))
-            people = set.intersection(*(index.part_words.get(w, set()) for w in words))
-            count = len(organised | {d for d, _ in people})
+            attended = set.intersection(*(index.part_words.get(w, set()) for w in words))
+            count = len(organised | attended)
         index.counts[(key, exact)] = count
     return count
 
@@ -226,14 +245,36 @@ def is_group(catalog: Catalog, name: str, *, exact: bool = False) -> bool:
     words = _words(name)
     if not words:
         return False
+    key = " ".join(words)
+    if exact and catalog not in _GROUPS:
+        # before the index exists, a few text rows tell (a topic question should not pay for building it)
+        return _exact_probe(catalog, name, key)
     index = groups(catalog)
     if exact:
-        key = " ".join(words)
         return bool(index.org_exact.get(key) or index.part_exact.get(key))
     return bool(
         set.intersection(*(index.org_words.get(w, set()) for w in words))
         or set.intersection(*(index.part_words.get(w, set()) for w in words))
     )
+
+
+PROBE = 40  # text rows read to tell whether a name is an institute or country exactly, before the index exists
+
+
+def _exact_probe(catalog: Catalog, name: str, key: str) -> bool:
+    """Return whether one of the newest organiser or participant rows holding the name's words names it exactly."""
+    for hit in catalog.text.search(name, kinds=("organizer", "participant"), limit=PROBE, ranked=False):
+        if hit.dialogue_id not in catalog.dialogues:
+            continue
+        if hit.kind == "organizer":
+            if key in _org_keys(hit.text):
+                return True
+        else:
+            parts = catalog.parts(hit.dialogue_id)
+            part = parts[hit.ref] if hit.ref < len(parts) else None
+            if part is not None and any(f and _key(f) == key for f in (part.affiliation, part.country)):
+                return True
+    return False
 
 
 def series_of(catalog: Catalog, name: str) -> list[tuple[str, str]]:
@@ -242,7 +283,7 @@ def series_of(catalog: Catalog, name: str) -> list[tuple[str, str]]:
     words = _words(name)
     if not words:
         return []
-    index = groups(catalog)
+    index = series_index(catalog)
     key = " ".join(words)
     if key not in index.series:
         near = [k for k in index.series if all(w in k.split() for w in words)]
@@ -254,7 +295,7 @@ def series_of(catalog: Catalog, name: str) -> list[tuple[str, str]]:
 
 def is_series(catalog: Catalog, name: str) -> bool:
     """Return whether name is a series' name exactly (in any case and punctuation)."""
-    return _key(name) in groups(catalog).series
+    return _key(name) in series_index(catalog).series
 
 
 def resolve(catalog: Catalog, text: str, *, topics: bool = True) -> Subject | None:
