@@ -135,7 +135,8 @@ class Draft:
     dialogue: Dialogue
     review: Review
     extractor: str = "rules"
-    # where each participant was seen: [start, end) offsets into the article's text, to trace every name back
+    # where each participant (by name), session ("session: <title>") and the date were read:
+    # [start, end) offsets into the text the passes ran over (the article's text, its dateline kept)
     evidence: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
 
@@ -315,6 +316,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     title, title_sure = find_title(article, text, first_para)
     kind = find_kind(" ".join([article.label or "", title, *paras[:3]]))
     date, date_note, dl_city, agency = _event_date(article, paras)
+    passes_text = text  # the passes read the text as written (dateline kept), so offsets point into it
     dateline = _DATELINE.match(paras[0])
     if dateline:
         paras[0] = paras[0][dateline.end() :].strip()
@@ -326,7 +328,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     registry_keys = (
         {normalize_name(s) for p in registry.people for s in (p.name, *p.aliases)} if registry is not None else set()
     )
-    found_people, found_mentions = find_people(text, registry_keys, excluded)
+    found_people, found_mentions = find_people(passes_text, registry_keys, excluded)
     participants = [
         Found(
             name=p.name,
@@ -339,7 +341,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         for p in found_people
     ]
     mentions: dict[str, tuple[str | None, str]] = {
-        m.name: (m.role, _sentence_at(text, m.spans[0][0])) for m in found_mentions
+        m.name: (m.role, _sentence_at(passes_text, m.spans[0][0])) for m in found_mentions
     }
     for sent_line in paras:
         for mm in _MENTION_TITLE.finditer(sent_line):
@@ -349,12 +351,12 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
             label_text = f"{mm['title']} of {country}" if country else mm["title"]
             mentions.setdefault(label_text, (label_text, _sentence_at(sent_line, mm.start())))
     sessions: list[_SessionDraft] = []
-    for named in find_sessions(text):
+    for named in find_sessions(passes_text):
         draft_session = _SessionDraft(title=named.title, order=named.order, from_heading=named.heading)
         draft_session.span = (named.start, named.end)
         sessions.append(draft_session)
     pos = 0
-    for para in paras:
+    for para in passes_text.split("\n"):
         heading = _session_heading(para)
         if heading and not any(fold(x.title) == fold(heading[0]) for x in sessions):
             sessions.append(_SessionDraft(title=heading[0], order=heading[1], from_heading=True, span=(pos, pos)))
@@ -368,19 +370,19 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     sessions.sort(key=lambda x: x.span[0])
     for k, x in enumerate(sessions):
         if x.span[1] <= x.span[0]:
-            x.span = (x.span[0], sessions[k + 1].span[0] if k + 1 < len(sessions) else len(text))
+            x.span = (x.span[0], sessions[k + 1].span[0] if k + 1 < len(sessions) else len(passes_text))
     overall_mods: list[str] = []
     for fp in found_people:
         if not fp.moderator or fp.moderator_at is None:
             continue
-        home = _session_of(sessions, fp.moderator_at, text)
+        home = _session_of(sessions, fp.moderator_at, passes_text)
         if home is not None and home.moderator is None:
             home.moderator = fp.name
         elif home is None and fp.name not in overall_mods:
             overall_mods.append(fp.name)
-    positions = find_positions(text, found_people, sessions)
+    positions = find_positions(passes_text, found_people, sessions)
     for ses in sessions:
-        ses.paragraphs = _paragraphs_in(paras, text, ses.span)
+        ses.paragraphs = _paragraphs_in(passes_text.split("\n"), passes_text, ses.span)
     if not sessions:
         single = _SessionDraft(title=title, order=1, moderator=overall_mods[0] if len(overall_mods) == 1 else None)
         single.paragraphs = list(range(len(paras)))
@@ -427,7 +429,16 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     )
     dialogue = Dialogue.model_validate(data)
     _fill_review(review, dialogue, article, title_sure, found_people)
-    evidence = {p.name: list(p.spans) for p in found_people}
+    evidence: dict[str, list[tuple[int, int]]] = {p.name: list(p.spans) for p in found_people}
+    for ses in sessions:
+        if ses.span[1] > ses.span[0]:
+            evidence[f"session: {ses.title}"] = [ses.span]
+    # the date_note quotes what the date was read from: "Stated in the text (4 September 2024)", "says 'on Monday'"
+    quoted = re.findall(r"'([^']+)'|\(([^()]+)\)", dialogue.date_note or "")
+    found = next((q for pair in quoted for q in pair if q and q in passes_text), None) if dialogue.date else None
+    if found:
+        at = passes_text.find(found)
+        evidence["date"] = [(at, at + len(found))]
     return Draft(dialogue=dialogue, review=review, evidence=evidence)
 
 

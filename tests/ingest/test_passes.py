@@ -391,3 +391,18 @@ def test_affiliations_written_as_compact_names() -> None:
         "Dr. Saba Shahid, Research Associate, SDSB-LUMS."
     )
     assert [p.affiliation for p in d.participants] == ["TabadLab", "WWF-Pakistan", "SDSB-LUMS"]
+
+
+def test_offsets_trace_names_sessions_and_the_date_in_a_datelined_report() -> None:
+    """With a dateline, every offset still points into the article's own text."""
+    article = read_article(
+        "LAHORE, March 11, 2024 (APP) – The Indus Policy Circle held a dialogue on Saturday. "
+        "The first session, titled “Ports and Corridors”, was chaired by Dr. Rabia Saeed, Director, IPC.",
+        html=False,
+    )
+    draft = extract(article)
+    [(start, end)] = draft.evidence["Rabia Saeed"]
+    [(s_start, _)] = draft.evidence["session: Ports and Corridors"]
+    [(d_start, d_end)] = draft.evidence["date"]
+    assert article.text[start:end] == "Rabia Saeed" and article.text[s_start:].startswith("The first session")
+    assert article.text[d_start:d_end] == "on Saturday"
