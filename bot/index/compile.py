@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
+import multiprocessing
 import re
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,6 +19,8 @@ from bot.index.records import Summary, parts_from_data, summarize, summary_from_
 from bot.index.rows import ItemRow, PreparedRow, TextRow, date_key, prepare_text, text_fields, text_items
 
 log = logging.getLogger(__name__)
+
+IN_FLIGHT = 4  # chunks submitted ahead per worker: enough to keep them busy, few enough to bound memory
 
 
 # ----- compiling one file (runs in worker processes on a cold start) ----------------------------------------
@@ -111,32 +115,40 @@ def compile_parallel(
     paths: Sequence[str], workers: int, chunk_size: int = 32
 ) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
     """Compile files in a pool of worker processes (spawned afresh, so any caller is safe); yield the results in
-    the order of paths. The chunks of a worker that fails are compiled in-process, in the same order."""
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
-
+    the order of paths. A few chunks per worker are in flight at a time, so finished results never pile up in
+    memory; the chunks of a pool that cannot start or dies are compiled in-process, in the same order."""
     chunks = list(iter_chunks(paths, chunk_size))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+    pending: dict[int, Future[bytes]] = {}
+    broken = False
     try:
-        try:
-            futures: list[Future[bytes] | None] = [pool.submit(_compile_chunk, chunk) for chunk in chunks]
-        except Exception:  # no worker could start
-            log.warning("compile workers did not start; compiling in-process")
-            futures = [None] * len(chunks)
-        broken = False
-        for chunk, future in zip(chunks, futures, strict=True):
-            got = None
-            if future is not None and not broken:
+        for i, chunk in enumerate(chunks):
+            while not broken and len(pending) < IN_FLIGHT * workers and i + len(pending) < len(chunks):
                 try:
-                    got = [_from_wire(item) for item in marshal.loads(future.result())]
-                except Exception:  # a dead pool: the rest is compiled here
-                    log.warning("a compile worker failed; finishing its files in-process")
+                    pending[i + len(pending)] = pool.submit(_compile_chunk, chunks[i + len(pending)])
+                except Exception:  # no worker could start
+                    log.warning("compile workers did not start; compiling in-process")
                     broken = True
+            got = _chunk_result(pending.pop(i, None), broken)
+            broken = broken or got is None
             if got is None or [item[0] for item in got] != chunk:
                 got = [(shown, *compile_file(Path(shown))) for shown in chunk]
             yield from got
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunk_result(
+    future: Future[bytes] | None, broken: bool
+) -> list[tuple[str, Compiled | None, list[BriefError], str]] | None:
+    """Return a worker's results for one chunk, or None when the pool failed (the caller compiles the chunk)."""
+    if future is None or broken:
+        return None
+    try:
+        return [_from_wire(item) for item in marshal.loads(future.result())]
+    except Exception:  # a dead pool: the rest is compiled here
+        log.warning("a compile worker failed; finishing its files in-process")
+        return None
 
 
 def iter_chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
