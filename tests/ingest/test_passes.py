@@ -406,3 +406,14 @@ def test_offsets_trace_names_sessions_and_the_date_in_a_datelined_report() -> No
     [(d_start, d_end)] = draft.evidence["date"]
     assert article.text[start:end] == "Rabia Saeed" and article.text[s_start:].startswith("The first session")
     assert article.text[d_start:d_end] == "on Saturday"
+
+
+def test_a_group_heading_gives_the_names_under_it_their_role() -> None:
+    """'Members of Parliament:' above a list of names gives each of them the role Member of Parliament."""
+    d = _dialogue(
+        LEAD + "\nMembers of Parliament:\nEsen Toktorov\nAibek Sadykov\nRepresentatives of Committees:\nDina Isma"
+    )
+    assert [(p.name, p.role) for p in d.participants][:2] == [
+        ("Esen Toktorov", "Member of Parliament"),
+        ("Aibek Sadykov", "Member of Parliament"),
+    ]

@@ -189,7 +189,7 @@ _PART_WORDS = {"chair", "co-chair", "moderator", "speaker", "discussant", "panel
 
 def _descriptor_below(found: list[Candidate], line: Line, nxt: Line | None, acronyms: set[str]) -> str:
     """A line that is only a name, above a line that describes someone ("Jane Doe" / "Senior Fellow, X")."""
-    if len(found) != 1 or nxt is None or len(nxt.text) > 200 or nxt.text.endswith("."):
+    if len(found) != 1 or nxt is None or len(nxt.text) > 200 or nxt.text.endswith((".", ":", "：")):
         return ""
     c = found[0]
     rest = line.text[c.postnominal_end - line.start :].strip(" ,;:–-()")

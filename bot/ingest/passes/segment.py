@@ -159,7 +159,7 @@ def lines(text: str) -> list[Line]:
         lead = len(raw) - len(raw.lstrip())
         m = _LABEL.match(s)
         label = labels.get(key(m["label"])) if m else None
-        alone = labels.get(key(s.rstrip(":： ")))
+        alone = labels.get(key(s.rstrip(":： "))) or _group_heading(s)
         if alone:
             # a label on its own line ("Speakers") heads the list of lines under it
             out.append(Line(start + lead, start + lead + len(s), s, "heading", None))
@@ -181,6 +181,19 @@ def lines(text: str) -> list[Line]:
             kind = "paragraph"
         out.append(Line(start + lead, start + lead + len(s), s, kind, label))
     return out
+
+
+def _group_heading(line: str) -> str | None:
+    """A heading naming a group by a plural role ("Members of Parliament:") gives each name under it that role."""
+    if not line.endswith((":", "：")) or len(line) > 80:
+        return None
+    words = line.rstrip(":： ").split()
+    v = vocab()
+    head = next((i for i, w in enumerate(words) if v.is_role(w) and key(w) not in v.roles and w.endswith("s")), None)
+    if head is None or head > 2 or not words[0][:1].isupper():
+        return None
+    stem = words[head][:-1]
+    return " ".join([*words[:head], stem, *words[head + 1 :]])
 
 
 def _is_abbreviation(word: str, following: str) -> bool:
