@@ -13,7 +13,10 @@ MAX_URL = 2048
 
 def md(text: str) -> str:
     """Return brief text escaped for Discord markdown: no formatting, masked links, headings or mentions of its own."""
-    return _MENTION.sub(r"\\<", escape_markdown(text))
+    # discord.py escapes a masked link by one backslash before the first `[` of the line and leaves the rest of the
+    # line raw (its pattern is greedy), so a second `[label](url)` would still be a link: escape each `[` ourselves.
+    escaped = "\\[".join(escape_markdown(part) for part in text.split("["))
+    return _MENTION.sub(r"\\<", escaped)
 
 
 def web_url(url: str | None) -> str | None:

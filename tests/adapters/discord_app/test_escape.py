@@ -92,3 +92,23 @@ def test_web_url_accepts_only_http_and_https() -> None:
 def test_mentions_are_shown_not_rendered() -> None:
     """<@id>, <@&role> and <#channel> are escaped so Discord shows them as text."""
     assert md("<@123> <@&4> <#5>") == "\\<@123> \\<@&4> \\<#5>"
+
+
+def test_a_second_masked_link_on_a_line_is_escaped_too(write_brief: Callable[..., Path]) -> None:
+    """Two masked links in one summary: neither becomes a link (discord.py escapes only the first `[` of a line)."""
+    data = minimal_brief(
+        "two",
+        positions=[
+            {
+                "by": ["Omid Karimi"],
+                "topic": "Water",
+                "summary": "See [a](https://a.example) and [b](https://evil.example) **x**.",
+            }
+        ],
+    )
+    store = BriefStore(write_brief("two.yaml", data).parent)
+    store.load()
+    (embed,) = render_pages(query.show(store.catalog, "two"))[0]
+    text = _text(embed)
+    assert "\\[b](https://evil.example)" in text and "\\*\\*x\\*\\*" in text
+    assert "[b](https://evil.example)" not in text.replace("\\[b]", "")
