@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.answer import Answer, AnswerKind, Item
+from bot import speakers
+from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.index.catalog import Catalog
-from bot.query import help_answer, positions
+from bot.query import help_answer, positions, quoted
 from bot.questions.subjects import resolve
 
 _VS = re.compile(r"\s+(?:vs\.?|versus|v\.?)\s+", re.IGNORECASE)
@@ -47,7 +48,7 @@ def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ..
         return (
             Item(
                 heading=f"{who}: no recorded position",
-                lines=(f"No recorded position on {topic!r} by {who} in the briefs.",),
+                lines=(f"No recorded position on {quoted(topic)} by {who} in the briefs.",),
                 column=column,
             ),
         )
@@ -58,6 +59,29 @@ def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ..
         when = (cite.date or "date not given") if cite else "date not given"
         items.append(Item(f"{when} · {topic_text}", item.fields, item.lines, item.bullets, cite, column))
     return tuple(items)
+
+
+def _unresolved(catalog: Catalog, topic: str, sides: tuple[str, str], column: int) -> Answer | None:
+    """Return the choice to make when a side fits several people, or not-found when it names no one; else None."""
+    side = sides[column]
+    speaker = speakers.resolve(catalog, side)
+
+    def again(name: str) -> str:
+        a, b = (name, sides[1]) if column == 0 else (sides[0], name)
+        return f"compare {topic}: {a} vs {b}"
+
+    if speaker.kind == speakers.CHOOSE:
+        people = [catalog.shown_person(key) for key in speaker.keys[:25]]
+        offered = tuple(Choice(shown, again(plain), role) for plain, shown, role in people)
+        title = f"{len(speaker.keys)} people match {quoted(side)}"
+        return Answer(AnswerKind.CHOOSE, title, "Whom do you mean? Pick one:", choices=offered)
+    if speaker.kind == speakers.UNKNOWN:
+        intro = f"No participant, institute or country matches {quoted(side)}."
+        if speaker.suggestions:
+            intro += " Closest: " + ", ".join(speaker.suggestions) + "."
+        closest = tuple(Choice(s, again(s)) for s in speaker.suggestions)
+        return Answer(AnswerKind.NOT_FOUND, "Nobody by that name", intro, choices=closest, ok=False)
+    return None
 
 
 def compare(catalog: Catalog, text: str) -> Answer:
@@ -73,6 +97,10 @@ def compare_sides(catalog: Catalog, topic: str, a: str, b: str) -> Answer:
     topic, a, b = topic.strip(), a.strip(), b.strip()
     if not (topic and a and b):
         return help_answer("Compare what? " + USAGE)
+    for column in (0, 1):
+        unsure = _unresolved(catalog, topic, (a, b), column)
+        if unsure is not None:
+            return unsure
     left, right = _side(catalog, topic, a, 0), _side(catalog, topic, b, 1)
 
     def count(items: tuple[Item, ...]) -> int:
@@ -83,9 +111,9 @@ def compare_sides(catalog: Catalog, topic: str, a: str, b: str) -> Answer:
     if max(na, nb) >= MAX_SIDE:
         intro += f" At most the {MAX_SIDE} most recent are shown a side."
     if not na and not nb:
-        intro = f"Neither {a} nor {b} has a recorded position on {topic!r}. Try `positions {topic}`."
+        intro = f"Neither {a} nor {b} has a recorded position on {quoted(topic)}. Try `positions {topic}`."
     elif not na or not nb:
-        intro += f" {a if not na else b} has no recorded position on {topic!r}."
+        intro += f" {a if not na else b} has no recorded position on {quoted(topic)}."
     refs = tuple(dict.fromkeys(i.citation.dialogue_id for i in (*left, *right) if i.citation))
     return Answer(
         AnswerKind.COMPARE,

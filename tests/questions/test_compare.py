@@ -57,3 +57,20 @@ def test_without_vs_explains(shipped_catalog: Catalog) -> None:
     """No 'vs': a help answer with an example."""
     answer = ask(shipped_catalog, "compare Afghanistan")
     assert answer.kind is AnswerKind.HELP and "compare Afghanistan Pakistan vs Iran" in (answer.intro or "")
+
+
+def test_a_side_naming_two_people_asks_which_one(shipped_catalog: Catalog) -> None:
+    """`… vs Mahmood` fits both Mahmoods: the user picks, never "Mahmood has no recorded position"."""
+    answer = ask(shipped_catalog, "compare Afghanistan Iran vs Mahmood")
+    assert answer.kind is AnswerKind.CHOOSE
+    assert [c.question for c in answer.choices] == [
+        "compare Afghanistan: Iran vs Khalid Mahmood",
+        "compare Afghanistan: Iran vs Sohail Mahmood",
+    ]
+
+
+def test_a_side_naming_nobody_says_so(shipped_catalog: Catalog) -> None:
+    """`… vs Nobody Atall` matches no one: not found, never "Nobody Atall has no recorded position"."""
+    answer = ask(shipped_catalog, "compare Palestine: ISSI vs Nobody Atall")
+    assert answer.kind is AnswerKind.NOT_FOUND and not answer.ok
+    assert "No participant, institute or country matches “Nobody Atall”" in (answer.intro or "")
