@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.briefs.models import fold, normalize_name
-from bot.index.catalog import Catalog
+from bot.index.catalog import Catalog, NameMatch
 from bot.present import role_text, shown_name
 
 
@@ -311,7 +311,7 @@ def resolve(catalog: Catalog, text: str, *, topics: bool = True) -> Subject | No
         return Subject(SubjectKind.SERIES, series_of(catalog, text)[0][1])
     match = catalog.find_speaker(text)
     if match.keys:
-        return Subject(SubjectKind.PERSON, _label(catalog, match.keys), match.keys)
+        return _person(catalog, text, match)
     if is_group(catalog, text, exact=True):
         return Subject(SubjectKind.GROUP, text)
     if topics and catalog.text.search(text, kinds=("position",), limit=1, ranked=False):
@@ -320,8 +320,15 @@ def resolve(catalog: Catalog, text: str, *, topics: bool = True) -> Subject | No
         return Subject(SubjectKind.GROUP, text)
     match = catalog.find_people(text)
     if match.keys:
-        return Subject(SubjectKind.PERSON, _label(catalog, match.keys), match.keys)
+        return _person(catalog, text, match)
     return None
+
+
+def _person(catalog: Catalog, text: str, match: NameMatch) -> Subject:
+    """Return the person subject of a name match, widened to everyone about as close when it is no exact spelling
+    (`Mahmod` is one letter from both Mahmoods, whichever of them has it as an alias): the user then picks."""
+    keys = match.keys if match.how == "exact" else catalog.equally_close(text, match.keys)
+    return Subject(SubjectKind.PERSON, _label(catalog, keys), keys)
 
 
 def _explicit(catalog: Catalog, kind: str, text: str) -> Subject | None:

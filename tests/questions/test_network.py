@@ -54,3 +54,9 @@ def test_ambiguous_name_asks_to_choose(shipped_catalog: Catalog) -> None:
 def test_nobody_is_not_found(shipped_catalog: Catalog) -> None:
     """An unknown name gets a not-found answer."""
     assert not ask(shipped_catalog, "network Zzyzx Qwerty").ok
+
+
+def test_a_misspelling_as_close_to_two_people_asks_which_one(shipped_catalog: Catalog) -> None:
+    """`network Mahmod` is one letter from both Mahmoods: the user picks (an alias of one is no reason to guess)."""
+    answer = ask(shipped_catalog, "network Mahmod")
+    assert answer.kind is AnswerKind.CHOOSE and len(answer.choices) == 2

@@ -114,3 +114,10 @@ def test_empty_timeline_asks_what(shipped_catalog: Catalog) -> None:
     """`timeline` alone explains how to ask."""
     answer = ask(shipped_catalog, "timeline")
     assert answer.kind is AnswerKind.HELP and "timeline Sohail Mahmood" in (answer.intro or "")
+
+
+def test_a_misspelling_as_close_to_two_people_asks_which_one(shipped_catalog: Catalog) -> None:
+    """`timeline Mahmod` is one letter from both Mahmoods: the user picks (an alias of one is no reason to guess)."""
+    answer = ask(shipped_catalog, "timeline Mahmod")
+    assert answer.kind is AnswerKind.CHOOSE
+    assert {c.label for c in answer.choices} == {"Ambassador Khalid Mahmood", "Ambassador Sohail Mahmood"}
