@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
-from bot.query import help_answer, summary_citation
+from bot.query import help_answer, quoted, summary_citation
 from bot.questions.subjects import SubjectKind, group_dialogues, is_group, resolve, suggestions
 
 MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
@@ -145,7 +145,7 @@ def network(catalog: Catalog, text: str) -> Answer:
     subject = resolve(catalog, what, topics=False)
     if subject is None or subject.kind not in {SubjectKind.PERSON, SubjectKind.GROUP}:
         close = suggestions(catalog, what)
-        intro = f"No person or institute matches {what!r}."
+        intro = f"No person or institute matches {quoted(what)}."
         if close:
             intro += " Closest: " + ", ".join(close) + "."
         choices = tuple(Choice(s, f"network {s}") for s in close)
@@ -157,6 +157,8 @@ def network(catalog: Catalog, text: str) -> Answer:
             Choice(catalog.shown_person(k)[1], f"network person {catalog.people[k].name}", catalog.shown_person(k)[2])
             for k in subject.keys[:25]
         )
-        return Answer(AnswerKind.CHOOSE, f"{len(subject.keys)} people match {what!r}", "Pick one:", choices=choices)
+        return Answer(
+            AnswerKind.CHOOSE, f"{len(subject.keys)} people match {quoted(what)}", "Pick one:", choices=choices
+        )
     key = subject.keys[0]
     return network_answer(catalog, person_network(catalog, key), refs=(key,))

@@ -6,6 +6,7 @@ from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.briefs.models import Dialogue
 from bot.index.catalog import Catalog
 from bot.present import citation
+from bot.query import quoted
 from bot.questions.subjects import series_of
 
 LIST_SCAN = 2000  # up to this many dialogues, `dialogue series` without a name lists every series by a scan
@@ -35,7 +36,7 @@ def series_answer(catalog: Catalog, name: str, *, newest_first: bool = False) ->
         return Answer(
             AnswerKind.NOT_FOUND,
             "No such series",
-            f"No brief names a series like {name!r}. Ask `dialogue series` for the list.",
+            f"No brief names a series like {quoted(name)}. Ask `dialogue series` for the list.",
             ok=False,
         )
     series = found[0][1]

@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 from bot.present import role_text
-from bot.query import MAX_HITS, help_answer, positions, summary_citation
+from bot.query import MAX_HITS, help_answer, positions, quoted, summary_citation
 from bot.questions.subjects import (
     Subject,
     SubjectKind,
@@ -83,7 +83,7 @@ def timeline(catalog: Catalog, text: str) -> Answer:
         )
     subject = resolve(catalog, what)
     if subject is None:
-        intro = f"No person, institute, country, topic or series matches {what!r}."
+        intro = f"No person, institute, country, topic or series matches {quoted(what)}."
         close = suggestions(catalog, what)
         if close:
             intro += " Closest: " + ", ".join(close) + "."
@@ -181,7 +181,7 @@ def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> A
     exact = is_group(catalog, name, exact=True)
     found = group_dialogues(catalog, name, exact=exact, limit=MAX_ENTRIES + 1)
     if not found:
-        return Answer(AnswerKind.NOT_FOUND, "Nothing to show", f"No dialogue involves {name!r}.", ok=False)
+        return Answer(AnswerKind.NOT_FOUND, "Nothing to show", f"No dialogue involves {quoted(name)}.", ok=False)
     capped = len(found) > MAX_ENTRIES
     found = found[:MAX_ENTRIES]
     entries: list[tuple[str | None, int, Item]] = []

@@ -121,3 +121,10 @@ def test_a_misspelling_as_close_to_two_people_asks_which_one(shipped_catalog: Ca
     answer = ask(shipped_catalog, "timeline Mahmod")
     assert answer.kind is AnswerKind.CHOOSE
     assert {c.label for c in answer.choices} == {"Ambassador Khalid Mahmood", "Ambassador Sohail Mahmood"}
+
+
+@pytest.mark.parametrize("question", ["timeline \\\\", "network \\\\", "dialogue series \\\\"])
+def test_the_question_is_quoted_as_typed_not_as_a_python_repr(shipped_catalog: Catalog, question: str) -> None:
+    """What the user typed comes back quoted as typed, never as a Python repr with doubled backslashes."""
+    intro = ask(shipped_catalog, question).intro or ""
+    assert "“\\\\”" in intro and "'" not in intro
