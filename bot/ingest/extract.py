@@ -442,11 +442,6 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     return Draft(dialogue=dialogue, review=review, evidence=evidence)
 
 
-def _shorten(sentence: str, limit: int = 400) -> str:
-    s = sentence.strip()
-    return s if len(s) <= limit else s[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
 def _is_heading(para: str) -> bool:
     return len(para) < 140 and not re.search(r"[.!?]$", para)
 
@@ -563,8 +558,9 @@ def _assemble(**kw: Any) -> dict[str, Any]:
             for x in sentences(paras[pi])
             if x != s.intro
         ]
-        takeaways = [_shorten(x) for x in sents if _TAKEAWAY.search(x)][:5]
-        summary = _shorten(sents[0]) if sents else None
+        # whole sentences, never cut mid-sentence; no sentence twice
+        takeaways = list(dict.fromkeys(x.strip() for x in sents if _TAKEAWAY.search(x)))[:5]
+        summary = sents[0].strip() if sents else None
         sessions_out.append(
             {
                 "title": s.title,
