@@ -417,3 +417,10 @@ def test_a_group_heading_gives_the_names_under_it_their_role() -> None:
         ("Esen Toktorov", "Member of Parliament"),
         ("Aibek Sadykov", "Member of Parliament"),
     ]
+
+
+def test_a_sentence_ends_after_an_abbreviation_when_a_new_one_starts() -> None:
+    """'... and the U.S. He said ...' is two sentences; 'The U.S. Institute of Peace' is not cut."""
+    text = "Talks with the U.S. He said they mattered. The U.S. Institute of Peace hosted it."
+    parts = [s.text for s in sentences(Line(0, len(text), text, "paragraph"))]
+    assert parts == ["Talks with the U.S.", "He said they mattered.", "The U.S. Institute of Peace hosted it."]

@@ -47,6 +47,7 @@ _STARTERS = frozenset(
         "there",
     ]
 )
+_SENTENCE_FINAL_ABBREV = frozenset({"u s", "u k", "etc", "e g", "i e", "govt", "dept"})
 _KNOWN_ABBREV = frozenset(
     [
         "dr",
@@ -202,7 +203,10 @@ def _is_abbreviation(word: str, following: str) -> bool:
     if not bare:
         return False
     k = key(bare)
-    if k in _KNOWN_ABBREV or key(bare) in vocab().honorifics:
+    nxt_word = following.split()[0] if following.split() else ""
+    if k in _SENTENCE_FINAL_ABBREV and key(nxt_word) in _STARTERS:
+        return False  # "... the U.S. He said": a word that starts sentences ends one even after an abbreviation
+    if k in _KNOWN_ABBREV or k in vocab().honorifics:
         return True
     if len(bare) == 1 and bare.isupper():  # an initial
         return True
