@@ -72,6 +72,7 @@ class Services:
         """
         start = time.perf_counter()
         report = await asyncio.to_thread(self.store.load, changed)
+        self.warm_questions()
         self.metrics.loaded(
             len(self.store.catalog), len({e.path for e in self.store.errors()}), time.perf_counter() - start
         )
@@ -89,6 +90,12 @@ class Services:
             await self.alert_admins(f"briefbot: {len(report.warnings)} brief warning(s); served anyway.\n{shown}")
         self.recheck_later(report)
         return report
+
+    def warm_questions(self) -> asyncio.Future[None]:
+        """Build the new snapshot's indexes for timeline/network/compare in a worker thread, not on a question."""
+        from bot.questions.subjects import warm
+
+        return asyncio.get_running_loop().run_in_executor(None, warm, self.store.catalog)
 
     def recheck_later(self, report: LoadReport) -> None:
         """Reload the files a load left pending (still being written) once the settle interval has passed."""

@@ -164,6 +164,13 @@ def series_index(catalog: Catalog) -> _Series:
     return index
 
 
+def warm(catalog: Catalog) -> None:
+    """Build the series and the institute and country indexes of a snapshot now (e.g. in a thread after a load),
+    so that the first question needing them does not wait."""
+    series_index(catalog)
+    groups(catalog)
+
+
 def _newest(catalog: Catalog, dids: Iterable[str], limit: int) -> list[str]:
     return heapq.nsmallest(limit, dids, key=catalog.rank)
 
