@@ -34,8 +34,7 @@ def build_surfaces(services: Services) -> list[Surface]:
         from bot.adapters import digest_posters
         from bot.digest.schedule import DigestService
 
-        services.digest_posters = digest_posters(config)
-        digests = DigestService(services)
+        digests = DigestService(services, posters=digest_posters(config))
         services.digests = digests
         surfaces.append(digests)
     if config.discord:

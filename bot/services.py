@@ -3,24 +3,68 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
+from bot.answer import Answer
 from bot.config import BotConfig
-from bot.digest.questions import DigestRunner
 from bot.index.store import BriefStore, LoadReport
 from bot.ops.metrics import Metrics
-
-if TYPE_CHECKING:
-    from bot.digest.delivery import PosterFactory
 
 log = logging.getLogger(__name__)
 
 AdminAlert = Callable[[str], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """One target's line in a digest's status."""
+
+    target: str
+    disabled: str | None
+    last_at: dt.datetime | None
+    last_status: str | None
+    last_outcome: str | None
+    briefs_delivered: int
+    unfinished: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigestStatus:
+    """One digest's last and next run and its targets."""
+
+    name: str
+    schedule: str
+    timezone: str
+    last_run: dt.datetime | None
+    last_outcome: str | None
+    next_run: dt.datetime | None
+    targets: tuple[TargetStatus, ...]
+
+
+class DigestRunner(Protocol):
+    """The digest scheduler as the chat surfaces see it."""
+
+    def names(self) -> list[str]:
+        """Return the configured digest names."""
+        ...
+
+    def preview(self, name: str) -> Answer:
+        """Return what digest `name` would post now, changing nothing."""
+        ...
+
+    async def run_now(self, name: str) -> Answer:
+        """Post digest `name` now to every target, record it, and report what happened."""
+        ...
+
+    def status(self) -> list[DigestStatus]:
+        """Return last and next run per digest, and per target its state and last delivery."""
+        ...
 
 
 class Surface(Protocol):
@@ -46,7 +90,6 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     on_give_up: Callable[[str, str], None] | None = None  # set by `briefbot run`: a surface stopped for good
     # each platform's digest renderer ('discord', 'slack'), set by the composition root (bot.adapters)
-    digest_posters: PosterFactory | None = None  # each platform's digest poster, injected by the composition root
     _reported: frozenset[str] = field(default=frozenset(), repr=False)
     _rechecks: set[asyncio.Task[LoadReport]] = field(default_factory=set, repr=False)
     # how a re-check is scheduled: (delay in seconds, callback); None = the running loop's call_later (tests inject)

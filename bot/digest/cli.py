@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer, AnswerKind
-from bot.digest.questions import DigestQuestion, DigestStatus, answer_digest
+from bot.digest.questions import DigestQuestion, answer_digest
 from bot.errors import ConfigError
+from bot.services import DigestStatus
 
 if TYPE_CHECKING:
     from bot.digest.delivery import Checkpoint
@@ -33,13 +34,13 @@ def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> 
         if not store.load().pending:
             break
         time.sleep(config.settle_seconds)
-    services = Services(config=config, store=store, digest_posters=digest_posters(config))
+    services = Services(config=config, store=store)
 
     async def to_stderr(text: str) -> None:
         print(f"admin alert: {text}", file=sys.stderr)
 
     services.admin_alerts.append(to_stderr)
-    return DigestService(services, checkpoint=checkpoint)
+    return DigestService(services, posters=digest_posters(config), checkpoint=checkpoint)
 
 
 def _check_name(service: Any, name: str) -> None:

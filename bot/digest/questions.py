@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
-from typing import Protocol
 
 from bot.answer import Answer, AnswerKind, Choice, Item
+from bot.services import DigestRunner, DigestStatus
 
 ACTIONS = ("preview", "now", "status")
 HELP = (
@@ -23,52 +23,6 @@ class DigestQuestion:
 
     action: str
     name: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class TargetStatus:
-    """One target's line in a digest's status."""
-
-    target: str
-    disabled: str | None
-    last_at: dt.datetime | None
-    last_status: str | None
-    last_outcome: str | None
-    briefs_delivered: int
-    unfinished: int
-
-
-@dataclass(frozen=True, slots=True)
-class DigestStatus:
-    """One digest's last and next run and its targets."""
-
-    name: str
-    schedule: str
-    timezone: str
-    last_run: dt.datetime | None
-    last_outcome: str | None
-    next_run: dt.datetime | None
-    targets: tuple[TargetStatus, ...]
-
-
-class DigestRunner(Protocol):
-    """The digest scheduler as the chat surfaces see it."""
-
-    def names(self) -> list[str]:
-        """Return the configured digest names."""
-        ...
-
-    def preview(self, name: str) -> Answer:
-        """Return what digest `name` would post now, changing nothing."""
-        ...
-
-    async def run_now(self, name: str) -> Answer:
-        """Post digest `name` now to every target, record it, and report what happened."""
-        ...
-
-    def status(self) -> list[DigestStatus]:
-        """Return last and next run per digest, and per target its state and last delivery."""
-        ...
 
 
 def parse_digest(text: str) -> DigestQuestion | None:

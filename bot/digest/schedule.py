@@ -19,11 +19,10 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.answer import Answer, AnswerKind, Item
 from bot.config import DigestConfig
 from bot.digest.compose import Selection, compose
-from bot.digest.delivery import Checkpoint, DeliveryEngine, Sleep, TargetOutcome, target_id
-from bot.digest.questions import DigestStatus, TargetStatus
+from bot.digest.delivery import Checkpoint, DeliveryEngine, PosterFactory, Sleep, TargetOutcome, target_id
 from bot.digest.state import Clock, StateStore, utcnow
 from bot.errors import ConfigError
-from bot.services import Services
+from bot.services import DigestStatus, Services, TargetStatus
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +160,14 @@ class DigestService:
         self,
         services: Services,
         *,
+        posters: PosterFactory,
         client: httpx.AsyncClient | None = None,
         clock: Clock = utcnow,
         sleep: Sleep = asyncio.sleep,
         checkpoint: Checkpoint | None = None,
     ) -> None:
-        """Set up the configured digests; checkpoint is the crash tests' seam (see DeliveryEngine)."""
+        """Set up the configured digests, posting through `posters` (each platform's, injected by the composition
+        root); checkpoint is the crash tests' seam (see DeliveryEngine)."""
         self.services = services
         self.config = services.config
         self.clock = clock
@@ -182,13 +183,11 @@ class DigestService:
         self._own_client = client is None
         self.client = client or httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=10.0))
         self.state = StateStore(self.config.state_path, clock=clock)
-        if services.digest_posters is None:
-            raise ConfigError("digests need the platform posters: set services.digest_posters (bot.adapters)")
         self.engine = DeliveryEngine(
             self.config,
             self.state,
             self.client,
-            posters=services.digest_posters,
+            posters=posters,
             alert=services.alert_admins,
             clock=clock,
             sleep=sleep,

@@ -8,7 +8,8 @@ import pytest
 
 from bot.answer import Answer, AnswerKind
 from bot.cli import main
-from bot.digest.questions import DigestQuestion, DigestStatus, TargetStatus, answer_digest, parse_digest
+from bot.digest.questions import DigestQuestion, answer_digest, parse_digest
+from bot.services import DigestStatus, TargetStatus
 from tests.digest.fakes import FakePlatforms, write_briefs, write_config
 
 

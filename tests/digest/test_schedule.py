@@ -105,8 +105,8 @@ def service(site: Path, fake: FakePlatforms, clock: Clock) -> DigestService:
     """Return a DigestService for digest 'weekly' (Mondays 09:00 Karachi) posting to a Discord webhook."""
     write_briefs(site / "briefs", 2, long=False)
     config = load_config(write_config(site / "config.yaml", fake, [{"discord_webhook": fake.webhook_url()}]), env={})
-    services = Services(config=config, store=BriefStore(config.briefs_dir), digest_posters=digest_posters(config))
-    return DigestService(services, clock=clock)
+    services = Services(config=config, store=BriefStore(config.briefs_dir))
+    return DigestService(services, posters=digest_posters(config), clock=clock)
 
 
 async def test_catch_up_runs_once_after_missed_time(fake: FakePlatforms, site: Path) -> None:

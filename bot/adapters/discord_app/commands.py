@@ -17,9 +17,9 @@ from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, Pages, cli
 from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
 from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
-from bot.digest.questions import DigestQuestion, DigestRunner, digest_problem, digest_status
+from bot.digest.questions import DigestQuestion, digest_problem, digest_status
 from bot.index.catalog import Catalog
-from bot.services import Services
+from bot.services import DigestRunner, Services
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.adapters.discord_app.render import payload_problems
 from bot.answer import Answer, AnswerKind, Item
-from bot.digest.questions import DigestStatus
+from bot.services import DigestStatus
 from tests.adapters.discord_app.conftest import ADMIN_USER_ID, Bot
 from tests.adapters.discord_app.fake_discord import ADMIN_ROLE_ID, FakeDiscord
 from tests.adapters.discord_app.helpers import (

@@ -20,9 +20,8 @@ from aiohttp import web
 
 from bot.adapters.slack_app.server import SlackSurface
 from bot.config import BotConfig, SlackConfig
-from bot.digest.questions import DigestRunner
 from bot.index.store import BriefStore
-from bot.services import Services
+from bot.services import DigestRunner, Services
 
 BRIEFS = Path(__file__).resolve().parents[3] / "briefs"
 SECRET = "test-signing-secret-0123456789"

@@ -15,7 +15,7 @@ import pytest
 from bot.adapters.slack_app.limits import check_message
 from bot.adapters.slack_app.render import ACTION_NEXT, ACTION_PREV, ACTION_SHARE, decode_value
 from bot.answer import Answer, AnswerKind, Item
-from bot.digest.questions import DigestStatus
+from bot.services import DigestStatus
 from tests.adapters.slack_app.briefs import hostile_brief, long_brief, namesakes_brief, takeaway
 from tests.adapters.slack_app.helpers import (
     ADMIN,
