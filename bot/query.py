@@ -509,6 +509,12 @@ def _filtered(
     return found
 
 
+def _topic_shown(topic: str, suffix: str) -> str:
+    """Return the topic as a heading shows it: quoted when it holds a "by X" of its own, so that X never reads as
+    an author ("Positions on “Afghanistan by Iran” by Pakistan")."""
+    return quoted(topic) if suffix and speakers.split_by(topic)[1] else topic
+
+
 def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
     """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first (at most
     `limit`); with `by`, only positions X is among the authors of (a person, or an author's own institute or
@@ -586,7 +592,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
     dialogues = len({d for d, _ in ordered})
     return Answer(
         AnswerKind.POSITIONS,
-        f"Positions on {topic}{suffix}" if topic else f"Positions{suffix}",
+        f"Positions on {_topic_shown(topic, suffix)}{suffix}" if topic else f"Positions{suffix}",
         f"{len(items)} statement(s) from {dialogues} dialogue(s), newest first.",
         tuple(items),
         refs=tuple(f"{d}#{i}" for d, i in ordered),

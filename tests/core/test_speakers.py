@@ -176,3 +176,11 @@ def test_a_group_whose_people_said_nothing_is_known(shipped_catalog: Catalog) ->
     answer = ask(shipped_catalog, "positions by CAMEA")
     assert answer.kind is AnswerKind.NOT_FOUND
     assert answer.intro == "No recorded position by CAMEA."
+
+
+def test_a_topic_holding_by_is_quoted_in_the_heading(shipped_catalog: Catalog) -> None:
+    """`positions Afghanistan by Iran by Pakistan` lists Pakistan's statements under a heading that never reads
+    "by Iran": the topic (which holds the word) is quoted."""
+    answer = ask(shipped_catalog, "positions Afghanistan by Iran by Pakistan")
+    assert answer.title == "Positions on “Afghanistan by Iran” by Pakistan"
+
