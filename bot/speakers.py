@@ -72,6 +72,8 @@ def resolve(catalog: Catalog, typed: str) -> Speaker:
         return Speaker(GROUP, acronym, words=tuple(fold(acronym).split()))
     if _is_some_participants_group(catalog, words):  # an institute or country whose people made no statement
         return Speaker(GROUP, typed, words=words)
+    if acronym:  # an organiser none of whose people made a statement (IRAS): known, with nothing on record
+        return Speaker(GROUP, acronym, words=tuple(fold(acronym).split()))
     if not is_latin(typed):  # Latin "closest" names to another script would be noise (see README, registry)
         return Speaker(UNKNOWN, typed)
     match = catalog.find_people(typed)
@@ -81,14 +83,16 @@ def resolve(catalog: Catalog, typed: str) -> Speaker:
 
 def _organizer_acronym(catalog: Catalog, typed: str) -> str | None:
     """Return the acronym of an organising institute named in full ("Institute for Political and International
-    Studies" -> "IPIS"), as speakers' affiliations use acronyms; None when no organiser has that name."""
+    Studies" -> "IPIS") or by its acronym, as speakers' affiliations use acronyms; None when no organiser has
+    that name."""
     wanted = fold(typed)
     for hit in catalog.text.search(typed, kinds=("organizer",), limit=10):
         if hit.dialogue_id not in catalog.dialogues:
             continue
         organizers = catalog.dialogues[hit.dialogue_id].organizers
-        if hit.ref < len(organizers) and fold(organizers[hit.ref].name) == wanted and organizers[hit.ref].acronym:
-            return organizers[hit.ref].acronym
+        organizer = organizers[hit.ref] if hit.ref < len(organizers) else None
+        if organizer and organizer.acronym and wanted in (fold(organizer.name), fold(organizer.acronym)):
+            return organizer.acronym
     return None
 
 

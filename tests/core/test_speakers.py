@@ -184,3 +184,9 @@ def test_a_topic_holding_by_is_quoted_in_the_heading(shipped_catalog: Catalog) -
     answer = ask(shipped_catalog, "positions Afghanistan by Iran by Pakistan")
     assert answer.title == "Positions on “Afghanistan by Iran” by Pakistan"
 
+
+def test_an_organiser_whose_people_said_nothing_is_known(shipped_catalog: Catalog) -> None:
+    """`positions by IRAS` knows IRAS (it organised a dialogue): no recorded position, not "nothing matches"."""
+    answer = ask(shipped_catalog, "positions by IRAS")
+    assert answer.kind is AnswerKind.NOT_FOUND
+    assert answer.intro == "No recorded position by IRAS."
