@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot import speakers
-from bot.answer import Answer, AnswerKind, Choice, Item
+from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Item
 from bot.index.catalog import Catalog
 from bot.query import help_answer, positions, quoted
 from bot.questions.subjects import resolve
@@ -55,7 +55,7 @@ def _side(catalog: Catalog, topic: str, who: str, column: int) -> tuple[Item, ..
     items = []
     for item in found.items:
         cite = item.citation
-        topic_text = (item.heading or "").removeprefix("Position: ")
+        topic_text = (item.heading or "").removeprefix(f"[{DRAFT_MARK}] ").removeprefix("Position: ")
         when = (cite.date or "date not given") if cite else "date not given"
         items.append(Item(f"{when} · {topic_text}", item.fields, item.lines, item.bullets, cite, column))
     return tuple(items)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.answer import Answer, AnswerKind, Choice, Citation, Item
+from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 from bot.present import role_text
 from bot.query import MAX_HITS, help_answer, positions, quoted, summary_citation
@@ -227,7 +227,7 @@ def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> 
         if cite is None:  # pragma: no cover - every position item cites its dialogue
             continue
         fields = tuple(kv for kv in item.fields if kv[0] != "Dialogue")
-        topic_text = (item.heading or "").removeprefix("Position: ")
+        topic_text = (item.heading or "").removeprefix(f"[{DRAFT_MARK}] ").removeprefix("Position: ")
         heading = f"{date_heading(cite)} · {topic_text}" if topic_text else date_heading(cite)
         entries.append((cite.date, n, Item(heading, fields, item.lines, item.bullets, cite)))
     dated = sum(1 for e in entries if e[0])

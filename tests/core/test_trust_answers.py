@@ -130,3 +130,11 @@ def test_unknown_speaker_in_arabic_script_gets_no_latin_guesses(shipped_catalog:
     """`positions by <unknown Persian name>` offers no Latin names."""
     answer = ask(shipped_catalog, "positions by علی رضایی")
     assert answer.kind is AnswerKind.NOT_FOUND and answer.choices == ()
+
+
+@pytest.mark.parametrize("question", ["compare Water: Omid Karimi vs Zara Ahmed", "timeline topic Water"])
+def test_a_draft_statement_is_marked_once_across_dialogues(draft_catalog: Catalog, question: str) -> None:
+    """In compare and a topic timeline a draft's statement says "DRAFT — not reviewed" once, headed like the rest."""
+    answer = ask(draft_catalog, question)
+    headings = [i.heading or "" for i in answer.items if i.citation and i.citation.dialogue_id == "raw"]
+    assert headings and all(h.count(DRAFT_MARK) == 1 and "Position:" not in h for h in headings)
