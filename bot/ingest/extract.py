@@ -379,6 +379,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
         if home is not None and home.moderator is None:
             home.moderator = fp.name
         elif home is None and fp.name not in overall_mods:
+            # the chair of a session the text does not name counts as a moderator of the event (its part says which)
             overall_mods.append(fp.name)
     positions = find_positions(passes_text, found_people, sessions)
     for ses in sessions:

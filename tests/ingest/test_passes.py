@@ -424,3 +424,9 @@ def test_a_sentence_ends_after_an_abbreviation_when_a_new_one_starts() -> None:
     text = "Talks with the U.S. He said they mattered. The U.S. Institute of Peace hosted it."
     parts = [s.text for s in sentences(Line(0, len(text), text, "paragraph"))]
     assert parts == ["Talks with the U.S.", "He said they mattered.", "The U.S. Institute of Peace hosted it."]
+
+
+def test_chair_of_an_unnamed_session_has_that_part() -> None:
+    """'The second session was chaired by X' gives X, with no title, the role 'chair of the second session'."""
+    d = _dialogue(LEAD + "The second session was chaired by Rashid Malik. Dr. Faisal Anwar, Director, IPC, spoke.")
+    assert _facts(_person(d, "Rashid Malik")) == (None, "chair of the second session", None)

@@ -369,6 +369,14 @@ def _features(s: _Seen, prev: _Seen | None, text: str, acronyms: set[str], regis
         c.part = {"moderated": "moderator", "chaired": "chair", "hosted": "host", "anchored": "moderator"}[
             chaired["verb"].lower()
         ]
+        which = re.search(
+            r"\b(?:the\s+)?(?P<ord>first|second|third|fourth|fifth|final|last|opening|closing|inaugural|"
+            r"concluding)\s+(?P<what>session|panel)\b",
+            pre,
+            re.I,
+        )
+        if which:
+            c.part = f"{c.part} of the {which['ord'].lower()} {which['what'].lower()}"  # "chair of the second session"
     if s.line.label:
         c.part = c.part or s.line.label
     label = s.line.label
