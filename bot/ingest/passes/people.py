@@ -116,11 +116,8 @@ def _cut_at_speech(text: str) -> str:
 
 
 def _role_before(pre: str, from_start: bool) -> tuple[str, int]:
-    """Return the role phrase that ends right before a name and where it starts in `pre`.
-
-    "Director of X Name", and "The Director of X, Name" / "read by Secretary of X, Name" when nothing but the
-    sentence start or a verb comes before the role (from_start: no other name earlier in the sentence).
-    """
+    """Return the role phrase right before a name ("Director of X Name", "The Director of X, Name") and its start."""
+    # a role before a comma counts only after the sentence start or a verb (from_start: no earlier name)
     masked = re.sub(r"\([^()]*\)", lambda m: "x" * len(m.group()), pre)  # "(Slavic)" is no boundary
     marks = list(_BOUNDARY.finditer(masked))
     cut = marks[-1].end() if marks else 0
@@ -405,7 +402,7 @@ def _share(out: list[_Seen], text: str) -> None:
     """Share a plural role or honorific across a list ("Ambassadors A, B and C", "A and B, Fellows of X")."""
     for i, s in enumerate(out):
         c = s.cand
-        plural_role = bool(c.role and re.search(r"\b\w+s\b", c.role) and s.before and c.role == _first(s))
+        plural_role = bool(c.role and re.search(r"\b\w+s\b", c.role) and s.before)
         if c.plural_honorific or plural_role:
             for t in out[i + 1 :]:
                 gap = text[out[out.index(t) - 1].cand.postnominal_end : t.item_start]
@@ -464,10 +461,6 @@ def _respectively(out: list[_Seen], text: str, acronyms: set[str]) -> None:
 
 
 _RESPECTIVELY = re.compile(r"^\s*,\s*(?:the\s+)?(?P<roles>[^;]+?),?\s+respectively\b")
-
-
-def _first(s: _Seen) -> str | None:
-    return s.cand.role
 
 
 def _plural_head(role: str) -> bool:
