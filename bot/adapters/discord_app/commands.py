@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 import discord
@@ -346,6 +346,9 @@ async def respond(
             await apologise(interaction)
 
 
+Autocomplete = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
+
+
 def build_tree(client: discord.Client, services: Services) -> app_commands.CommandTree[discord.Client]:
     """Return the command tree of every briefbot slash command, bound to the shared services."""
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(
@@ -369,27 +372,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     async def people_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return to_choices(catalog().name_choices(cut(current), limit=MAX_CHOICES))
 
-    dialogue = app_commands.Group(name="dialogue", description="Dialogue briefs: latest, list, show")
-
-    @dialogue.command(name="latest", description="The most recent dialogue")
-    async def dialogue_latest(interaction: discord.Interaction[Any]) -> None:
-        await respond(interaction, services, query.latest)
-
-    @dialogue.command(name="list", description="Dialogues, newest first")
-    @app_commands.describe(query="words in the title, organisers or topics, e.g. IRAS", year="only this year")
-    async def dialogue_list(
-        interaction: discord.Interaction[Any],
-        query: app_commands.Range[str, 0, 200] | None = None,
-        year: app_commands.Range[int, 1900, 2100] | None = None,
-    ) -> None:
-        await respond(interaction, services, lambda c: _list(c, query or "", year))
-
-    @dialogue.command(name="show", description="One dialogue in full")
-    @app_commands.describe(dialogue="title words or id")
-    @app_commands.autocomplete(dialogue=dialogue_names)
-    async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 200]) -> None:
-        await respond(interaction, services, lambda c: query.show(c, dialogue))
-
+    dialogue = _dialogue_group(services, dialogue_names)
     add_question_commands(tree, dialogue, services, lambda i, ask: respond(i, services, ask), to_choices)
     tree.add_command(dialogue)
 
@@ -423,7 +406,41 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     async def help_(interaction: discord.Interaction[Any]) -> None:
         await respond(interaction, services, lambda c: query.help_answer(), ephemeral=True)
 
-    @tree.command(name="reload", description="Reload the briefs from disk (admins)")
+    tree.add_command(_reload_command(services, config))
+    tree.add_command(_digest_group(services, config))
+    return tree
+
+
+def _dialogue_group(services: Services, dialogue_names: Autocomplete) -> app_commands.Group:
+    """Return /dialogue latest|list|show (the cross-dialogue questions are added to it by add_question_commands)."""
+    dialogue = app_commands.Group(name="dialogue", description="Dialogue briefs: latest, list, show")
+
+    @dialogue.command(name="latest", description="The most recent dialogue")
+    async def dialogue_latest(interaction: discord.Interaction[Any]) -> None:
+        await respond(interaction, services, query.latest)
+
+    @dialogue.command(name="list", description="Dialogues, newest first")
+    @app_commands.describe(query="words in the title, organisers or topics, e.g. IRAS", year="only this year")
+    async def dialogue_list(
+        interaction: discord.Interaction[Any],
+        query: app_commands.Range[str, 0, 200] | None = None,
+        year: app_commands.Range[int, 1900, 2100] | None = None,
+    ) -> None:
+        await respond(interaction, services, lambda c: _list(c, query or "", year))
+
+    @dialogue.command(name="show", description="One dialogue in full")
+    @app_commands.describe(dialogue="title words or id")
+    @app_commands.autocomplete(dialogue=dialogue_names)
+    async def dialogue_show(interaction: discord.Interaction[Any], dialogue: app_commands.Range[str, 1, 200]) -> None:
+        await respond(interaction, services, lambda c: query.show(c, dialogue))
+
+    return dialogue
+
+
+def _reload_command(services: Services, config: DiscordConfig) -> app_commands.Command[Any, Any, None]:
+    """Return /reload: re-read the briefs folder now (admins)."""
+
+    @app_commands.command(name="reload", description="Reload the briefs from disk (admins)")
     @app_commands.default_permissions(manage_guild=True)
     async def reload(interaction: discord.Interaction[Any]) -> None:
         if not is_admin(interaction, config):
@@ -443,6 +460,11 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
             log.exception("/reload failed")
             await apologise(interaction)
 
+    return reload
+
+
+def _digest_group(services: Services, config: DiscordConfig) -> app_commands.Group:
+    """Return /digest preview|status|now, checked and answered by the core's digest questions."""
     digest = app_commands.Group(
         name="digest", description="Scheduled digests", default_permissions=ADMIN_PERMISSIONS, guild_only=True
     )
@@ -490,8 +512,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
             log.exception("/digest now %s failed", name)
             await apologise(interaction)
 
-    tree.add_command(digest)
-    return tree
+    return digest
 
 
 def _list(catalog: Catalog, words: str, year: int | None) -> Answer:
