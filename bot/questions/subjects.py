@@ -76,11 +76,6 @@ def _holds(hay: str | None, words: list[str]) -> bool:
     return all(w in have for w in words)
 
 
-def person_key(catalog: Catalog, dialogue_id: str, index: int) -> str:
-    """Return the people-index key of one participant of a dialogue."""
-    return catalog.person_key(catalog.part(dialogue_id, index))
-
-
 def _key(text: str) -> str:
     return " ".join(_split(text))
 
