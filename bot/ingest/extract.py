@@ -88,12 +88,6 @@ _DATELINE = re.compile(
 # --------------------------------------------------------------------------- sentences
 
 
-_ABBREV = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|Amb|St|Gen|Lt|Col|Brig|Maj|Capt|Cdr|Cdre|Sen|No|Jr|Sr|Retd|Engr|vs|etc|e\.g|i\.e)|"
-    r"\b[A-Z]|\bH\.E|\bU\.S|\bU\.K)\.$"
-)
-
-
 # --------------------------------------------------------------------------- organisations
 
 
