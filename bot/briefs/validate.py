@@ -44,7 +44,9 @@ def validate_dir(directory: Path) -> ValidationResult:
     except BriefsUnavailable as exc:
         result.errors.append(BriefError(str(directory), str(exc)))
         return result
-    result.errors.extend(unreadable(directory))
+    skipped = unreadable(directory)
+    result.errors.extend(skipped)
+    result.files += len({e.path for e in skipped})  # entries named like briefs count, so the summary adds up
     seen: dict[str, Path] = {}
     dialogues: list[Dialogue] = []
     for path in files:

@@ -150,3 +150,9 @@ async def test_admins_are_told_about_look_alike_letters(write_brief: Callable[..
     await services.reload()
     (text,) = alerts
     assert "served anyway" in text and "U+0430" in text
+
+
+def test_validate_counts_unreadable_entries_among_the_files(odd_folder: Path) -> None:
+    """The summary never says more bad files than files: "5 problem(s) in 5 of 6 file(s)", not "… in 5 of 1"."""
+    result = validate_dir(odd_folder)
+    assert result.summary() == f"{len(EXPECTED)} problem(s) in {len(EXPECTED)} of {len(EXPECTED) + 1} file(s)"
