@@ -28,8 +28,8 @@ HELP_LINES = (
     ("who <name>", "a person's roles, dialogues and positions, e.g. `who Sohail Mahmood`"),
     ("session <topic>", "sessions on a topic, e.g. `session Afghanistan`"),
     (
-        "positions <topic> [by <name or institute>]",
-        "who said what on a topic, e.g. `positions Afghanistan by Iran`",
+        "positions [<topic>] [by <name, institute or country>]",
+        "who said what on a topic, or by whom, e.g. `positions Afghanistan by Iran`, `positions by ISSI`",
     ),
     ("search <text>", "full text over every brief"),
     ("timeline <who or topic or series> [newest first]", "through time, e.g. `timeline Sohail Mahmood`"),

@@ -258,3 +258,10 @@ def test_questions_are_echoed_as_typed_never_as_python_reprs(shipped_catalog: Ca
     typed = question.split(" ", 1)[1] if not question.startswith("frobnicate") else "frobnicate"
     assert f"“{typed}”" in (answer.intro or "")
     assert "\\\\\\\\" not in (answer.intro or "")
+
+
+def test_help_shows_the_topic_of_positions_as_optional(shipped_catalog: Catalog) -> None:
+    """`help` says what README says: `positions [<topic>] [by <name, institute or country>]`."""
+    lines = [f"{key}: {value}" for item in ask(shipped_catalog, "help").items for key, value in item.fields]
+    lines += [line for item in ask(shipped_catalog, "help").items for line in (item.heading or "", *item.lines)]
+    assert any("positions [<topic>] [by <name, institute or country>]" in line for line in lines)
