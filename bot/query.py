@@ -515,6 +515,42 @@ def _topic_shown(topic: str, suffix: str) -> str:
     return quoted(topic) if suffix and speakers.split_by(topic)[1] else topic
 
 
+def _positions_found(
+    catalog: Catalog,
+    topic: str,
+    people: tuple[str, ...],
+    predicate: Callable[[str, PositionData], bool] | None,
+    narrow: tuple[str, ...],
+    limit: int,
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest positions on a topic (or on anything) by these people, or passing the predicate."""
+    if people:
+        return _person_positions(catalog, topic, people, limit=limit)
+    if not topic:  # `positions by ISSI`: every position of theirs, newest first
+        return _filtered(catalog, catalog.text.speaker_positions(narrow, limit * 4), predicate, limit)
+    # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
+    # and if too few pass, the walk is repeated without the cap
+    cap = limit + 10 if narrow else None if predicate else limit
+    kinds = ("position",)
+    hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
+    found = _filtered(catalog, hits, predicate, limit)
+    if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
+        hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
+        found = _filtered(catalog, hits, predicate, limit)
+    return found
+
+
+def _position_row_item(catalog: Catalog, did: str, ref: int, position: PositionData) -> Item:
+    """Return one position as an answer item: topic, authors, dialogue, session, citing its brief."""
+    topic_text, summary, session, authors = position
+    fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
+    fields.append(("Dialogue", _summary_heading(catalog, did)))
+    if session:
+        fields.append(("Session", session))
+    cite = summary_citation(catalog, did)
+    return Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]")
+
+
 def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
     """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first (at most
     `limit`); with `by`, only positions X is among the authors of (a person, or an author's own institute or
@@ -554,22 +590,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
             words = speaker.words
             predicate = lambda did, data: speakers.group_authored(words, data[3])  # noqa: E731
             narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
-    found: dict[tuple[str, int], PositionData] = {}
-    if people:
-        found = _person_positions(catalog, topic, people, limit=limit)
-    else:
-        # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
-        # and if too few pass, the walk is repeated without the cap
-        cap = limit + 10 if narrow else None if predicate else limit
-        kinds = ("position",)
-        if topic:
-            hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
-            found = _filtered(catalog, hits, predicate, limit)
-            if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
-                hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
-                found = _filtered(catalog, hits, predicate, limit)
-        else:  # `positions by ISSI`: every position of theirs, newest first
-            found = _filtered(catalog, catalog.text.speaker_positions(narrow, limit * 4), predicate, limit)
+    found = _positions_found(catalog, topic, people, predicate, narrow, limit)
     suffix = f" by {who_text}" if who_text else ""
     if not found:
         on_topic = f" on {quoted(topic)}" if topic else ""
@@ -580,15 +601,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
         hint = f" Try `search {topic}`." if topic else ""
         return _not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
     ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:limit]
-    items = []
-    for did, ref in ordered:
-        topic_text, summary, session, authors = found[(did, ref)]
-        fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
-        fields.append(("Dialogue", _summary_heading(catalog, did)))
-        if session:
-            fields.append(("Session", session))
-        cite = summary_citation(catalog, did)
-        items.append(Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]"))
+    items = [_position_row_item(catalog, did, ref, found[(did, ref)]) for did, ref in ordered]
     dialogues = len({d for d, _ in ordered})
     return Answer(
         AnswerKind.POSITIONS,
