@@ -1,5 +1,8 @@
-"""Digest delivery: the exactly-once engine (intent, post, record, reconcile) over a Poster protocol that each
-platform's adapter implements, and HTTP with bounded retries for those posters."""
+"""Digest delivery: the exactly-once engine over a Poster protocol that each platform's adapter implements.
+
+A part is recorded as intended, posted, then recorded as posted; after a crash or an answer in doubt it is looked
+for before it is posted again. Http gives the posters bounded retries that honour Retry-After.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
-"""Compile brief files into cache records: read, validate, summarise, pack, prepare text rows (in worker processes
-on a cold start)."""
+"""Compile brief files into cache records: read, validate, summarise, pack and prepare their text rows.
+
+A cold start compiles in a pool of spawned worker processes; results come back as marshalled plain tuples.
+"""
 
 from __future__ import annotations
 
