@@ -104,8 +104,8 @@ def timeline_of(catalog: Catalog, subject: Subject, newest_first: bool = False) 
             )
             return Answer(
                 AnswerKind.CHOOSE,
-                f"{len(subject.keys)} people match",
-                "Pick one:",
+                f"{len(subject.keys)} people match {subject.label}",
+                "Whose timeline? Pick one:",
                 choices=choices,
                 refs=subject.keys,
             )

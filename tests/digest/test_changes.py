@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.adapters.discord_app.render import payload_problems
+from bot.adapters.slack_app.limits import check_message
 from bot.briefs.models import Dialogue
 from bot.digest.changes import CHANGE_CHARS, describe_changes, snapshot
 from tests.conftest import minimal_brief
@@ -79,6 +81,10 @@ async def test_digest_after_an_edit_says_what_changed_once(
     text = str(posts[-1])
     assert "Updated brief: Participants added: Lina Haddad; date changed from 2024-01-02 to 2024-03-09" in text
     assert "1 position(s) added: Water (Lina Haddad)" in text
+    if target == "discord_webhook":
+        assert payload_problems(posts[-1]) == []
+    else:
+        assert check_message(posts[-1]) == []
     count = len(posts)
     assert await rig.run() == {target: "nothing"}
     assert len(posts) == count
