@@ -76,7 +76,8 @@ _LABEL_LINE = re.compile(
     re.I,
 )
 _DATELINE = re.compile(
-    rf"^\s*(?P<city>[A-Z][A-Za-z .'-]{{2,30}}?),?\s+(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
+    rf"^\s*(?P<city>[A-Z][A-Za-z .'-]{{2,30}}?),?\s+(?:(?P<mon>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<mon2>{_MONTH})\.?)"
     r"(?:,?\s+(?P<year>\d{4}))?"
     r"\s*(?:/(?P<agency1>[A-Z]{2,8})/|\((?P<agency2>[A-Z][A-Za-z]{1,10})\))?\s*[-–—:]",
     re.IGNORECASE,
@@ -210,12 +211,14 @@ def _event_date(article: Article, paras: list[str]) -> tuple[str | None, str | N
         year = int(dl["year"]) if dl["year"] else (page_date.year if page_date else None)
         if year is not None:
             try:
-                dateline = dt.date(year, _mon(dl["mon"]), int(dl["day"]))
+                dateline = dt.date(year, _mon(dl["mon"] or dl["mon2"]), int(dl["day"] or dl["day2"]))
             except (ValueError, KeyError):
                 dateline = None
             if dateline is not None and page_date and not dl["year"] and dateline > page_date:
                 dateline = None  # a dateline after the page's date would borrow the wrong year
-        dateline_text = f"{city}, {dl['day']} {dl['mon'].title()}" + ("" if dl["year"] else "; year from the page")
+        dateline_text = f"{city}, {dl['day'] or dl['day2']} {(dl['mon'] or dl['mon2']).title()}" + (
+            "" if dl["year"] else "; year from the page"
+        )
     body = [first[dl.end() :], *paras[1:]] if dl else paras
     found = event_date("\n".join(body), article.published, dateline, dateline_text)
     note = found.note

@@ -430,3 +430,18 @@ def test_chair_of_an_unnamed_session_has_that_part() -> None:
     """'The second session was chaired by X' gives X, with no title, the role 'chair of the second session'."""
     d = _dialogue(LEAD + "The second session was chaired by Rashid Malik. Dr. Faisal Anwar, Director, IPC, spoke.")
     assert _facts(_person(d, "Rashid Malik")) == (None, "chair of the second session", None)
+
+
+def test_statements_credited_by_surname_alone() -> None:
+    """'Anwar noted ...' and 'According to Dr. Anwar, ...' credit the participant named only by surname."""
+    d = _dialogue(
+        LEAD + "Dr. Faisal Anwar, Director, IPC, opened it. According to Dr. Anwar, ports matter. "
+        "Anwar noted that trade had grown."
+    )
+    assert [p.by for p in d.positions][-2:] == [("Faisal Anwar",), ("Faisal Anwar",)]
+
+
+def test_a_day_month_year_dateline_resolves_a_weekday() -> None:
+    """'Riyadh, 3 October 2022 – ... on Sunday' is Sunday 2 October 2022."""
+    d = _dialogue("Riyadh, 3 October 2022 – The Gulf Policy Circle held a roundtable on Sunday on security.")
+    assert d.date == "2022-10-02"

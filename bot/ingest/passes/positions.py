@@ -39,6 +39,32 @@ def _speech(sentence: str) -> bool:
     return any(w in vocab().speech for w in re.findall(r"[a-z]+", sentence.lower()))
 
 
+_HON = r"(?:(?:Dr|Mr|Ms|Mrs|Prof|Amb|Ambassador|Professor|Senator|Gen)\.?\s+)?"
+
+
+def _by_surname(sentence: str, people: list[Person]) -> Person | None:
+    """'Kortunov noted that ...' or 'According to Dr. Sager, ...': a participant named by surname alone."""
+    surnames: dict[str, list[Person]] = {}
+    for p in people:
+        words = p.name.split()
+        if len(words) < 2:
+            continue
+        surnames.setdefault(words[-1].lower(), []).append(p)
+        if words[0].isupper():  # "ZHANG Wei": the surname comes first
+            surnames.setdefault(words[0].lower(), []).append(p)
+    m = re.match(
+        rf"^(?:According to\s+{_HON}(?P<a>[A-Z][\w'’-]+),|{_HON}(?P<s>[A-Z][\w'’-]+)\s+(?:also\s+)?(?P<v>[a-z]+))",
+        sentence,
+    )
+    if not m:
+        return None
+    word = (m["a"] or m["s"]).lower()
+    if m["s"] and (m["v"] or "") not in vocab().speech:
+        return None
+    hits = surnames.get(word, [])
+    return hits[0] if len({id(h) for h in hits}) == 1 else None
+
+
 def _first_speech(text: str, start: int) -> int:
     """Return the offset of the first verb of speech after a position."""
     for m in re.finditer(r"[a-z]+", text[start : start + 400]):
@@ -66,12 +92,15 @@ def find_positions(
         if line.kind != "paragraph":
             continue
         for sent in sentences(line):
-            if not _speech(sent.text):
+            if not _speech(sent.text) and not sent.text.startswith("According to"):
                 continue
             here = [p for s, e, p in spans if sent.start <= s < sent.end]
             by: list[str] = []
             first = next(((s, p) for s, e, p in spans if sent.start <= s < sent.start + 100), None)
-            if _GROUP.match(sent.text) and everyone:
+            by_surname = _by_surname(sent.text, people)
+            if by_surname is not None:
+                by, last = [by_surname.name], by_surname
+            elif _GROUP.match(sent.text) and everyone:
                 by = everyone  # a statement of the group, never of one named person
             elif (
                 first is not None
