@@ -412,10 +412,14 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
         lines = (session.summary,) if session.summary else ()
         cite = summary_citation(catalog, did)
         items.append(Item(session.title, tuple(fields), lines, session.takeaways, cite, path=f"sessions[{ref}]"))
+    intro, shown_topic = f"{len(items)} session(s).", topic
+    if speakers.split_by(topic)[1]:  # sessions have no authors: "by X" is part of the topic, never a filter
+        shown_topic = quoted(topic)
+        intro += f" `by` filters statements only: try `positions {topic}`."
     return Answer(
         AnswerKind.SESSIONS,
-        f"Sessions on {topic}",
-        f"{len(items)} session(s).",
+        f"Sessions on {shown_topic}",
+        intro,
         tuple(items),
         refs=tuple(f"{did}#{ref}" for (did, ref), _ in ranked),
     )

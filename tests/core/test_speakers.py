@@ -190,3 +190,10 @@ def test_an_organiser_whose_people_said_nothing_is_known(shipped_catalog: Catalo
     answer = ask(shipped_catalog, "positions by IRAS")
     assert answer.kind is AnswerKind.NOT_FOUND
     assert answer.intro == "No recorded position by IRAS."
+
+
+def test_a_session_topic_holding_by_never_reads_as_a_filter(shipped_catalog: Catalog) -> None:
+    """`session Afghanistan by Iran` (sessions have no authors) is headed by the quoted topic, not "by Iran"."""
+    answer = ask(shipped_catalog, "session Afghanistan by Iran")
+    assert answer.title == "Sessions on “Afghanistan by Iran”"
+    assert "`positions Afghanistan by Iran`" in (answer.intro or "")
