@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 from bot.present import role_text
-from bot.query import MAX_HITS, help_answer, positions, quoted, summary_citation
+from bot.query import MAX_HITS, help_answer, positions, quoted, split_by, summary_citation
 from bot.questions.subjects import (
     Subject,
     SubjectKind,
@@ -217,8 +217,14 @@ def series_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> 
 
 
 def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> Answer:
-    """Return who said what on a topic, when and where, through time (the most recent statements)."""
-    found = positions(catalog, topic)
+    """Return who said what on a topic, when and where, through time (the most recent statements); `TOPIC by X`
+    keeps only X's statements, as `positions TOPIC by X` does (never a heading "by X" over someone else's)."""
+    found = positions(catalog, *split_by(topic))
+    if found.kind is AnswerKind.CHOOSE:  # several people fit X: the choices ask for this timeline again
+        again = tuple(
+            replace(c, question="timeline topic " + c.question.removeprefix("positions ")) for c in found.choices
+        )
+        return replace(found, choices=again)
     if not found.ok:
         return found
     entries: list[tuple[str | None, int, Item]] = []

@@ -128,3 +128,10 @@ def test_the_question_is_quoted_as_typed_not_as_a_python_repr(shipped_catalog: C
     """What the user typed comes back quoted as typed, never as a Python repr with doubled backslashes."""
     intro = ask(shipped_catalog, question).intro or ""
     assert "“\\\\”" in intro and "'" not in intro
+
+
+def test_a_topic_timeline_by_someone_lists_only_their_statements(shipped_catalog: Catalog) -> None:
+    """`timeline Afghanistan by Iran` lists the statement with an Iranian co-author, never Sohail Mahmood's own."""
+    answer = ask(shipped_catalog, "timeline Afghanistan by Iran")
+    said = [dict(i.fields)["By"] for i in answer.items if i.citation]
+    assert said == ["Ambassador Sohail Mahmood, Dr. Muhammad Hassan Shaykh al-Islami"]
