@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, brief_files, duplicate_error, not_a_brief
 from bot.briefs.models import Dialogue, fold
 from bot.briefs.names import mixed_script
 from bot.briefs.parsing import parse_dialogue, parse_registry
 from bot.errors import BriefError, BriefsUnavailable
-from bot.index.store import BRIEF_SUFFIXES, REGISTRY_FILE, brief_files, duplicate_error, not_a_brief
 
 
 @dataclass

@@ -7,7 +7,6 @@ re-indexes only the files whose size, mtime (or, for recently written files, con
 
 from __future__ import annotations
 
-import errno
 import gc
 import hashlib
 import logging
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, not_a_brief
 from bot.briefs.models import Dialogue, PeopleRegistry
 from bot.errors import BriefError, BriefsUnavailable
 
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
     from bot.index.records import PartRecord, Summary
 
 log = logging.getLogger(__name__)
-
-REGISTRY_FILE = "people.yaml"
-BRIEF_SUFFIXES = (".yaml", ".yml")
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
 PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
 BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt once rather than updated per file
@@ -66,23 +63,6 @@ class LoadReport:
         return not self.errors
 
 
-def brief_files(directory: Path) -> list[Path]:
-    """Return the brief files of a folder (not the people registry, not hidden files), sorted."""
-    try:
-        entries = list(directory.iterdir())
-    except FileNotFoundError:
-        raise BriefsUnavailable(f"briefs folder {directory} does not exist") from None
-    except NotADirectoryError:
-        raise BriefsUnavailable(f"{directory} is not a folder") from None
-    except OSError as exc:
-        raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
-    return sorted(
-        p
-        for p in entries
-        if p.suffix in BRIEF_SUFFIXES and not p.name.startswith(".") and p.name != REGISTRY_FILE and p.is_file()
-    )
-
-
 def look_alikes(path: Path, participants: Iterable[PartRecord]) -> list[BriefError]:
     """Return a warning for every participant name mixing Latin with Cyrillic or Greek look-alike letters."""
     from bot.briefs.names import mixed_script
@@ -93,11 +73,6 @@ def look_alikes(path: Path, participants: Iterable[PartRecord]) -> list[BriefErr
         if warning:
             out.append(BriefError(str(path), warning, None, None, f"participants[{i}].name"))
     return out
-
-
-def duplicate_error(skipped: Path, did: str, served: Path) -> BriefError:
-    """Return the error reported for a file skipped because another file already serves its id."""
-    return BriefError(str(skipped), f"duplicate id {did!r}: this file is skipped; {served} is served", 1, None, "id")
 
 
 def stamp(path: Path) -> FileStamp | None:
@@ -116,37 +91,6 @@ def _regular_stamp(path: Path) -> FileStamp | None:
     except OSError:
         return None
     return FileStamp(st.st_size, st.st_mtime_ns) if (st.st_mode & 0o170000) == 0o100000 else None
-
-
-_KINDS = {
-    0o010000: "a FIFO (named pipe)",
-    0o020000: "a character device",
-    0o060000: "a block device",
-    0o140000: "a socket",
-    0o040000: "a folder",
-}
-
-
-def not_a_brief(path: Path, st: os.stat_result | None = None, error: OSError | None = None) -> BriefError | None:
-    """Return why a name with a brief's suffix cannot be read as a brief (loop, FIFO, device...), or None if it can."""
-    if error is None and st is None:
-        try:
-            st = os.stat(path)
-        except OSError as exc:
-            error = exc
-    if error is not None:
-        if isinstance(error, FileNotFoundError):
-            if not os.path.islink(path):
-                return None  # gone meanwhile: nothing to report
-            return BriefError(str(path), "skipped: a broken symbolic link (its target does not exist)")
-        if error.errno == errno.ELOOP:
-            return BriefError(str(path), "skipped: a symbolic link loop")
-        return BriefError(str(path), f"skipped: cannot be read ({error.strerror or error})")
-    assert st is not None
-    kind = st.st_mode & 0o170000
-    if kind == 0o100000:
-        return None
-    return BriefError(str(path), f"skipped: {_KINDS.get(kind, 'not a regular file')}, not a file")
 
 
 def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str, FileStamp]:
