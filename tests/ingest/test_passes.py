@@ -445,3 +445,20 @@ def test_a_day_month_year_dateline_resolves_a_weekday() -> None:
     """'Riyadh, 3 October 2022 – ... on Sunday' is Sunday 2 October 2022."""
     d = _dialogue("Riyadh, 3 October 2022 – The Gulf Policy Circle held a roundtable on Sunday on security.")
     assert d.date == "2022-10-02"
+
+
+def test_sidebar_lists_and_tickers_are_not_participants() -> None:
+    """Names in a 'Latest:' ticker and under an 'Our Experts' heading are page furniture."""
+    text = (
+        "Latest: Ambassador Khalid Mahmood visits Beijing\nSeminar on the Indus Waters Treaty\n"
+        + LEAD
+        + "Ms. Ayesha Noor, Research Fellow, IPC, called for data sharing.\n"
+        + "Our Experts\nDr. Hasan Askari\nDr. Rubina Saigol\n"
+    )
+    assert [p.name for p in _dialogue(text).participants] == ["Ayesha Noor"]
+
+
+def test_a_body_line_starting_with_a_furniture_word_is_kept() -> None:
+    """'Experts from both countries attended, including Dr. X' is body text, not a sidebar."""
+    d = _dialogue(LEAD + "\nExperts from both countries attended, including Dr. Faisal Anwar, Director, IPC.")
+    assert [p.name for p in d.participants] == ["Faisal Anwar"]

@@ -142,9 +142,29 @@ def _role_before(pre: str, from_start: bool) -> tuple[str, int]:
     return phrase, cut + lead
 
 
+def _without_furniture(all_lines: list[Line]) -> list[Line]:
+    """Drop page furniture: labelled lines ("Related experts: ..."), and the short lines under a furniture heading."""
+    out: list[Line] = []
+    in_block = False
+    for line in all_lines:
+        if _furniture(line):
+            in_block = len(line.text) < 40 and not re.search(r"[:：]\s*\S", line.text)
+            continue
+        if in_block and len(line.text) < 80 and not line.text.endswith("."):
+            continue  # "Our Experts" / "Dr. A" / "Dr. B": a sidebar list, not the event
+        in_block = False
+        out.append(line)
+    return out
+
+
 def _furniture(line: Line) -> bool:
+    """Whether a line is page furniture: a label alone, a label before a list, or a short line starting with one."""
     low = key(line.text)
-    return any(low.startswith(f) for f in vocab().furniture)
+    short = len(line.text) < 60 and not line.text.endswith(".")
+    return any(
+        low == f or low.startswith((f + ":", f + " :", f + " |")) or (short and low.startswith(f + " "))
+        for f in vocab().furniture
+    )
 
 
 @dataclass
@@ -161,7 +181,7 @@ def find_people(text: str, registry_keys: set[str], exclude: set[str]) -> tuple[
     """Return (participants, mentions) found in a text."""
     acronyms = acronyms_of(text)
     seen: list[_Seen] = []
-    all_lines = [ln for ln in lines(text) if not _furniture(ln)]
+    all_lines = _without_furniture(lines(text))
     for i, line in enumerate(all_lines):
         nxt = all_lines[i + 1] if i + 1 < len(all_lines) else None
         for sent in sentences(line):
