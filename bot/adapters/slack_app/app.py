@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
+from slack_bolt import BoltResponse
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -261,7 +262,13 @@ def create_app(
     app.action(ACTION_PATTERN)(on_action)
     register_reports(app, services, responder.answer, send)
 
-    async def on_error(error: Exception) -> None:
+    async def on_error(error: Exception, response: BoltResponse | None = None) -> None:
+        if response is not None and response.status >= 500:
+            # bolt failed before any listener acknowledged: a malformed (if signed) payload, such as an action
+            # without its id, gets a 4xx and one line, as any malformed request does
+            response.status = 400
+            log.warning("slack: refused a malformed payload: %s", type(error).__name__)
+            return
         log.error("slack: unhandled error in a listener: %s", type(error).__name__)
 
     app.error(on_error)

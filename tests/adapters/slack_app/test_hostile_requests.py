@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import urllib.parse
 
 import pytest
 
@@ -85,3 +87,13 @@ async def test_slack_retry_is_not_run_twice(running: Running, caplog: pytest.Log
     await running.command("/brief", "help")
     assert "what you can ask" in all_text(await running.fake.next_post())
     assert "acknowledged a Slack retry 1" in caplog.text
+
+
+async def test_signed_action_without_its_id_gets_400(running: Running, caplog: pytest.LogCaptureFixture) -> None:
+    """A signed block_actions payload whose action has no action_id is malformed: 400, one line, no ERROR."""
+    caplog.set_level(logging.DEBUG)
+    payload = {"type": "block_actions", "user": {"id": USER}, "actions": [{"value": MARKER}]}
+    body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    status, text = await running.post(body, signed_headers(body))
+    assert status == 400 and MARKER not in text
+    _no_trace(caplog)
