@@ -202,65 +202,13 @@ def create_app(
         signing_secret=config.signing_secret.get_secret_value(),
         process_before_response=False,
     )
-    responder = Responder(services, sleep=sleep)
-
-    async def send(url: str | None, message: dict[str, Any]) -> None:
-        if not url:
-            log.warning("slack: request without response_url; nothing sent")
-            return
-        await post_response(url, message, sleep=sleep)
-
-    async def answer_to(url: str | None, question: str, user_id: str, *, page: int = 0, replace: bool) -> None:
-        try:
-            result, again = await responder.answer(question, user_id)
-            if again:
-                await send(url, _ephemeral(render(result, question=question, page=page), replace=replace))
-                if result.attachment is not None and not replace:  # a new question, not a page turned
-                    comment = f"{result.title}: the picture of your answer (the text is in the channel, only for you)"
-                    await upload_picture(client, result.attachment, comment=comment, user_id=user_id)
-            else:
-                for rendered in render_all(result)[:MAX_PAGES_SENT]:
-                    await send(url, _ephemeral(rendered, replace=replace))
-                    replace = False
-        except Exception:  # every failure becomes a polite ephemeral reply; the app keeps serving
-            services.metrics.errors.labels("slack").inc()
-            log.exception("slack: could not answer a question")
-            await send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
+    listeners = _Listeners(services, Responder(services, sleep=sleep), client, sleep)
 
     async def on_command(ack: Any, command: dict[str, Any]) -> None:
-        await ack()
-        question = question_for(str(command.get("command", "")), str(command.get("text", "")))
-        log.debug("slack: %s from %s", command.get("command"), command.get("user_id"))
-        with services.metrics.question("slack", question):
-            await answer_to(command.get("response_url"), question, str(command.get("user_id", "")), replace=False)
-
-    for name in COMMANDS:
-        app.command(name)(on_command)
+        await listeners.on_command(ack, command)
 
     async def on_action(ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        url = body.get("response_url")
-        user_id = str((body.get("user") or {}).get("id", ""))
-        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
-        question, page = decode_value(str(value))
-        if action.get("action_id") != ACTION_SHARE:
-            await answer_to(url, question, user_id, page=page, replace=True)
-            return
-        try:
-            result, again = await responder.answer(question, user_id)
-            if not again:
-                raise ValueError("this answer cannot be shared")
-            shared = render(result, question=question, page=page, shared_by=user_id)
-            await send(url, {**shared.message(), "response_type": "in_channel", "replace_original": False})
-            channel = str((body.get("channel") or {}).get("id") or "")
-            if result.attachment is not None and channel:
-                await upload_picture(client, result.attachment, comment=result.title, channel=channel)
-        except Exception:
-            log.exception("slack: could not share an answer")
-            await send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
-
-    app.action(ACTION_PATTERN)(on_action)
-    register_reports(app, services, responder.answer, send)
+        await listeners.on_action(ack, body, action)
 
     async def on_error(error: Exception, response: BoltResponse | None = None) -> None:
         if response is not None and response.status >= 500:
@@ -271,5 +219,72 @@ def create_app(
             return
         log.error("slack: unhandled error in a listener: %s", type(error).__name__)
 
+    for name in COMMANDS:
+        app.command(name)(on_command)
+    app.action(ACTION_PATTERN)(on_action)
+    register_reports(app, services, listeners.responder.answer, listeners.send)
     app.error(on_error)
     return app
+
+
+class _Listeners:
+    """What the app's listeners do: answer a command or a button ephemerally, share an answer in the channel."""
+
+    def __init__(self, services: Services, responder: Responder, client: AsyncWebClient, sleep: Sleep) -> None:
+        self.services, self.responder, self.client, self.sleep = services, responder, client, sleep
+
+    async def send(self, url: str | None, message: dict[str, Any]) -> None:
+        """Post a message to a response_url (none: nothing is sent)."""
+        if not url:
+            log.warning("slack: request without response_url; nothing sent")
+            return
+        await post_response(url, message, sleep=self.sleep)
+
+    async def answer_to(self, url: str | None, question: str, user_id: str, *, page: int = 0, replace: bool) -> None:
+        """Answer a question (or turn its page) ephemerally; every failure becomes a polite reply."""
+        try:
+            result, again = await self.responder.answer(question, user_id)
+            if again:
+                await self.send(url, _ephemeral(render(result, question=question, page=page), replace=replace))
+                if result.attachment is not None and not replace:  # a new question, not a page turned
+                    comment = f"{result.title}: the picture of your answer (the text is in the channel, only for you)"
+                    await upload_picture(self.client, result.attachment, comment=comment, user_id=user_id)
+            else:
+                for rendered in render_all(result)[:MAX_PAGES_SENT]:
+                    await self.send(url, _ephemeral(rendered, replace=replace))
+                    replace = False
+        except Exception:  # every failure becomes a polite ephemeral reply; the app keeps serving
+            self.services.metrics.errors.labels("slack").inc()
+            log.exception("slack: could not answer a question")
+            await self.send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
+
+    async def on_command(self, ack: Any, command: dict[str, Any]) -> None:
+        """Acknowledge a slash command, then answer it."""
+        await ack()
+        question = question_for(str(command.get("command", "")), str(command.get("text", "")))
+        log.debug("slack: %s from %s", command.get("command"), command.get("user_id"))
+        with self.services.metrics.question("slack", question):
+            await self.answer_to(command.get("response_url"), question, str(command.get("user_id", "")), replace=False)
+
+    async def on_action(self, ack: Any, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Acknowledge a button or select, then turn the page, choose, or share the answer."""
+        await ack()
+        url = body.get("response_url")
+        user_id = str((body.get("user") or {}).get("id", ""))
+        value = action.get("value") or (action.get("selected_option") or {}).get("value") or ""
+        question, page = decode_value(str(value))
+        if action.get("action_id") != ACTION_SHARE:
+            await self.answer_to(url, question, user_id, page=page, replace=True)
+            return
+        try:
+            result, again = await self.responder.answer(question, user_id)
+            if not again:
+                raise ValueError("this answer cannot be shared")
+            shared = render(result, question=question, page=page, shared_by=user_id)
+            await self.send(url, {**shared.message(), "response_type": "in_channel", "replace_original": False})
+            channel = str((body.get("channel") or {}).get("id") or "")
+            if result.attachment is not None and channel:
+                await upload_picture(self.client, result.attachment, comment=result.title, channel=channel)
+        except Exception:
+            log.exception("slack: could not share an answer")
+            await self.send(url, {**SORRY, "response_type": "ephemeral", "replace_original": False})
