@@ -152,7 +152,8 @@ def people_table(catalog: Catalog) -> str:
     """Return people x dialogues as CSV: one row per person and dialogue, with the part and the role then."""
 
     def rows() -> Iterator[list[str]]:
-        yield ["person", "person_id", "dialogue_id", "date", "dialogue_title", "part", "role", "affiliation", "country"]
+        header = "person person_id dialogue_id date dialogue_title part role affiliation country status"
+        yield header.split()  # status: published, or draft (unreviewed, only with --drafts)
         for key in sorted(catalog.people, key=lambda k: catalog.people[k].name):
             record = catalog.people[key]
             for a in reversed(record.appearances):  # oldest first
@@ -170,6 +171,7 @@ def people_table(catalog: Catalog) -> str:
                     part.role or "",
                     part.affiliation or "",
                     part.country or "",
+                    summary.status,
                 ]
 
     return _csv(rows())
@@ -179,7 +181,7 @@ def positions_table(catalog: Catalog) -> str:
     """Return every position as CSV: dialogue, date, speakers, topic, session and summary."""
 
     def rows() -> Iterator[list[str]]:
-        yield ["dialogue_id", "date", "dialogue_title", "by", "topic", "session", "summary"]
+        yield ["dialogue_id", "date", "dialogue_title", "by", "topic", "session", "summary", "status"]
         for dialogue in reversed(list(catalog.ordered)):
             for pos in dialogue.positions:
                 yield [
@@ -190,6 +192,7 @@ def positions_table(catalog: Catalog) -> str:
                     pos.topic,
                     pos.session or "",
                     pos.summary,
+                    dialogue.status,
                 ]
 
     return _csv(rows())

@@ -7,12 +7,16 @@ import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 from bot.questions.export import export
 
-from ..conftest import BRIEFS_DIR
+from ..conftest import BRIEFS_DIR, minimal_brief
 
 
 def test_markdown_compare_has_both_blocks_and_footnotes(shipped_catalog: Catalog) -> None:
@@ -69,3 +73,14 @@ def test_cli_writes_out(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert target.read_text(encoding="utf-8").startswith("# Ms. Amina Khan")
+
+
+@pytest.mark.parametrize("table", ["people", "positions"])
+def test_csv_tables_say_which_rows_come_from_a_draft(write_brief: Callable[..., Path], table: str) -> None:
+    """With drafts included, every row of the people and positions tables carries its brief's status."""
+    write_brief("done.yaml", minimal_brief("done", date="2024-01-01"))
+    path = write_brief("raw.yaml", minimal_brief("raw", status="draft"))
+    store = BriefStore(path.parent, include_drafts=True)
+    assert store.load().ok
+    rows = list(csv.DictReader(io.StringIO(export(store.catalog, "", "csv", table)[0])))
+    assert {(r["dialogue_id"], r["status"]) for r in rows} == {("done", "published"), ("raw", "draft")}
