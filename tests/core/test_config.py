@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +26,41 @@ def test_example_config_is_valid() -> None:
     """config.example.yaml loads (its optional sections are commented out)."""
     config = load_config(ROOT / "config.example.yaml", env={})
     assert config.briefs_dir == ROOT / "briefs"
+
+
+def uncommented_example() -> str:
+    """config.example.yaml with its commented-out sections (health, discord, slack, digests, brief_url) switched on."""
+    out, inside = [], False
+    for line in (ROOT / "config.example.yaml").read_text(encoding="utf-8").splitlines():
+        if re.match(r"# (brief_url|health|discord|slack|digests):", line):
+            inside = True
+            out.append(line[2:])
+        elif inside and line.startswith("#  "):
+            out.append(line[2:])
+        else:
+            inside = False
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_example_config_sections_are_valid(tmp_path: Path) -> None:
+    """Every commented-out section of config.example.yaml validates once switched on, with its secrets set."""
+    env = {
+        "DISCORD_TOKEN": "example-discord-token",
+        "SLACK_BOT_TOKEN": "xoxb-example-bot-token",
+        "SLACK_SIGNING_SECRET": "example-signing-secret",
+        "DISCORD_DIGEST_WEBHOOK": "https://discord.com/api/webhooks/1/example-webhook",
+        "SLACK_DIGEST_WEBHOOK": "https://hooks.slack.com/services/T0/B0/example-webhook",
+    }
+    config = load_config(write(tmp_path, uncommented_example()), env=env)
+    assert config.health is not None and config.discord is not None and config.slack is not None
+    assert [d.name for d in config.digests] == ["weekly"] and config.brief_url is not None
+
+
+def test_example_config_sections_need_no_secrets_for_ask(tmp_path: Path) -> None:
+    """With every section switched on and no secrets set, `ask`/`validate` still load the example."""
+    config = load_config(write(tmp_path, uncommented_example()), env={}, secrets=False)
+    assert config.briefs_dir == tmp_path / "briefs"
 
 
 def test_env_values_are_expanded_and_secret(tmp_path: Path) -> None:
