@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import discord
 
+from bot.adapters.discord_app.escape import md
 from bot.adapters.discord_app.render import clip
 from bot.answer import Answer, Item
 from bot.config import DiscordConfig
@@ -96,13 +98,14 @@ class ReportModal(discord.ui.Modal, title="Report a problem"):
         """Deliver the report to the admins and thank the reporter (only they see the thanks)."""
         config = self.services.config.discord
         assert config is not None
+        # what readers typed (and brief text) is shown as typed: no masked link or formatting reaches the admins
         report = Report(
-            question=self.question,
-            answer_title=self.answer.title,
-            spots=spots(self.answer, self.shown) or spots(self.answer),
-            what=self.what.value.strip(),
-            part=(self.part.value or "").strip(),
-            reporter=f"{interaction.user.name} ({interaction.user.id})",
+            question=md(self.question),
+            answer_title=md(self.answer.title),
+            spots=tuple(replace(s, label=md(s.label)) for s in spots(self.answer, self.shown) or spots(self.answer)),
+            what=md(self.what.value.strip()),
+            part=md((self.part.value or "").strip()),
+            reporter=f"{md(interaction.user.name)} ({interaction.user.id})",
             surface="Discord",
             where=where(interaction),
         )

@@ -177,3 +177,14 @@ async def test_a_list_to_pick_from_is_not_shared(bot: Bot) -> None:
     _, message = await ask(bot.fake, "who", name="Mahmod")
     assert "2 people match" in message["embeds"][0]["title"]
     assert SHARE not in ids(message) and "briefbot:choose" in ids(message)
+
+
+async def test_a_report_shows_the_reporters_markdown_as_typed(bot: Bot) -> None:
+    """A masked link typed into the report reaches the admins as text, never as a link with a made-up label."""
+    token, _ = await ask(bot.fake, "who", name="Amina Khan")
+    await submit_report(
+        bot.fake, token, "Verify [your admin session](https://evil.example) **now**", "[x](https://e.x)"
+    )
+    text = (await bot.fake.wait_for(dm_to_admin(bot.fake))).body["content"]
+    assert "\\[your admin session](https://evil.example) \\*\\*now\\*\\*" in text
+    assert "Part named: \\[x](https://e.x)" in text
