@@ -16,6 +16,7 @@ import yarl
 from discord import app_commands
 
 from bot.adapters.discord_app.commands import NO_MENTIONS, build_tree
+from bot.adapters.discord_app.escape import md
 from bot.adapters.discord_app.render import clip
 from bot.config import BotConfig, DiscordConfig
 from bot.errors import ConfigError
@@ -221,6 +222,6 @@ class DiscordSurface:
         for user_id in self.config.admin_user_ids:
             try:
                 user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-                await user.send(clip(text, 2000), allowed_mentions=NO_MENTIONS)
+                await user.send(clip(md(text), 2000), allowed_mentions=NO_MENTIONS)  # may quote brief text
             except discord.HTTPException:
                 log.warning("could not DM admin alert to user %s", user_id, exc_info=True)

@@ -12,6 +12,7 @@ import discord
 from discord import app_commands
 
 from bot import query
+from bot.adapters.discord_app.escape import md
 from bot.adapters.discord_app.questions import add_question_commands
 from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, Pages, clip, render_pages
 from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
@@ -454,7 +455,7 @@ def _reload_command(services: Services, config: DiscordConfig) -> app_commands.C
                 f"{len(report.errors)} problem(s)."
             )
             if report.errors:
-                text += " Last good versions kept:\n" + "\n".join(f"- {e}" for e in report.errors[:10])
+                text += " Last good versions kept:\n" + "\n".join(f"- {md(str(e))}" for e in report.errors[:10])
             await send_text(interaction, text)
         except Exception:
             log.exception("/reload failed")

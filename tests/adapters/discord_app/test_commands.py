@@ -332,3 +332,20 @@ async def test_expired_buttons_are_removed(connect: Any, long_briefs: Path, monk
     assert components(await reply(bot.fake, token))
     edit = await bot.fake.wait_for(lambda c: c.method == "PATCH" and f"/{token}/messages/@original" in c.path)
     assert edit.body.get("components") == []
+
+
+async def test_admin_alerts_show_brief_text_as_typed(connect: Any, write_brief: Any) -> None:
+    """An alert quoting a brief's text (a look-alike name) reaches the admin's DM with its masked link as text."""
+    from tests.conftest import minimal_brief
+
+    path = write_brief("kept.yaml", minimal_brief("kept"))
+    bot = await connect(briefs=path.parent)
+    bot.services.store.load()
+    data = minimal_brief("kept")
+    name = "Omid Kar\u0456mi [verify](https://evil.example)"  # a Cyrillic і: the loader warns the admins
+    data["participants"][1]["name"] = data["positions"][0]["by"][0] = name
+    write_brief("kept.yaml", data)
+    await slash(bot.fake, "reload", user_id=ADMIN_USER_ID)
+    dm = await bot.fake.wait_for(lambda c: c.method == "POST" and c.path.startswith("/channels/"))
+    assert "mixes Latin with Cyrillic" in dm.body["content"]
+    assert "](https://evil.example)" not in dm.body["content"].replace("\\[verify]", "")
