@@ -41,8 +41,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     catalog = store.catalog
     questions = split_questions(args.question)
+    if args.question and not questions:  # `ask ""` (an empty variable): the help, as an empty /brief gets
+        questions = ["help"]
     digests = console_digests(args)
-    if len(questions) > 1:
+    if len(questions) > 1 or (questions and questions[0].split(" ", 1)[0].lower().lstrip("/") == "report"):
         if args.out:
             print("briefbot: --out writes the picture of one question; it is ignored with several", file=sys.stderr)
         return run_questions(catalog, questions, file_of=store.file_of, digests=digests)

@@ -208,3 +208,15 @@ def test_report_in_the_console_names_file_and_line() -> None:
     assert done.returncode == 0
     assert "To correct this answer, edit" in done.stdout
     assert f"{BRIEFS_DIR / 'issi-ipis-annual-dialogue.yaml'}:98  positions[2]  Position: Afghanistan" in done.stdout
+
+
+def test_report_as_the_only_argument_asks_for_a_question_first() -> None:
+    """`ask report` alone says to ask a question first (as the prompt does), not "Unknown question"."""
+    done = run_ask("report")
+    assert "Ask a question first" in done.stdout and "Unknown question" not in done.stdout
+
+
+def test_an_empty_argument_is_answered_with_help_not_read_from_stdin() -> None:
+    """`ask ""` (an empty variable in a script) gets the help, as an empty /brief does, instead of reading stdin."""
+    done = run_ask("", stdin="who Riffat Masood\n")
+    assert "what you can ask" in done.stdout and "Riffat Masood" not in done.stdout
