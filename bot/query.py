@@ -349,6 +349,8 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     country = newest.country or record.country
     if country:
         intro += f" ({country})"
+    if catalog.summary(first.dialogue_id).status == "draft":  # the newest dialogue is an unreviewed draft
+        intro += f" [{DRAFT_MARK}]"
     intro += f". Took part in {len(record.appearances)} dialogue(s)."
     if spelled:
         intro += " Also spelled: " + ", ".join(spelled) + "."

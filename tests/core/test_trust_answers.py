@@ -138,3 +138,9 @@ def test_a_draft_statement_is_marked_once_across_dialogues(draft_catalog: Catalo
     answer = ask(draft_catalog, question)
     headings = [i.heading or "" for i in answer.items if i.citation and i.citation.dialogue_id == "raw"]
     assert headings and all(h.count(DRAFT_MARK) == 1 and "Position:" not in h for h in headings)
+
+
+def test_a_most_recent_role_taken_from_a_draft_is_marked(draft_catalog: Catalog) -> None:
+    """`who` says "Most recent: …" from the draft (the newer dialogue) only with the draft mark beside it."""
+    intro = ask(draft_catalog, "who Omid Karimi").intro or ""
+    assert intro.startswith("Most recent: Fellow, Tehran Forum") and f"[{DRAFT_MARK}]" in intro.split(".")[0]
