@@ -12,6 +12,7 @@ __all__ = [
     "full_name",
     "moderator_label",
     "moderators",
+    "quoted",
     "role_text",
     "shown_name",
     "source_label",
@@ -68,3 +69,8 @@ def citation(dialogue: Dialogue) -> Citation:
     """Return the citation of a dialogue: its title, date and first source."""
     label, url = source_label(dialogue.sources[0] if dialogue.sources else None)
     return Citation(dialogue.id, dialogue.title, dialogue.date, label, url, dialogue.status == "draft")
+
+
+def quoted(text: str) -> str:
+    """Return text as the user typed it, in quotes (never a Python repr: no escaped backslashes or quotes)."""
+    return f"“{text}”"

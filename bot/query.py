@@ -8,72 +8,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import NamedTuple
 
-from bot import speakers
+from bot import questions, speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Position, fold, normalize_name
-from bot.briefs.names import PARTICLES, is_latin, role_text
+from bot.briefs.names import is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.rows import PersonRow, PositionRow, SessionRow
-from bot.index.text import STOP_WORDS, TextHit
-from bot.present import citation, describe, full_name, named
+from bot.index.text import TextHit
+from bot.positions import positions
+from bot.present import citation, describe, full_name, named, quoted
+from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, summary_citation, summary_heading
 from bot.suggest import suggest
 
 MAX_QUESTION_CHARS = 300
-MAX_HITS = 50
-
-HELP_LINES = (
-    ("dialogue latest", "the most recent dialogue"),
-    ("dialogue list [words] [year]", "dialogues, newest first, e.g. `dialogue list IRAS 2025`"),
-    ("dialogue show <id or title words>", "one dialogue in full"),
-    ("who <name>", "a person's roles, dialogues and positions, e.g. `who Sohail Mahmood`"),
-    ("session <topic>", "sessions on a topic, e.g. `session Afghanistan`"),
-    (
-        "positions [<topic>] [by <name, institute or country>]",
-        "who said what on a topic, or by whom, e.g. `positions Afghanistan by Iran`, `positions by ISSI`",
-    ),
-    ("search <text>", "full text over every brief"),
-    ("timeline <who or topic or series> [newest first]", "through time, e.g. `timeline Sohail Mahmood`"),
-    ("compare <topic> <A> vs <B>", "positions side by side, e.g. `compare Afghanistan Pakistan vs Iran`"),
-    ("network <who>", "who sat with whom, with a picture, e.g. `network Amina Khan`"),
-    ("dialogue series <name>", "the rounds of a recurring dialogue, e.g. `dialogue series ISSI-IPIS`"),
-    ("help", "this list"),
-)
-
-
-def quoted(text: str) -> str:
-    """Return text as the user typed it, in quotes (never a Python repr: no escaped backslashes or quotes)."""
-    return f"“{text}”"
-
-
-def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
-    """Return the citation of a dialogue from its summary, without loading the dialogue."""
-    summary = catalog.summary(dialogue_id)
-    label, url = summary.cite
-    return Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
-
-
-def _summary_heading(catalog: Catalog, dialogue_id: str) -> str:
-    summary = catalog.summary(dialogue_id)
-    return f"{summary.title} ({summary.date or 'date not given'})"
 
 
 def _date_text(dialogue: Dialogue) -> str:
     return dialogue.date or "date not given"
-
-
-def help_answer(note: str | None = None) -> Answer:
-    """Return the list of questions briefbot answers."""
-    items = tuple(Item(fields=((cmd, what),)) for cmd, what in HELP_LINES)
-    return Answer(AnswerKind.HELP, "briefbot: what you can ask", note, items)
-
-
-def _not_found(
-    title: str, intro: str, suggestions: tuple[str, ...] = (), command: str = "who", lead: str = "Closest:"
-) -> Answer:
-    choices = tuple(Choice(s, f"{command} {s}") for s in suggestions)
-    if suggestions:
-        intro += f" {lead} " + ", ".join(suggestions) + ("?" if lead.startswith("Did") else ".")
-    return Answer(AnswerKind.NOT_FOUND, title, intro, choices=choices, ok=False)
 
 
 # ----- dialogues -------------------------------------------------------------------------------------------
@@ -219,7 +170,7 @@ def list_dialogues(catalog: Catalog, words: str = "", year: int | None = None, l
             break
     what = " ".join(x for x in (words.strip(), str(year) if year else "") if x)
     if not matches:
-        return _not_found("No dialogues found", f"No dialogue matches {quoted(what)}." if what else "No dialogues yet.")
+        return not_found("No dialogues found", f"No dialogue matches {quoted(what)}." if what else "No dialogues yet.")
     items = tuple(
         Item(d.title, (("Date", _date_text(d)), ("Id", d.id)), (_one_line_summary(d),), (), citation(d))
         for d in matches
@@ -257,7 +208,7 @@ def show(catalog: Catalog, ref: str) -> Answer:
             refs=tuple(d.id for d in matches),
         )
     hits = catalog.dialogue_choices("", limit=5)
-    return _not_found(
+    return not_found(
         "No such dialogue", f"No dialogue matches {quoted(ref)}.", tuple(h[1] for h in hits), "dialogue show"
     )
 
@@ -277,9 +228,9 @@ def who(catalog: Catalog, name: str) -> Answer:
             f"No participant matches {quoted(name)}. Names in Persian, Arabic or Urdu script are found through the"
             " aliases in that script in briefs/people.yaml; ask in Latin letters, or ask an editor to add the alias."
         )
-        return _not_found("Nobody by that name", intro)
+        return not_found("Nobody by that name", intro)
     if not match.keys:
-        return _not_found("Nobody by that name", f"No participant matches {quoted(name)}.", match.suggestions)
+        return not_found("Nobody by that name", f"No participant matches {quoted(name)}.", match.suggestions)
     if match.how != "exact":
         match = replace(match, keys=catalog.equally_close(name, match.keys))
     if len(match.keys) > 1:
@@ -365,11 +316,11 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
             fields.append(("Chaired", "; ".join(compact.moderated)))
         cite = summary_citation(catalog, did)
         path = f"participants[{appearance.index}]"
-        items.append(Item(_summary_heading(catalog, did), tuple(fields), (), compact.bullets, cite, path=path))
+        items.append(Item(summary_heading(catalog, did), tuple(fields), (), compact.bullets, cite, path=path))
     summary_of = catalog.summary
     for appearance in record.appearances[WHO_FULL:]:  # older dialogues: one line each, from the summaries
         summary = summary_of(appearance.dialogue_id)
-        # as _summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
+        # as summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
         label, url = summary.cite
         cite = Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
         heading = f"{summary.title} ({summary.date or 'date not given'})"
@@ -401,14 +352,14 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
         better = suggest(catalog, topic, ("session",))
         if better:
             intro = f"No session is about {quoted(topic)}."
-            return _not_found("No sessions found", intro, (better,), "session", "Did you mean:")
-        return _not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
+            return not_found("No sessions found", intro, (better,), "session", "Did you mean:")
+        return not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
     shown = catalog.display_rows((did, "session", ref) for (did, ref), _ in ranked)
     items = []
     for (did, ref), _ in ranked:
         session: SessionRow = shown[(did, "session", ref)]
-        fields = [("Dialogue", _summary_heading(catalog, did))]
+        fields = [("Dialogue", summary_heading(catalog, did))]
         if session.chair:
             fields.append(("Chair", session.chair))
         lines = (session.summary,) if session.summary else ()
@@ -424,197 +375,6 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
         intro,
         tuple(items),
         refs=tuple(f"{did}#{ref}" for (did, ref), _ in ranked),
-    )
-
-
-PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ...]]
-
-
-def _position_data(catalog: Catalog, did: str, ref: int) -> PositionData:
-    """Return what an answer shows of a position (see rows.text_items)."""
-    data: PositionData = catalog.display_rows([(did, "position", ref)])[(did, "position", ref)]
-    return data
-
-
-_PLAIN_WORD = re.compile(r"[^\W_]+")
-_TEXT_WORD = re.compile(r"\w+")
-
-
-SHORT_WORD = 2  # words this short match whole words only, never as a prefix
-
-
-def _topic_words(topic: str) -> list[str]:
-    """Return the words a topic is matched by: name particles ("al") and stop words left out when others remain."""
-    words = _TEXT_WORD.findall(fold(topic))[:12]
-    return [w for w in words if w not in PARTICLES and w not in STOP_WORDS] or words
-
-
-def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | None:
-    """Return a test of a position's text for the topic's words as the text index reads them (each as a word
-    prefix; every word, or with every=False any), or None when the topic has no words."""
-    words = _topic_words(topic)
-    if not words:
-        return None
-
-    def matches(text: str) -> bool:
-        tokens = _TEXT_WORD.findall(fold(text))
-        test = all if every else any
-        # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
-        return test(any(t == w if len(w) <= SHORT_WORD else t.startswith(w) for t in tokens) for w in words)
-
-    return matches
-
-
-def _person_positions(
-    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True, limit: int = MAX_HITS
-) -> dict[tuple[str, int], PositionData]:
-    """Return the newest positions on a topic by these people, read from their own dialogues only (as the text
-    index: every word of the topic, or failing that any)."""
-    wanted = {(a.dialogue_id, a.index) for k in keys for a in catalog.people[k].appearances}
-    dids = sorted({did for did, _ in wanted if did in catalog.dialogues}, key=catalog.rank)
-    matches = _topic_matcher(topic, every) or (lambda text: True)  # no topic: every position of theirs
-    found: dict[tuple[str, int], PositionData] = {}
-    step = 16
-    for start in range(0, len(dids), step):
-        chunk = dids[start : start + step]
-        data = catalog.display_rows_of(chunk, "position")
-        for did in chunk:
-            for ref in sorted(ref for d, ref in data if d == did):
-                item = data[(did, ref)]
-                if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
-                    found[(did, ref)] = item
-        if len(found) >= limit:
-            break
-    if not found and every and len(_topic_words(topic)) > 1:
-        return _person_positions(catalog, topic, keys, every=False, limit=limit)
-    return found
-
-
-def _filtered(
-    catalog: Catalog,
-    hits: list[TextHit],
-    predicate: Callable[[str, PositionData], bool] | None,
-    limit: int = MAX_HITS,
-) -> dict[tuple[str, int], PositionData]:
-    """Return the newest `limit` position hits that pass the predicate, with their display data."""
-    hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
-    hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
-    found: dict[tuple[str, int], PositionData] = {}
-    # newest first, a page (and a little) at a time: only the newest `limit` that pass are shown
-    step = limit + 10 if predicate else limit
-    for start in range(0, len(hits), step):
-        chunk = hits[start : start + step]
-        shown = catalog.display_rows((h.dialogue_id, "position", h.ref) for h in chunk)
-        for hit in chunk:
-            key = (hit.dialogue_id, hit.ref)
-            data = shown[(hit.dialogue_id, "position", hit.ref)]
-            if not predicate or predicate(hit.dialogue_id, data):
-                found[key] = data
-        if len(found) >= limit:
-            break
-    return found
-
-
-def _topic_shown(topic: str, suffix: str) -> str:
-    """Return the topic as a heading shows it: quoted when it holds a "by X" of its own, so that X never reads as
-    an author ("Positions on “Afghanistan by Iran” by Pakistan")."""
-    return quoted(topic) if suffix and speakers.split_by(topic)[1] else topic
-
-
-def _positions_found(
-    catalog: Catalog,
-    topic: str,
-    people: tuple[str, ...],
-    predicate: Callable[[str, PositionData], bool] | None,
-    narrow: tuple[str, ...],
-    limit: int,
-) -> dict[tuple[str, int], PositionData]:
-    """Return the newest positions on a topic (or on anything) by these people, or passing the predicate."""
-    if people:
-        return _person_positions(catalog, topic, people, limit=limit)
-    if not topic:  # `positions by ISSI`: every position of theirs, newest first
-        return _filtered(catalog, catalog.text.speaker_positions(narrow, limit * 4), predicate, limit)
-    # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
-    # and if too few pass, the walk is repeated without the cap
-    cap = limit + 10 if narrow else None if predicate else limit
-    kinds = ("position",)
-    hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
-    found = _filtered(catalog, hits, predicate, limit)
-    if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
-        hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
-        found = _filtered(catalog, hits, predicate, limit)
-    return found
-
-
-def _position_row_item(catalog: Catalog, did: str, ref: int, position: PositionData) -> Item:
-    """Return one position as an answer item: topic, authors, dialogue, session, citing its brief."""
-    topic_text, summary, session, authors = position
-    fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
-    fields.append(("Dialogue", _summary_heading(catalog, did)))
-    if session:
-        fields.append(("Session", session))
-    cite = summary_citation(catalog, did)
-    return Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]")
-
-
-def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
-    """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first (at most
-    `limit`); with `by`, only positions X is among the authors of (a person, or an author's own institute or
-    country)."""
-    topic = topic.strip()
-    if not topic and not (by and by.strip()):
-        return help_answer(
-            "Which topic? Try `positions Afghanistan`, `positions by ISSI` or `positions Palestine by Iran`."
-        )
-    predicate: Callable[[str, PositionData], bool] | None = None
-    who_text = ""
-    narrow: tuple[str, ...] = ()
-    people: tuple[str, ...] = ()
-    if by and by.strip():
-        speaker = speakers.resolve(catalog, by)
-        who_text = speaker.typed
-        on = f"positions {topic} by" if topic else "positions by"
-        if speaker.kind == speakers.CHOOSE:
-            choices = []
-            for key in speaker.keys[:25]:
-                plain, shown, role = catalog.shown_person(key)
-                choices.append(Choice(shown, f"{on} {plain}", role))
-            return Answer(
-                AnswerKind.CHOOSE,
-                f"{len(speaker.keys)} people match {quoted(who_text)}",
-                "Whose positions? Pick one:",
-                choices=tuple(choices),
-                refs=speaker.keys,
-            )
-        if speaker.kind == speakers.UNKNOWN:
-            intro = f"No participant, institute or country matches {quoted(who_text)}."
-            return _not_found("Nobody by that name", intro, speaker.suggestions, on)
-        if speaker.kind == speakers.PERSON:
-            people = speaker.keys
-            who_text = speaker.label
-        else:
-            words = speaker.words
-            predicate = lambda did, data: speakers.group_authored(words, data[3])  # noqa: E731
-            narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
-    found = _positions_found(catalog, topic, people, predicate, narrow, limit)
-    suffix = f" by {who_text}" if who_text else ""
-    if not found:
-        on_topic = f" on {quoted(topic)}" if topic else ""
-        better = suggest(catalog, topic, ("position",)) if topic else None
-        if better:
-            intro = f"No recorded position{on_topic}{suffix}."
-            return _not_found("No positions found", intro, (better + suffix,), "positions", "Did you mean:")
-        hint = f" Try `search {topic}`." if topic else ""
-        return _not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
-    ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:limit]
-    items = [_position_row_item(catalog, did, ref, found[(did, ref)]) for did, ref in ordered]
-    dialogues = len({d for d, _ in ordered})
-    return Answer(
-        AnswerKind.POSITIONS,
-        f"Positions on {_topic_shown(topic, suffix)}{suffix}" if topic else f"Positions{suffix}",
-        f"{len(items)} statement(s) from {dialogues} dialogue(s), newest first.",
-        tuple(items),
-        refs=tuple(f"{d}#{i}" for d, i in ordered),
     )
 
 
@@ -670,7 +430,7 @@ def search(catalog: Catalog, text: str) -> Answer:
     hits = [h for h in catalog.text.search(text, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
     if not hits:
         better = suggest(catalog, text)
-        return _not_found(
+        return not_found(
             "Nothing found",
             f"No brief mentions {quoted(text)}.",
             (better,) if better else (),
@@ -788,8 +548,6 @@ def answer(catalog: Catalog, question: Question) -> Answer:
             topic, by = split_by(args)
             return positions(catalog, topic, by)
         case "timeline" | "compare" | "network" | "series":
-            from bot import questions  # imports bot.query itself: loaded on first use
-
             ask_about: dict[str, Callable[[Catalog, str], Answer]] = {
                 "timeline": questions.timeline,
                 "compare": questions.compare,
@@ -808,9 +566,7 @@ def answer(catalog: Catalog, question: Question) -> Answer:
             if sub == "show":
                 return show(catalog, rest)
             if sub == "series":
-                from bot.questions import series_answer
-
-                return series_answer(catalog, rest)
+                return questions.series_answer(catalog, rest)
             return show(catalog, args)
     return help_answer()  # pragma: no cover - COMMANDS only yields the cases above
 

@@ -14,7 +14,8 @@ from bot.answer import DRAFT_MARK, Answer, Item
 from bot.corrections import console_lines
 from bot.digest.questions import DigestQuestion, answer_digest, parse_digest
 from bot.index.catalog import Catalog
-from bot.query import ask, quoted
+from bot.present import quoted
+from bot.query import ask
 
 WIDTH = 100
 

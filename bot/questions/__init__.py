@@ -1,7 +1,8 @@
 """Questions across dialogues: timelines, side-by-side positions, who met whom, series, and export."""
 
 from bot.questions.compare import compare, compare_sides, split_compare
-from bot.questions.network import EgoNetwork, network
+from bot.questions.ego import EgoNetwork
+from bot.questions.network import network
 from bot.questions.series import series_answer
 from bot.questions.timeline import timeline
 

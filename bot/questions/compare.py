@@ -7,8 +7,10 @@ import re
 from bot import speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Item
 from bot.index.catalog import Catalog
-from bot.query import help_answer, positions, quoted
+from bot.positions import positions
+from bot.present import quoted
 from bot.questions.subjects import resolve
+from bot.replies import help_answer
 
 _VS = re.compile(r"\s+(?:vs\.?|versus|v\.?)\s+", re.IGNORECASE)
 MAX_SIDE = 20  # statements per side, newest first (the intro says when there are more)

@@ -6,37 +6,19 @@ the picture is drawn on demand from the same data (see bot.questions.picture) an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
 
 from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
-from bot.query import help_answer, quoted, summary_citation
+from bot.present import quoted
+from bot.questions.ego import EgoNetwork, Tie
+from bot.questions.picture import ego_png
 from bot.questions.subjects import SubjectKind, group_dialogues, is_group, resolve, suggestions
+from bot.replies import help_answer, summary_citation
 
 MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
 PICTURE_TIES = 20  # ties drawn in the picture, so labels stay readable
 GROUP_DIALOGUES = 300  # an institute's or country's network counts its most recent dialogues
-
-
-@dataclass(frozen=True, slots=True)
-class Tie:
-    """One neighbour of the person (or institute) in the middle: shared dialogues and the latest of them."""
-
-    key: str
-    label: str
-    shared: int
-    latest: str  # dialogue id
-    detail: str = ""  # e.g. their latest role
-
-
-@dataclass(frozen=True, slots=True)
-class EgoNetwork:
-    """The person or institute in the middle and their ties, strongest first."""
-
-    centre: str
-    dialogues: int
-    ties: tuple[Tie, ...]
-    of: str = "people"  # what the ties are: people, or institutes
 
 
 def person_network(catalog: Catalog, key: str) -> EgoNetwork:
@@ -125,14 +107,10 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
 
 
 def _render(net: EgoNetwork) -> bytes:
-    from bot.questions.picture import ego_png
-
     return ego_png(net, limit=PICTURE_TIES)
 
 
 def _filename(centre: str) -> str:
-    import re
-
     slug = re.sub(r"[^a-z0-9]+", "-", centre.casefold()).strip("-")[:60] or "network"
     return f"network-{slug}.png"
 

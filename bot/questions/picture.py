@@ -9,10 +9,8 @@ from __future__ import annotations
 import io
 import math
 import threading
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from bot.questions.network import EgoNetwork
+from bot.questions.ego import EgoNetwork
 
 _LOCK = threading.Lock()  # pyplot-free, but font caches and rcParams are shared: draw one picture at a time
 

@@ -11,8 +11,9 @@ from dataclasses import replace
 
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
-from bot.present import role_text
-from bot.query import MAX_HITS, help_answer, positions, quoted, split_by, summary_citation
+from bot.positions import positions
+from bot.present import quoted, role_text
+from bot.questions.series import series_answer
 from bot.questions.subjects import (
     Subject,
     SubjectKind,
@@ -22,6 +23,8 @@ from bot.questions.subjects import (
     resolve,
     suggestions,
 )
+from bot.replies import MAX_HITS, help_answer, summary_citation
+from bot.speakers import split_by
 
 MAX_ENTRIES = 50  # dialogues shown in one timeline (the most recent ones when there are more)
 FULL_ENTRIES = 30  # the most recent dialogues of a person shown with their positions; older ones with the part
@@ -210,8 +213,6 @@ def group_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> A
 
 def series_timeline(catalog: Catalog, name: str, newest_first: bool = False) -> Answer:
     """Return the rounds of a dialogue series through time."""
-    from bot.questions.series import series_answer
-
     answer = series_answer(catalog, name, newest_first=newest_first)
     return replace(answer, kind=AnswerKind.TIMELINE) if answer.ok else answer
 

@@ -20,6 +20,8 @@ from bot.answer import Answer, AnswerKind, Choice
 from bot.config import DiscordConfig
 from bot.digest.questions import DigestQuestion, digest_problem, digest_status
 from bot.index.catalog import Catalog
+from bot.positions import positions
+from bot.replies import help_answer
 from bot.services import DigestRunner, Services
 
 log = logging.getLogger(__name__)
@@ -391,12 +393,12 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
     @tree.command(name="positions", description="Who said what on a topic, or by whom")
     @app_commands.describe(topic="e.g. Afghanistan (optional with by)", by="a person, institute or country, e.g. ISSI")
     @app_commands.autocomplete(by=people_names)
-    async def positions(
+    async def positions_(
         interaction: discord.Interaction[Any],
         topic: app_commands.Range[str, 1, 200] | None = None,
         by: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
-        await respond(interaction, services, lambda c: query.positions(c, topic or "", by))
+        await respond(interaction, services, lambda c: positions(c, topic or "", by))
 
     @tree.command(name="search", description="Full text over every brief")
     @app_commands.describe(query="words to look for")
@@ -405,7 +407,7 @@ def build_tree(client: discord.Client, services: Services) -> app_commands.Comma
 
     @tree.command(name="help", description="What briefbot answers")
     async def help_(interaction: discord.Interaction[Any]) -> None:
-        await respond(interaction, services, lambda c: query.help_answer(), ephemeral=True)
+        await respond(interaction, services, lambda c: help_answer(), ephemeral=True)
 
     tree.add_command(_reload_command(services, config))
     tree.add_command(_digest_group(services, config))

@@ -1,0 +1,204 @@
+"""`positions TOPIC [by X]`: who said what on a topic across dialogues, newest first; X a person (their own
+statements), or an institute or country (its people's statements, see bot.speakers).
+
+Invariant: compare and timeline ask this module for their statements, so they never disagree with `positions`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from bot import speakers
+from bot.answer import Answer, AnswerKind, Choice, Item
+from bot.briefs.models import fold
+from bot.briefs.names import PARTICLES
+from bot.index.catalog import Catalog
+from bot.index.text import STOP_WORDS, TextHit
+from bot.present import quoted
+from bot.replies import MAX_HITS, help_answer, not_found, summary_citation, summary_heading
+from bot.suggest import suggest
+
+PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ...]]
+
+
+_PLAIN_WORD = re.compile(r"[^\W_]+")
+_TEXT_WORD = re.compile(r"\w+")
+
+
+SHORT_WORD = 2  # words this short match whole words only, never as a prefix
+
+
+def _topic_words(topic: str) -> list[str]:
+    """Return the words a topic is matched by: name particles ("al") and stop words left out when others remain."""
+    words = _TEXT_WORD.findall(fold(topic))[:12]
+    return [w for w in words if w not in PARTICLES and w not in STOP_WORDS] or words
+
+
+def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | None:
+    """Return a test of a position's text for the topic's words as the text index reads them (each as a word
+    prefix; every word, or with every=False any), or None when the topic has no words."""
+    words = _topic_words(topic)
+    if not words:
+        return None
+
+    def matches(text: str) -> bool:
+        tokens = _TEXT_WORD.findall(fold(text))
+        test = all if every else any
+        # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
+        return test(any(t == w if len(w) <= SHORT_WORD else t.startswith(w) for t in tokens) for w in words)
+
+    return matches
+
+
+def _person_positions(
+    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True, limit: int = MAX_HITS
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest positions on a topic by these people, read from their own dialogues only (as the text
+    index: every word of the topic, or failing that any)."""
+    wanted = {(a.dialogue_id, a.index) for k in keys for a in catalog.people[k].appearances}
+    dids = sorted({did for did, _ in wanted if did in catalog.dialogues}, key=catalog.rank)
+    matches = _topic_matcher(topic, every) or (lambda text: True)  # no topic: every position of theirs
+    found: dict[tuple[str, int], PositionData] = {}
+    step = 16
+    for start in range(0, len(dids), step):
+        chunk = dids[start : start + step]
+        data = catalog.display_rows_of(chunk, "position")
+        for did in chunk:
+            for ref in sorted(ref for d, ref in data if d == did):
+                item = data[(did, ref)]
+                if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
+                    found[(did, ref)] = item
+        if len(found) >= limit:
+            break
+    if not found and every and len(_topic_words(topic)) > 1:
+        return _person_positions(catalog, topic, keys, every=False, limit=limit)
+    return found
+
+
+def _filtered(
+    catalog: Catalog,
+    hits: list[TextHit],
+    predicate: Callable[[str, PositionData], bool] | None,
+    limit: int = MAX_HITS,
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest `limit` position hits that pass the predicate, with their display data."""
+    hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
+    hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
+    found: dict[tuple[str, int], PositionData] = {}
+    # newest first, a page (and a little) at a time: only the newest `limit` that pass are shown
+    step = limit + 10 if predicate else limit
+    for start in range(0, len(hits), step):
+        chunk = hits[start : start + step]
+        shown = catalog.display_rows((h.dialogue_id, "position", h.ref) for h in chunk)
+        for hit in chunk:
+            key = (hit.dialogue_id, hit.ref)
+            data = shown[(hit.dialogue_id, "position", hit.ref)]
+            if not predicate or predicate(hit.dialogue_id, data):
+                found[key] = data
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _topic_shown(topic: str, suffix: str) -> str:
+    """Return the topic as a heading shows it: quoted when it holds a "by X" of its own, so that X never reads as
+    an author ("Positions on “Afghanistan by Iran” by Pakistan")."""
+    return quoted(topic) if suffix and speakers.split_by(topic)[1] else topic
+
+
+def _positions_found(
+    catalog: Catalog,
+    topic: str,
+    people: tuple[str, ...],
+    predicate: Callable[[str, PositionData], bool] | None,
+    narrow: tuple[str, ...],
+    limit: int,
+) -> dict[tuple[str, int], PositionData]:
+    """Return the newest positions on a topic (or on anything) by these people, or passing the predicate."""
+    if people:
+        return _person_positions(catalog, topic, people, limit=limit)
+    if not topic:  # `positions by ISSI`: every position of theirs, newest first
+        return _filtered(catalog, catalog.text.speaker_positions(narrow, limit * 4), predicate, limit)
+    # narrowed by the index, nearly every candidate passes the predicate: a page and a little is enough,
+    # and if too few pass, the walk is repeated without the cap
+    cap = limit + 10 if narrow else None if predicate else limit
+    kinds = ("position",)
+    hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
+    found = _filtered(catalog, hits, predicate, limit)
+    if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
+        hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
+        found = _filtered(catalog, hits, predicate, limit)
+    return found
+
+
+def _position_row_item(catalog: Catalog, did: str, ref: int, position: PositionData) -> Item:
+    """Return one position as an answer item: topic, authors, dialogue, session, citing its brief."""
+    topic_text, summary, session, authors = position
+    fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
+    fields.append(("Dialogue", summary_heading(catalog, did)))
+    if session:
+        fields.append(("Session", session))
+    cite = summary_citation(catalog, did)
+    return Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]")
+
+
+def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
+    """Return statements on a topic (or on anything, given a speaker) across dialogues, newest first (at most
+    `limit`); with `by`, only positions X is among the authors of (a person, or an author's own institute or
+    country)."""
+    topic = topic.strip()
+    if not topic and not (by and by.strip()):
+        return help_answer(
+            "Which topic? Try `positions Afghanistan`, `positions by ISSI` or `positions Palestine by Iran`."
+        )
+    predicate: Callable[[str, PositionData], bool] | None = None
+    who_text = ""
+    narrow: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    if by and by.strip():
+        speaker = speakers.resolve(catalog, by)
+        who_text = speaker.typed
+        on = f"positions {topic} by" if topic else "positions by"
+        if speaker.kind == speakers.CHOOSE:
+            choices = []
+            for key in speaker.keys[:25]:
+                plain, shown, role = catalog.shown_person(key)
+                choices.append(Choice(shown, f"{on} {plain}", role))
+            return Answer(
+                AnswerKind.CHOOSE,
+                f"{len(speaker.keys)} people match {quoted(who_text)}",
+                "Whose positions? Pick one:",
+                choices=tuple(choices),
+                refs=speaker.keys,
+            )
+        if speaker.kind == speakers.UNKNOWN:
+            intro = f"No participant, institute or country matches {quoted(who_text)}."
+            return not_found("Nobody by that name", intro, speaker.suggestions, on)
+        if speaker.kind == speakers.PERSON:
+            people = speaker.keys
+            who_text = speaker.label
+        else:
+            words = speaker.words
+            predicate = lambda did, data: speakers.group_authored(words, data[3])  # noqa: E731
+            narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
+    found = _positions_found(catalog, topic, people, predicate, narrow, limit)
+    suffix = f" by {who_text}" if who_text else ""
+    if not found:
+        on_topic = f" on {quoted(topic)}" if topic else ""
+        better = suggest(catalog, topic, ("position",)) if topic else None
+        if better:
+            intro = f"No recorded position{on_topic}{suffix}."
+            return not_found("No positions found", intro, (better + suffix,), "positions", "Did you mean:")
+        hint = f" Try `search {topic}`." if topic else ""
+        return not_found("No positions found", f"No recorded position{on_topic}{suffix}.{hint}")
+    ordered = sorted(found, key=lambda k: (catalog.rank(k[0]), k[1]))[:limit]
+    items = [_position_row_item(catalog, did, ref, found[(did, ref)]) for did, ref in ordered]
+    dialogues = len({d for d, _ in ordered})
+    return Answer(
+        AnswerKind.POSITIONS,
+        f"Positions on {_topic_shown(topic, suffix)}{suffix}" if topic else f"Positions{suffix}",
+        f"{len(items)} statement(s) from {dialogues} dialogue(s), newest first.",
+        tuple(items),
+        refs=tuple(f"{d}#{i}" for d, i in ordered),
+    )
