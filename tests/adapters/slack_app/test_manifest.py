@@ -29,3 +29,9 @@ def test_manifest_scopes_and_interactivity() -> None:
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["interactivity"]["request_url"].endswith(EVENTS_PATH)
     assert settings["socket_mode_enabled"] is False
+
+
+def test_manifest_scopes_cover_pictures_and_digest_checks() -> None:
+    """The picture upload and the in-doubt check of a slack_channel digest part have their scopes."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    assert {"files:write", "channels:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
