@@ -441,10 +441,12 @@ def _render(
             buttons.append(_button(ACTION_PREV, "‹ Previous", encode_value(question, page - 1)))
         if page < len(pages) - 1:
             buttons.append(_button(ACTION_NEXT, "Next ›", encode_value(question, page + 1)))
-        buttons.append(_button(ACTION_SHARE, "Share in channel", encode_value(question, page)))
+        if answer.ok and answer.kind not in {AnswerKind.HELP, AnswerKind.CHOOSE}:  # nothing else worth sharing
+            buttons.append(_button(ACTION_SHARE, "Share in channel", encode_value(question, page)))
         if answer.kind is not AnswerKind.HELP:
             buttons.append(_button(ACTION_REPORT, "Report a problem", encode_value(question, page)))
-        blocks.append({"type": "actions", "block_id": "brief_nav", "elements": buttons})
+        if buttons:
+            blocks.append({"type": "actions", "block_id": "brief_nav", "elements": buttons})
     elif (
         shared_by
         and question

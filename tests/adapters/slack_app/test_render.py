@@ -11,6 +11,7 @@ import pytest
 from bot.adapters.slack_app.limits import check_message
 from bot.adapters.slack_app.render import decode_value, encode_value, escape, render
 from bot.answer import Answer, AnswerKind, Choice
+from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
 from bot.query import ask
 from tests.adapters.slack_app.briefs import hostile_brief, long_brief, namesakes_brief
@@ -176,3 +177,11 @@ def test_drafts_carry_a_visible_tag(write_brief: Callable[..., Path]) -> None:
     text = json.dumps(render(ask(store.catalog, "dialogue list")).message(), ensure_ascii=False)
     assert "[DRAFT — not reviewed] Raw draft" in text
     assert "[DRAFT — not reviewed] Done brief" not in text
+
+
+@pytest.mark.parametrize("question", ["who Mahmod", "who Nobody Atall", "help"])
+def test_nothing_to_share_has_no_share_button(shipped_catalog: Catalog, question: str) -> None:
+    """A pick list, a not-found answer or the help offers no Share in channel (as on Discord); a real answer does."""
+    blocks = render(ask(shipped_catalog, question), question=question).message()["blocks"]
+    assert "brief_share" not in json.dumps(blocks)
+    assert "brief_share" in json.dumps(render(ask(shipped_catalog, "who Amina Khan"), question="x").message()["blocks"])
