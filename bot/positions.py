@@ -14,6 +14,7 @@ from bot.answer import Answer, AnswerKind, Choice, Item
 from bot.briefs.models import fold
 from bot.briefs.names import PARTICLES
 from bot.index.catalog import Catalog
+from bot.index.rows import PersonRow
 from bot.index.text import STOP_WORDS, TextHit
 from bot.present import quoted
 from bot.replies import MAX_HITS, help_answer, not_found, summary_citation, summary_heading
@@ -35,45 +36,70 @@ def _topic_words(topic: str) -> list[str]:
     return [w for w in words if w not in PARTICLES and w not in STOP_WORDS] or words
 
 
-def _topic_matcher(topic: str, every: bool = True) -> Callable[[str], bool] | None:
+def _topic_matcher(topic: str) -> Callable[[str], tuple[bool, bool]] | None:
     """Return a test of a position's text for the topic's words as the text index reads them (each as a word
-    prefix; every word, or with every=False any), or None when the topic has no words."""
+    prefix, a short word whole): whether the text holds every word, and whether it holds any; None when the topic
+    has no words."""
     words = _topic_words(topic)
     if not words:
         return None
+    # ASCII text folds to its lowercase split at every character but a-z and 0-9: a word starts a token of
+    # fold(text) exactly where it follows no such character in text.lower(), which spares folding long summaries
+    starts = [
+        re.compile(rf"(?<![a-z0-9]){re.escape(w)}" + (r"(?![a-z0-9])" if len(w) <= SHORT_WORD else "")) for w in words
+    ]
 
-    def matches(text: str) -> bool:
-        tokens = _TEXT_WORD.findall(fold(text))
-        test = all if every else any
-        # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
-        return test(any(t == w if len(w) <= SHORT_WORD else t.startswith(w) for t in tokens) for w in words)
+    def matches(text: str) -> tuple[bool, bool]:
+        if text.isascii():
+            lowered = text.lower()
+            found = [start.search(lowered) is not None for start in starts]
+        else:
+            tokens = _TEXT_WORD.findall(fold(text))
+            # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
+            found = [any(t == w if len(w) <= SHORT_WORD else t.startswith(w) for t in tokens) for w in words]
+        return all(found), any(found)
 
     return matches
 
 
 def _person_positions(
-    catalog: Catalog, topic: str, keys: tuple[str, ...], every: bool = True, limit: int = MAX_HITS
+    catalog: Catalog, topic: str, keys: tuple[str, ...], limit: int = MAX_HITS
 ) -> dict[tuple[str, int], PositionData]:
-    """Return the newest positions on a topic by these people, read from their own dialogues only (as the text
-    index: every word of the topic, or failing that any)."""
-    wanted = {(a.dialogue_id, a.index) for k in keys for a in catalog.people[k].appearances}
-    dids = sorted({did for did, _ in wanted if did in catalog.dialogues}, key=catalog.rank)
-    matches = _topic_matcher(topic, every) or (lambda text: True)  # no topic: every position of theirs
-    found: dict[tuple[str, int], PositionData] = {}
-    step = 16
+    """Return the newest positions on a topic by these people, dialogue by dialogue newest first, until `limit`
+    hold every word of the topic (as the text index: every word, or failing that any)."""
+    mine: dict[str, set[int]] = {}  # their participant entries, by dialogue
+    for key in keys:
+        for a in catalog.people[key].appearances:
+            if a.dialogue_id in catalog.dialogues:
+                mine.setdefault(a.dialogue_id, set()).add(a.index)
+    dids = sorted(mine, key=catalog.rank)
+    matches = _topic_matcher(topic) or (lambda text: (True, True))  # no topic: every position of theirs
+    every_word: dict[tuple[str, int], PositionData] = {}
+    some_word: dict[tuple[str, int], PositionData] = {}  # kept while no position holds every word
+    step = 32
     for start in range(0, len(dids), step):
         chunk = dids[start : start + step]
-        data = catalog.display_rows_of(chunk, "position")
-        for did in chunk:
-            for ref in sorted(ref for d, ref in data if d == did):
-                item = data[(did, ref)]
-                if any((did, index) in wanted for _, index, _, _ in item[3]) and matches(f"{item[0]}. {item[1]}"):
-                    found[(did, ref)] = item
-        if len(found) >= limit:
+        # a dialogue's people row lists each participant's own positions: only those are read (a busy person's
+        # dialogues hold several times more statements by others)
+        people = catalog.display_rows((did, "people", 0) for did in chunk)
+        own = [(did, "position", ref) for did in chunk for ref in _own_refs(people.get((did, "people", 0)), mine[did])]
+        said = catalog.display_rows(own)
+        for did, _, ref in own:
+            item = said[(did, "position", ref)]
+            every, some = matches(f"{item[0]}. {item[1]}")
+            if every:
+                every_word[(did, ref)] = item
+            elif some and not every_word:
+                some_word[(did, ref)] = item
+        if len(every_word) >= limit:
             break
-    if not found and every and len(_topic_words(topic)) > 1:
-        return _person_positions(catalog, topic, keys, every=False, limit=limit)
-    return found
+    return every_word or some_word
+
+
+def _own_refs(people: tuple[PersonRow, ...] | None, indexes: set[int]) -> list[int]:
+    """Return the refs of the positions that these participants of a dialogue are among the authors of, in order."""
+    rows = people or ()
+    return sorted({ref for i in indexes if i < len(rows) for ref in rows[i].positions})
 
 
 def _filtered(
