@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.answer import Answer, AnswerKind, Item
-from bot.briefs.parsing import locate
 
 MAX_WHAT = 1000  # characters of "what is wrong" kept (Discord's modal allows up to 4000, Slack's 3000)
 _REF = re.compile(r"^(?P<did>[^#:]+)(?:#(?P<ref>\d+)|:(?P<field>.+))?$")
@@ -86,6 +85,8 @@ def line_of(path: Path, field: str) -> int | None:
         return None
     if not field:
         return 1
+    from bot.briefs.parsing import locate  # here: the YAML parser is no cost of a question that links nothing
+
     line, _ = locate(text, _loc(field))
     return line
 

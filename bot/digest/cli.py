@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 from bot.answer import Answer, AnswerKind
 from bot.digest.questions import DigestQuestion, answer_digest
 from bot.errors import ConfigError
-from bot.services import DigestStatus
 
 if TYPE_CHECKING:
     from bot.digest.delivery import Checkpoint
+    from bot.services import DigestStatus
 
 
 def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> Any:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, AnswerKind, Choice, Item
-from bot.services import DigestRunner, DigestStatus
+
+if TYPE_CHECKING:  # for annotations only: a console question loads no service (config, metrics) it does not use
+    from bot.services import DigestRunner, DigestStatus
 
 ACTIONS = ("preview", "now", "status")
 HELP = (

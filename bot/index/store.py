@@ -715,7 +715,6 @@ class BriefStore:
             self._indexed[did] = ver
 
     def _refresh_registry(self, report: LoadReport) -> None:
-        from bot.briefs.parsing import parse_registry
         from bot.index.cachedb import is_racy
         from bot.index.compile import content_digest
         from bot.index.pack import pack_registry, unpack_registry
@@ -746,6 +745,8 @@ class BriefStore:
                 report.changed = True
                 self._registry_changed = True
                 return
+        from bot.briefs.parsing import parse_registry  # here: a registry served from the cache needs no YAML parser
+
         registry, errors = parse_registry(registry_path)
         report.errors.extend(errors)
         if registry is None:  # keep the last good registry
