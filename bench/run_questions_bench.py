@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from bench.run_bench import ensure_corpus, machine  # noqa: E402
 
 TARGETS = {"timeline": 5.0, "compare": 5.0, "network": 5.0, "picture": 300.0}
+BUSIEST = 20  # compare_busiest puts one of the 20 people with the most dialogues on one side
 
 
 def pct(values: list[float], q: float) -> float:
@@ -87,11 +88,18 @@ def questions(catalog: Any, rng: random.Random, count: int) -> dict[str, list[st
         if i % 4 == 0:  # a person against a country
             a = names[i % len(names)]
         compare.append(f"compare {rng.choice(topics)}: {a} vs {b}")
+    # the slow case of a side: one of the busiest people (hundreds of dialogues) against an institute or country
+    busiest = sorted(catalog.people, key=lambda k: (-len(catalog.people[k].appearances), k))[:BUSIEST]
+    compare_busiest = [
+        f"compare {rng.choice(topics)}: {catalog.people[busiest[i % BUSIEST]].name} vs {rng.choice(sides)}"
+        for i in range(count // 3)
+    ]
     network = [f"network {names[i % len(names)]}" for i in range(count)]
     network_groups = [f"network {rng.choice(acronyms)}" for _ in range(count // 3)]
     return {
         "timeline": timeline,
         "compare": compare,
+        "compare_busiest": compare_busiest,
         "network": network,
         "network_institute": network_groups,
         "series": [f"dialogue series {rng.choice(series)}" for _ in range(count // 3)],
@@ -162,6 +170,7 @@ def table(res: dict[str, Any]) -> str:
     for kind in (
         "timeline",
         "compare",
+        "compare_busiest",
         "network",
         "network_institute",
         "series",

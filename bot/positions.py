@@ -43,16 +43,11 @@ def _topic_matcher(topic: str) -> Callable[[str], tuple[bool, bool]] | None:
     words = _topic_words(topic)
     if not words:
         return None
-    # ASCII text folds to its lowercase split at every character but a-z and 0-9: a word starts a token of
-    # fold(text) exactly where it follows no such character in text.lower(), which spares folding long summaries
-    starts = [
-        re.compile(rf"(?<![a-z0-9]){re.escape(w)}" + (r"(?![a-z0-9])" if len(w) <= SHORT_WORD else "")) for w in words
-    ]
 
     def matches(text: str) -> tuple[bool, bool]:
         if text.isascii():
             lowered = text.lower()
-            found = [start.search(lowered) is not None for start in starts]
+            found = [_starts_a_word(lowered, w, whole=len(w) <= SHORT_WORD) for w in words]
         else:
             tokens = _TEXT_WORD.findall(fold(text))
             # a short word ("al", "UN") is matched whole: as a prefix it would match "along", "Alvi", "until"
@@ -60,6 +55,21 @@ def _topic_matcher(topic: str) -> Callable[[str], tuple[bool, bool]] | None:
         return all(found), any(found)
 
     return matches
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _starts_a_word(lowered: str, word: str, *, whole: bool) -> bool:
+    """Return whether a word (or with whole, the whole word) starts a word of fold(text), given text.lower() of an
+    ASCII text: fold only splits it at every character but a-z and 0-9, so the text need not be folded."""
+    at = lowered.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or lowered[at - 1] not in _ALNUM) and not (whole and end < len(lowered) and lowered[end] in _ALNUM):
+            return True
+        at = lowered.find(word, at + 1)
+    return False
 
 
 def _person_positions(
