@@ -14,6 +14,7 @@ class Tie:
     shared: int
     latest: str  # dialogue id
     detail: str = ""  # e.g. their latest role
+    drafts: int = 0  # how many of the shared dialogues are unreviewed drafts
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.answer import Answer, AnswerKind, Attachment, Choice, Item
+from bot.answer import DRAFT_MARK, Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
 from bot.present import quoted
 from bot.questions.ego import EgoNetwork, Tie
@@ -25,6 +25,7 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
     """Return who a person sat with: every co-participant, the dialogues shared and the latest one."""
     record = catalog.people[key]
     counts: dict[str, int] = {}
+    drafts: dict[str, int] = {}
     latest: dict[str, str] = {}
     seen: set[str] = set()
     for a in record.appearances:  # newest first, so the first dialogue seen with someone is the latest
@@ -32,19 +33,21 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
         if did in seen or did not in catalog.dialogues:
             continue
         seen.add(did)
+        draft = _is_draft(catalog, did)
         met: set[str] = set()
         for part in catalog.parts(did):
             other = catalog.person_key(part)
             if other != key and other not in met:
                 met.add(other)
                 counts[other] = counts.get(other, 0) + 1
+                drafts[other] = drafts.get(other, 0) + draft
                 latest.setdefault(other, did)
     rank = catalog.rank
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), catalog.people[k].name))
     ties = []
     for other in order:
         name, _, role = catalog.shown_person(other)
-        ties.append(Tie(other, name, counts[other], latest[other], role))
+        ties.append(Tie(other, name, counts[other], latest[other], role, drafts[other]))
     return EgoNetwork(record.name, len(seen), tuple(ties))
 
 
@@ -52,11 +55,13 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     """Return the institutes an institute (or country) sat with: the affiliations of the other participants."""
     found = group_dialogues(catalog, name, exact=is_group(catalog, name, exact=True), limit=GROUP_DIALOGUES)
     counts: dict[str, int] = {}
+    drafts: dict[str, int] = {}
     latest: dict[str, str] = {}
     labels: dict[str, str] = {}
     own = {" ".join(name.casefold().split())}
     for g in found:  # newest first
         mine = {p.index for p in g.people}
+        draft = _is_draft(catalog, g.dialogue_id)
         met: set[str] = set()
         for i, part in enumerate(catalog.parts(g.dialogue_id)):
             if i in mine or not part.affiliation:
@@ -67,10 +72,11 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
             met.add(key)
             labels.setdefault(key, part.affiliation)
             counts[key] = counts.get(key, 0) + 1
+            drafts[key] = drafts.get(key, 0) + draft
             latest.setdefault(key, g.dialogue_id)
     rank = catalog.rank
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), k))
-    ties = tuple(Tie(k, labels[k], counts[k], latest[k]) for k in order)
+    ties = tuple(Tie(k, labels[k], counts[k], latest[k], drafts=drafts[k]) for k in order)
     return EgoNetwork(name, len(found), ties, "institutes")
 
 
@@ -87,7 +93,7 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
     for tie in net.ties[:MAX_TIES]:
         cite = summary_citation(catalog, tie.latest)
         fields = [
-            ("Shared dialogues", str(tie.shared)),
+            ("Shared dialogues", _shared(tie)),
             ("Latest", f"{cite.dialogue_title} ({cite.date or 'date not given'})"),
         ]
         if tie.detail:
@@ -104,6 +110,18 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
         render=lambda: _render(net),
     )
     return Answer(AnswerKind.NETWORK, f"Network: {net.centre}", intro, tuple(items), refs=refs, attachment=picture)
+
+
+def _is_draft(catalog: Catalog, dialogue_id: str) -> int:
+    """Return 1 when the dialogue is an unreviewed draft (only there with drafts included), else 0."""
+    return int(catalog.summary(dialogue_id).status == "draft")
+
+
+def _shared(tie: Tie) -> str:
+    """Return the count of shared dialogues, saying how many are drafts (as every answer marks drafts)."""
+    if not tie.drafts:
+        return str(tie.shared)
+    return f"{tie.shared} (including {tie.drafts} [{DRAFT_MARK}])"
 
 
 def _render(net: EgoNetwork) -> bytes:

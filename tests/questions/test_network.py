@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from bot.answer import AnswerKind
+from collections.abc import Callable
+from pathlib import Path
+
+from bot.answer import DRAFT_MARK, AnswerKind
 from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 from bot.query import ask
+
+from ..conftest import minimal_brief
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -60,3 +66,15 @@ def test_a_misspelling_as_close_to_two_people_asks_which_one(shipped_catalog: Ca
     """`network Mahmod` is one letter from both Mahmoods: the user picks (an alias of one is no reason to guess)."""
     answer = ask(shipped_catalog, "network Mahmod")
     assert answer.kind is AnswerKind.CHOOSE and len(answer.choices) == 2
+
+
+def test_draft_dialogues_in_a_tie_count_are_marked(write_brief: Callable[..., Path]) -> None:
+    """With drafts included, a tie whose shared dialogues include a draft says how many, even when its latest is not."""
+    write_brief("old.yaml", minimal_brief("old", date="2023-01-01", status="draft"))
+    path = write_brief("new.yaml", minimal_brief("new", date="2024-05-01"))
+    store = BriefStore(path.parent, include_drafts=True)
+    assert store.load().ok
+    answer = ask(store.catalog, "network Zara Ahmed")
+    tie = answer.items[0]
+    assert tie.citation is not None and not tie.citation.draft
+    assert dict(tie.fields)["Shared dialogues"] == f"2 (including 1 [{DRAFT_MARK}])"
