@@ -427,7 +427,12 @@ def search(catalog: Catalog, text: str) -> Answer:
     text = text.strip()
     if not text:
         return help_answer("Search for what? Try `search pipeline`.")
-    hits = [h for h in catalog.text.search(text, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
+    words = re.findall(r"\w+", fold(text))
+    longer = [w for w in words if len(w) >= 2]
+    if not longer and len(words) > 1:  # `%s %d {0}`: only stray letters, which match a possessive's s anywhere
+        return not_found("Nothing found", f"No brief mentions {quoted(text)}: it has no word of two letters or more.")
+    wanted = " ".join(longer) if longer else text  # a lone letter (`search x`) is searched as it is
+    hits = [h for h in catalog.text.search(wanted, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
     if not hits:
         better = suggest(catalog, text)
         return not_found(

@@ -265,3 +265,14 @@ def test_help_shows_the_topic_of_positions_as_optional(shipped_catalog: Catalog)
     lines = [f"{key}: {value}" for item in ask(shipped_catalog, "help").items for key, value in item.fields]
     lines += [line for item in ask(shipped_catalog, "help").items for line in (item.heading or "", *item.lines)]
     assert any("positions [<topic>] [by <name, institute or country>]" in line for line in lines)
+
+
+def test_search_of_one_letter_words_only_finds_nothing(shipped_catalog: Catalog) -> None:
+    """`search %s %d {0}` (no word of two letters or digits) says nothing matched, not hits on a possessive's s."""
+    answer = ask(shipped_catalog, "search %s %d {0}")
+    assert answer.kind is AnswerKind.NOT_FOUND and not answer.ok and not answer.items
+
+
+def test_search_ignores_one_letter_words_beside_longer_ones(shipped_catalog: Catalog) -> None:
+    """`search pipeline s` finds what `search pipeline` finds: the stray letter neither widens nor narrows it."""
+    assert ask(shipped_catalog, "search pipeline s").refs == ask(shipped_catalog, "search pipeline").refs
