@@ -140,8 +140,10 @@ def latest(catalog: Catalog) -> Answer:
 LIST_FIELD_KINDS = ("title", "meta", "organizer", "topic")
 
 
-def list_dialogues(catalog: Catalog, words: str = "", year: int | None = None, limit: int = 200) -> Answer:
-    """Return dialogues matching words (title, organisers, topics) and year, newest first."""
+def list_dialogues(
+    catalog: Catalog, words: str = "", year: int | None = None, limit: int = 200, *, asked: str = ""
+) -> Answer:
+    """Return dialogues matching words (title, organisers, topics) and year, newest first (asked: echoed as typed)."""
     terms = fold(words).split()
     candidates: Iterable[str] = catalog.ordered_ids()
     if terms:
@@ -168,7 +170,7 @@ def list_dialogues(catalog: Catalog, words: str = "", year: int | None = None, l
         matches.append(dialogue)
         if len(matches) >= limit:
             break
-    what = " ".join(x for x in (words.strip(), str(year) if year else "") if x)
+    what = " ".join(asked.split()) or " ".join(x for x in (words.strip(), str(year) if year else "") if x)
     if not matches:
         return not_found("No dialogues found", f"No dialogue matches {quoted(what)}." if what else "No dialogues yet.")
     items = tuple(
@@ -567,7 +569,7 @@ def answer(catalog: Catalog, question: Question) -> Answer:
                 return latest(catalog)
             if sub == "list":
                 words, year = split_year(rest)
-                return list_dialogues(catalog, words, year)
+                return list_dialogues(catalog, words, year, asked=rest)
             if sub == "show":
                 return show(catalog, rest)
             if sub == "series":

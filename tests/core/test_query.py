@@ -276,3 +276,9 @@ def test_search_of_one_letter_words_only_finds_nothing(shipped_catalog: Catalog)
 def test_search_ignores_one_letter_words_beside_longer_ones(shipped_catalog: Catalog) -> None:
     """`search pipeline s` finds what `search pipeline` finds: the stray letter neither widens nor narrows it."""
     assert ask(shipped_catalog, "search pipeline s").refs == ask(shipped_catalog, "search pipeline").refs
+
+
+def test_dialogue_list_echoes_the_words_in_the_order_typed(shipped_catalog: Catalog) -> None:
+    """`dialogue list 1999 2025` is echoed as typed, not with the years swapped."""
+    answer = ask(shipped_catalog, "dialogue list 1999 2025")
+    assert "“1999 2025”" in (answer.intro or "")
