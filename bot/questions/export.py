@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from bot.answer import Answer, Citation, Item
+from bot.answer import DRAFT_MARK, Answer, Citation, Item
 from bot.index.catalog import Catalog
 
 FORMATS = ("md", "csv", "json")
@@ -29,6 +29,7 @@ def citation_data(cite: Citation | None) -> dict[str, Any] | None:
         "date": cite.date,
         "source": cite.source,
         "url": cite.url,
+        "draft": cite.draft,
     }
 
 
@@ -111,6 +112,8 @@ def to_markdown(answer: Answer) -> str:
                 label += f", {_md_escape(cite.source)}"
             if cite.url:
                 label += f", <{cite.url}>"
+            if cite.draft:
+                label += f", {DRAFT_MARK}"
             out.append(f"[^{notes[cite.dialogue_id]}]: {label}; briefbot id `{cite.dialogue_id}`")
     return "\n".join(out).rstrip() + "\n"
 

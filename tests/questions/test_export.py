@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.answer import DRAFT_MARK
 from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
 from bot.questions.export import export
@@ -84,3 +85,24 @@ def test_csv_tables_say_which_rows_come_from_a_draft(write_brief: Callable[..., 
     assert store.load().ok
     rows = list(csv.DictReader(io.StringIO(export(store.catalog, "", "csv", table)[0])))
     assert {(r["dialogue_id"], r["status"]) for r in rows} == {("done", "published"), ("raw", "draft")}
+
+
+def _draft_catalog(write_brief: Callable[..., Path]) -> Catalog:
+    write_brief("done.yaml", minimal_brief("done", date="2024-01-01"))
+    path = write_brief("raw.yaml", minimal_brief("raw", status="draft"))
+    store = BriefStore(path.parent, include_drafts=True)
+    assert store.load().ok
+    return store.catalog
+
+
+def test_markdown_footnote_of_a_draft_is_marked(write_brief: Callable[..., Path]) -> None:
+    """A report's source footnote for a draft brief says it is not reviewed, as the answer's source line does."""
+    text, _ = export(_draft_catalog(write_brief), "who Omid Karimi", "md")
+    notes = [line for line in text.splitlines() if line.startswith("[^")]
+    assert [DRAFT_MARK in line for line in notes] == [True, False]
+
+
+def test_json_citations_say_which_come_from_a_draft(write_brief: Callable[..., Path]) -> None:
+    """The neutral answer as JSON keeps each citation's draft flag, in items and sources."""
+    data = json.loads(export(_draft_catalog(write_brief), "who Omid Karimi", "json")[0])
+    assert [(s["dialogue_id"], s["draft"]) for s in data["sources"]] == [("raw", True), ("done", False)]
