@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from bot.answer import DRAFT_MARK
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,3 +28,8 @@ class EgoNetwork:
     dialogues: int
     ties: tuple[Tie, ...]
     of: str = "people"  # what the ties are: people, or institutes
+
+
+def draft_note(ties: Sequence[Tie]) -> str:
+    """Return "; counts include [DRAFT — not reviewed] dialogues (*)" when any of these ties counts a draft, else ""."""
+    return f"; counts include [{DRAFT_MARK}] dialogues (*)" if any(t.drafts for t in ties) else ""

@@ -11,7 +11,7 @@ import re
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Attachment, Choice, Item
 from bot.index.catalog import Catalog
 from bot.present import quoted
-from bot.questions.ego import EgoNetwork, Tie
+from bot.questions.ego import EgoNetwork, Tie, draft_note
 from bot.questions.picture import ego_png
 from bot.questions.subjects import SubjectKind, group_dialogues, is_group, resolve, suggestions
 from bot.replies import help_answer, summary_citation
@@ -106,7 +106,7 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
     picture = Attachment(
         filename=_filename(net.centre),
         description=f"Ego network of {net.centre}: line width = dialogues shared "
-        f"(the {min(len(net.ties), PICTURE_TIES)} strongest ties)",
+        f"(the {min(len(net.ties), PICTURE_TIES)} strongest ties){draft_note(net.ties[:PICTURE_TIES])}",
         render=lambda: _render(net),
     )
     return Answer(AnswerKind.NETWORK, f"Network: {net.centre}", intro, tuple(items), refs=refs, attachment=picture)

@@ -10,7 +10,7 @@ import io
 import math
 import threading
 
-from bot.questions.ego import EgoNetwork
+from bot.questions.ego import EgoNetwork, draft_note
 
 _LOCK = threading.Lock()  # pyplot-free, but font caches and rcParams are shared: draw one picture at a time
 
@@ -41,7 +41,7 @@ def ego_png(net: EgoNetwork, *, limit: int = 20, dpi: int = 110) -> bytes:
             ax.text(
                 x * 0.55,
                 y * 0.55,
-                str(tie.shared),
+                f"{tie.shared}*" if tie.drafts else str(tie.shared),
                 ha="center",
                 va="center",
                 fontsize=8,
@@ -70,7 +70,7 @@ def ego_png(net: EgoNetwork, *, limit: int = 20, dpi: int = 110) -> bytes:
         fig.text(
             0.02,
             0.02,
-            f"{net.centre}: {shown} ties; line width and number = dialogues shared",
+            f"{net.centre}: {shown} ties; line width and number = dialogues shared{draft_note(ties)}",
             fontsize=8,
             color="#555555",
         )

@@ -78,3 +78,13 @@ def test_draft_dialogues_in_a_tie_count_are_marked(write_brief: Callable[..., Pa
     tie = answer.items[0]
     assert tie.citation is not None and not tie.citation.draft
     assert dict(tie.fields)["Shared dialogues"] == f"2 (including 1 [{DRAFT_MARK}])"
+
+
+def test_picture_says_its_counts_include_drafts(write_brief: Callable[..., Path]) -> None:
+    """With drafts included, the picture (and its description) says the line counts include unreviewed drafts."""
+    write_brief("old.yaml", minimal_brief("old", date="2023-01-01", status="draft"))
+    path = write_brief("new.yaml", minimal_brief("new", date="2024-05-01"))
+    store = BriefStore(path.parent, include_drafts=True)
+    assert store.load().ok
+    picture = ask(store.catalog, "network Zara Ahmed").attachment
+    assert picture is not None and DRAFT_MARK in picture.description
