@@ -18,6 +18,7 @@ class Tie:
     latest: str  # dialogue id
     detail: str = ""  # e.g. their latest role
     drafts: int = 0  # how many of the shared dialogues are unreviewed drafts
+    undated: int = 0  # how many of the shared dialogues give no date (never placed by guess)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
     record = catalog.people[key]
     counts: dict[str, int] = {}
     drafts: dict[str, int] = {}
+    undated: dict[str, int] = {}
     latest: dict[str, str] = {}
     seen: set[str] = set()
     for a in record.appearances:  # newest first, so the first dialogue seen with someone is the latest
@@ -34,6 +35,7 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
             continue
         seen.add(did)
         draft = _is_draft(catalog, did)
+        no_date = int(not catalog.summary(did).date)
         met: set[str] = set()
         for part in catalog.parts(did):
             other = catalog.person_key(part)
@@ -41,13 +43,14 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
                 met.add(other)
                 counts[other] = counts.get(other, 0) + 1
                 drafts[other] = drafts.get(other, 0) + draft
+                undated[other] = undated.get(other, 0) + no_date
                 latest.setdefault(other, did)
     rank = catalog.rank
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), catalog.people[k].name))
     ties = []
     for other in order:
         name, _, role = catalog.shown_person(other)
-        ties.append(Tie(other, name, counts[other], latest[other], role, drafts[other]))
+        ties.append(Tie(other, name, counts[other], latest[other], role, drafts[other], undated[other]))
     return EgoNetwork(record.name, len(seen), tuple(ties))
 
 
@@ -56,12 +59,14 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     found = group_dialogues(catalog, name, exact=is_group(catalog, name, exact=True), limit=GROUP_DIALOGUES)
     counts: dict[str, int] = {}
     drafts: dict[str, int] = {}
+    undated: dict[str, int] = {}
     latest: dict[str, str] = {}
     labels: dict[str, str] = {}
     own = {" ".join(name.casefold().split())}
     for g in found:  # newest first
         mine = {p.index for p in g.people}
         draft = _is_draft(catalog, g.dialogue_id)
+        no_date = int(not catalog.summary(g.dialogue_id).date)
         met: set[str] = set()
         for i, part in enumerate(catalog.parts(g.dialogue_id)):
             if i in mine or not part.affiliation:
@@ -73,10 +78,11 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
             labels.setdefault(key, part.affiliation)
             counts[key] = counts.get(key, 0) + 1
             drafts[key] = drafts.get(key, 0) + draft
+            undated[key] = undated.get(key, 0) + no_date
             latest.setdefault(key, g.dialogue_id)
     rank = catalog.rank
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), k))
-    ties = tuple(Tie(k, labels[k], counts[k], latest[k], drafts=drafts[k]) for k in order)
+    ties = tuple(Tie(k, labels[k], counts[k], latest[k], drafts=drafts[k], undated=undated[k]) for k in order)
     return EgoNetwork(name, len(found), ties, "institutes")
 
 
@@ -94,7 +100,7 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
         cite = summary_citation(catalog, tie.latest)
         fields = [
             ("Shared dialogues", _shared(tie)),
-            ("Latest", f"{cite.dialogue_title} ({cite.date or 'date not given'})"),
+            ("Latest", _latest(tie, f"{cite.dialogue_title} ({cite.date or 'date not given'})")),
         ]
         if tie.detail:
             fields.insert(0, ("Role", tie.detail))
@@ -122,6 +128,15 @@ def _shared(tie: Tie) -> str:
     if not tie.drafts:
         return str(tie.shared)
     return f"{tie.shared} (including {tie.drafts} [{DRAFT_MARK}])"
+
+
+def _latest(tie: Tie, heading: str) -> str:
+    """Return the latest shared dialogue, saying when undated ones may be later (they are never placed by guess)."""
+    if not tie.undated or tie.shared == 1:
+        return heading
+    if tie.undated == tie.shared:
+        return f"not known: {'neither' if tie.shared == 2 else 'none'} of the {tie.shared} is dated"
+    return f"{heading}; {tie.undated} more without a date (may be later)"
 
 
 def _render(net: EgoNetwork) -> bytes:

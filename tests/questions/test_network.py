@@ -88,3 +88,23 @@ def test_picture_says_its_counts_include_drafts(write_brief: Callable[..., Path]
     assert store.load().ok
     picture = ask(store.catalog, "network Zara Ahmed").attachment
     assert picture is not None and DRAFT_MARK in picture.description
+
+
+def test_latest_does_not_place_an_undated_dialogue_by_guess(shipped_catalog: Catalog) -> None:
+    """Amina Khan and Sohail Mahmood also shared an undated dialogue: "Latest" says it may be later, not hides it."""
+    first = ask(shipped_catalog, "network Amina Khan").items[0]
+    latest = dict(first.fields)["Latest"]
+    assert latest == (
+        "Iran-Pakistan Relations in the Context of New Regional Developments (2025-07-29); "
+        "1 more without a date (may be later)"
+    )
+
+
+def test_latest_of_undated_dialogues_only_is_not_known(write_brief: Callable[..., Path]) -> None:
+    """Two shared dialogues, neither dated: which was the latest is not known, and the answer says so."""
+    write_brief("one.yaml", minimal_brief("one", date=None))
+    path = write_brief("two.yaml", minimal_brief("two", date=None))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    tie = ask(store.catalog, "network Zara Ahmed").items[0]
+    assert dict(tie.fields)["Latest"] == "not known: neither of the 2 is dated"
