@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.errors import BriefbotError
+from bot.errors import BriefbotError, write_out
 from bot.ops.logs import configure_logging
 
 log = logging.getLogger("bot")
@@ -68,7 +68,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     text, ok = export(store.catalog, " ".join(args.question), args.format, args.table)
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_out(Path(args.out), text)
     else:
         sys.stdout.write(text)
     return 0 if ok else 1
@@ -95,7 +95,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
     schema = json_schema(PeopleRegistry if args.people else Dialogue)
     text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_out(Path(args.out), text)
     else:
         sys.stdout.write(text)
     return 0

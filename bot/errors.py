@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def shown(text: str) -> str:
@@ -35,6 +36,17 @@ class BriefError:
 
 class BriefbotError(Exception):
     """Base class of errors briefbot reports to a person instead of a traceback."""
+
+
+def write_out(path: Path, data: str | bytes) -> None:
+    """Write an --out file (text as UTF-8); a path that cannot be written is a BriefbotError, not a traceback."""
+    try:
+        if isinstance(data, str):
+            path.write_text(data, encoding="utf-8")
+        else:
+            path.write_bytes(data)
+    except OSError as exc:
+        raise BriefbotError(f"cannot write {shown(str(path))}: {exc.strerror or exc}") from exc
 
 
 class ConfigError(BriefbotError):

@@ -13,6 +13,7 @@ from bot.adapters.terminal import Paint, history_path, line_editing, terminal_wi
 from bot.answer import DRAFT_MARK, Answer, Item
 from bot.corrections import console_lines
 from bot.digest.questions import DigestQuestion, answer_digest, parse_digest
+from bot.errors import write_out
 from bot.index.catalog import Catalog
 from bot.present import quoted
 from bot.query import ask
@@ -79,7 +80,7 @@ def save_attachment(answer: Answer, path: Path) -> str:
     if answer.attachment is None:
         return f"briefbot: this answer has no picture; {path} not written"
     data = answer.attachment.render()
-    path.write_bytes(data)
+    write_out(path, data)
     return f"briefbot: picture written to {path} ({len(data):,} bytes): {answer.attachment.description}"
 
 

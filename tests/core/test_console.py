@@ -110,3 +110,11 @@ def test_network_out_writes_the_picture(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "## Sohail Mahmood" in done.stdout and "Shared dialogues: 2" in done.stdout
     assert target.read_bytes().startswith(b"\x89PNG") and "picture written" in done.stderr
+
+
+def test_out_to_a_missing_folder_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """`ask --out` into a folder that does not exist says it cannot write the file (exit 2), without a traceback."""
+    target = tmp_path / "missing" / "amina.png"
+    done = run_cli("ask", "--briefs", str(BRIEFS_DIR), "--out", str(target), "network Amina Khan")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"briefbot: cannot write {target}: No such file or directory" in done.stderr

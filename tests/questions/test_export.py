@@ -106,3 +106,12 @@ def test_json_citations_say_which_come_from_a_draft(write_brief: Callable[..., P
     """The neutral answer as JSON keeps each citation's draft flag, in items and sources."""
     data = json.loads(export(_draft_catalog(write_brief), "who Omid Karimi", "json")[0])
     assert [(s["dialogue_id"], s["draft"]) for s in data["sources"]] == [("raw", True), ("done", False)]
+
+
+def test_cli_out_to_a_missing_folder_is_a_message_not_a_traceback(tmp_path: Path) -> None:
+    """`briefbot export --out` into a folder that does not exist says it cannot write the file (exit 2)."""
+    target = tmp_path / "missing" / "amina.md"
+    args = ["export", "--briefs", str(BRIEFS_DIR), "--format", "md", "--out", str(target), "who", "Amina", "Khan"]
+    done = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"briefbot: cannot write {target}: No such file or directory" in done.stderr
