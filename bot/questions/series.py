@@ -42,19 +42,27 @@ def series_answer(catalog: Catalog, name: str, *, newest_first: bool = False) ->
     dialogues = [catalog.dialogues[did] for did, _ in found]
     numbered = sorted((d for d in dialogues if d.round is not None), key=lambda d: (d.round or 0, d.date or ""))
     dated = sorted((d for d in dialogues if d.round is None and d.date), key=lambda d: d.date or "")
-    # a dated round without a number goes between the numbered ones by date only when every numbered one is dated
-    ordered = numbered + dated
+    # a dated round without a number goes between the numbered ones by date only when every numbered one is dated;
+    # otherwise its place against an undated numbered round is unknown, so it is listed apart (never placed by guess)
+    ordered, apart = numbered, dated
     if all(d.date for d in numbered):
-        ordered = sorted(numbered + dated, key=lambda d: (d.date or "", d.round or 0))
+        ordered, apart = sorted(numbered + dated, key=lambda d: (d.date or "", d.round or 0)), []
     undated = [d for d in dialogues if d.round is None and not d.date]
     if newest_first:
         ordered.reverse()
-    items: list[Item] = []
-    for d in ordered:
-        label = f"Round {d.round}" if d.round is not None else "Round not numbered"
-        fields = (("Round", label.removeprefix("Round ")), ("Date", d.date or "date not given"))
-        when = d.date or "date not given"
-        items.append(Item(f"{when} — {d.title}", fields, (), _people_line(d), citation(d)))
+        apart.reverse()
+    items = [_round_item(d) for d in ordered]
+    if apart:
+        items.append(
+            Item(
+                heading="Not numbered",
+                lines=(
+                    "These rounds give no round number and a numbered round gives no date, so their place among "
+                    "the numbered rounds is not known; they are listed apart by date, not placed by guess.",
+                ),
+            )
+        )
+        items += [_round_item(d) for d in apart]
     if undated:
         items.append(
             Item(
@@ -70,6 +78,14 @@ def series_answer(catalog: Catalog, name: str, *, newest_first: bool = False) ->
             )
     intro = f"{len(dialogues)} dialogue(s) in the series, " + ("newest first." if newest_first else "in order.")
     return Answer(AnswerKind.SERIES, f"Series: {series}", intro, tuple(items), refs=tuple(d.id for d in dialogues))
+
+
+def _round_item(d: Dialogue) -> Item:
+    """Return one round of a series: date and title, its number (or none), organisers and counts."""
+    label = f"Round {d.round}" if d.round is not None else "Round not numbered"
+    fields = (("Round", label.removeprefix("Round ")), ("Date", d.date or "date not given"))
+    when = d.date or "date not given"
+    return Item(f"{when} — {d.title}", fields, (), _people_line(d), citation(d))
 
 
 def _people_line(dialogue: Dialogue) -> tuple[str, ...]:

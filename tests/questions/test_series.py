@@ -93,3 +93,19 @@ def test_validate_reports_a_round_used_twice_and_two_spellings(write_brief: Call
     assert any("round 2 of series 'Beijing Forum' is also a" in m for m in messages)
     assert any("spelled 'Beijing Forum' in a" in m for m in messages)
     assert len(messages) == 2
+
+
+def test_unnumbered_round_is_not_placed_after_an_undated_numbered_one(write_brief: Callable[..., Path]) -> None:
+    """Round 2 has no date: a dated round without a number cannot be placed against it, so it is listed apart."""
+    specs = [("r1", "2022-04-01", 1), ("r2", None, 2), ("rx", "2023-04-01", None)]
+    for bid, date, number in specs:
+        write_brief(f"{bid}.yaml", minimal_brief(bid, date=date, series="Water Talks", round=number))
+    store = BriefStore(write_brief("people.yaml", {"people": []}).parent)
+    store.load()
+    headings = [i.heading for i in ask(store.catalog, "dialogue series Water Talks").items]
+    assert headings == [
+        "2022-04-01 — Dialogue r1",
+        "date not given — Dialogue r2",
+        "Not numbered",
+        "2023-04-01 — Dialogue rx",
+    ]
