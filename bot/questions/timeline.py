@@ -66,14 +66,20 @@ def arrange(entries: Sequence[tuple[str | None, int, Item]], newest_first: bool)
     return tuple(items)
 
 
-def _intro(count: int, dated: int, newest_first: bool, capped: bool) -> str:
+def _intro(count: int, dated: int, newest_first: bool, capped: bool, hidden: tuple[int, int] | None = None) -> str:
+    """Return a timeline's intro; hidden, when known, is (older dated, undated) dialogues left out by the cap."""
     order = "newest first" if newest_first else "oldest first"
     text = f"{count} dialogue(s), {order}"
     if count > dated:
         text += f"; {count - dated} without a date listed apart"
     text += "."
-    if capped:
-        text += f" The {MAX_ENTRIES} most recent are shown."
+    if hidden is not None and any(hidden):
+        older, undated = hidden
+        parts = [f"{older} older dated dialogue(s)"] if older else []
+        parts += [f"{undated} without a date, which cannot be ranked"] if undated else []
+        text += " Not shown: " + " and ".join(parts) + "."
+    elif capped:  # undated dialogues cannot be ranked: they are shown only when fewer than the cap are dated
+        text += f" The {MAX_ENTRIES} most recent are shown (dialogues without a date only if fewer are dated)."
     return text
 
 
@@ -154,6 +160,7 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
     record = catalog.people[key]
     apps = [a for a in record.appearances if a.dialogue_id in catalog.dialogues]
     capped = len(apps) > MAX_ENTRIES
+    every = apps
     apps = apps[:MAX_ENTRIES]
     full = [(a.dialogue_id, a.index) for a in apps[:FULL_ENTRIES]]
     bullets = _position_bullets(catalog, full)
@@ -170,10 +177,15 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
         entries.append((cite.date, catalog.rank(a.dialogue_id), Item(date_heading(cite), fields, (), said, cite)))
     dated = sum(1 for e in entries if e[0])
     name, shown, _ = catalog.shown_person(key)
+    intro = _intro(len(entries), dated, newest_first, capped)
+    if capped:  # the undated come last in catalog order, so the cap would drop them first: say what is left out
+        all_dated = sum(1 for a in every if catalog.summary(a.dialogue_id).date)
+        hidden = (all_dated - dated, len(every) - all_dated - (len(entries) - dated))
+        intro = f"{len(every)} dialogue(s) in all. " + _intro(len(entries), dated, newest_first, capped, hidden)
     return Answer(
         AnswerKind.TIMELINE,
         f"Timeline: {shown or name}",
-        _intro(len(entries), dated, newest_first, capped),
+        intro,
         arrange(entries, newest_first),
         refs=tuple(a.dialogue_id for a in apps),
     )

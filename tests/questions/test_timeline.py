@@ -135,3 +135,17 @@ def test_a_topic_timeline_by_someone_lists_only_their_statements(shipped_catalog
     answer = ask(shipped_catalog, "timeline Afghanistan by Iran")
     said = [dict(i.fields)["By"] for i in answer.items if i.citation]
     assert said == ["Ambassador Sohail Mahmood, Dr. Muhammad Hassan Shaykh al-Islami"]
+
+
+def test_a_capped_person_timeline_says_how_many_in_all_and_that_undated_ones_are_left_out(
+    write_brief: Callable[..., Path],
+) -> None:
+    """52 dialogues, one undated: the intro gives the total and does not pass the undated one off as the oldest."""
+    for n in range(51):
+        write_brief(f"d{n:02}.yaml", minimal_brief(f"d{n:02}", date=f"{2000 + n // 12}-{n % 12 + 1:02}-01"))
+    path = write_brief("undated.yaml", minimal_brief("undated", date=None))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    intro = ask(store.catalog, "timeline Omid Karimi").intro or ""
+    assert intro.startswith("52 dialogue(s) in all.")
+    assert "Not shown: 1 older dated dialogue(s) and 1 without a date, which cannot be ranked." in intro
