@@ -254,7 +254,8 @@ def topic_timeline(catalog: Catalog, topic: str, newest_first: bool = False) -> 
     order = "newest first" if newest_first else "oldest first"
     intro = f"{len(entries)} statement(s) from {dialogues} dialogue(s), {order}"
     if len(entries) >= MAX_HITS:
-        intro += f" (the {MAX_HITS} most recent)"
+        # undated statements cannot be ranked: positions lists them after the dated ones, so the cap drops them first
+        intro += f" (the {MAX_HITS} most recent; statements from dialogues without a date only if fewer are dated)"
     if len(entries) > dated:
         intro += f"; {len(entries) - dated} from dialogues without a date listed apart"
     intro += "."

@@ -12,6 +12,7 @@ from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
 from bot.query import ask
 from bot.questions.timeline import UNDATED, split_order
+from bot.replies import MAX_HITS
 
 from ..conftest import minimal_brief
 
@@ -149,3 +150,16 @@ def test_a_capped_person_timeline_says_how_many_in_all_and_that_undated_ones_are
     intro = ask(store.catalog, "timeline Omid Karimi").intro or ""
     assert intro.startswith("52 dialogue(s) in all.")
     assert "Not shown: 1 older dated dialogue(s) and 1 without a date, which cannot be ranked." in intro
+
+
+def test_a_capped_topic_timeline_does_not_pass_undated_statements_off_as_the_oldest(
+    write_brief: Callable[..., Path],
+) -> None:
+    """More statements than fit: the intro says undated ones, which cannot be ranked, are shown only if room is left."""
+    for n in range(MAX_HITS + 1):
+        write_brief(f"d{n:02}.yaml", minimal_brief(f"d{n:02}", date=f"{2000 + n // 12}-{n % 12 + 1:02}-01"))
+    path = write_brief("undated.yaml", minimal_brief("undated", date=None))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    intro = ask(store.catalog, "timeline topic Water").intro or ""
+    assert f"(the {MAX_HITS} most recent; statements from dialogues without a date only if fewer are dated)" in intro
