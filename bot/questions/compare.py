@@ -111,7 +111,7 @@ def compare_sides(catalog: Catalog, topic: str, a: str, b: str) -> Answer:
     na, nb = count(left), count(right)
     intro = f"{a}: {na} statement(s); {b}: {nb} statement(s), newest first."
     if max(na, nb) >= MAX_SIDE:
-        intro += f" At most the {MAX_SIDE} most recent are shown a side."
+        intro += f" At most the {MAX_SIDE} most recent are shown a side (undated ones only if fewer are dated)."
     if not na and not nb:
         intro = f"Neither {a} nor {b} has a recorded position on {quoted(topic)}. Try `positions {topic}`."
     elif not na or not nb:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from bot.answer import AnswerKind
 from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
 from bot.query import ask
-from bot.questions.compare import split_compare
+from bot.questions.compare import MAX_SIDE, split_compare
+
+from ..conftest import minimal_brief
 
 
 def test_afghanistan_pakistan_vs_iran_shows_both_sides(shipped_catalog: Catalog) -> None:
@@ -74,3 +80,15 @@ def test_a_side_naming_nobody_says_so(shipped_catalog: Catalog) -> None:
     answer = ask(shipped_catalog, "compare Palestine: ISSI vs Nobody Atall")
     assert answer.kind is AnswerKind.NOT_FOUND and not answer.ok
     assert "No participant, institute or country matches “Nobody Atall”" in (answer.intro or "")
+
+
+def test_a_capped_side_does_not_pass_undated_statements_off_as_the_oldest(write_brief: Callable[..., Path]) -> None:
+    """More statements than a side holds: the intro says undated ones (never ranked) come only if room is left."""
+    for n in range(MAX_SIDE + 1):
+        write_brief(f"d{n:02}.yaml", minimal_brief(f"d{n:02}", date=f"{2000 + n // 12}-{n % 12 + 1:02}-01"))
+    path = write_brief("undated.yaml", minimal_brief("undated", date=None))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    intro = ask(store.catalog, "compare Water: Omid Karimi vs Zara Ahmed").intro or ""
+    expected = f"At most the {MAX_SIDE} most recent are shown a side (undated ones only if fewer are dated)."
+    assert expected in intro
