@@ -9,75 +9,97 @@ from __future__ import annotations
 import io
 import math
 import threading
+from typing import TYPE_CHECKING
 
 from bot.questions.ego import EgoNetwork, draft_note
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 _LOCK = threading.Lock()  # pyplot-free, but font caches and rcParams are shared: draw one picture at a time
 
 
 def ego_png(net: EgoNetwork, *, limit: int = 20, dpi: int = 110) -> bytes:
     """Return the PNG bytes of an ego network with its `limit` strongest ties."""
+    with _LOCK:
+        fig = ego_figure(net, limit=limit, dpi=dpi)
+        buffer = io.BytesIO()
+        # light compression: a few more kilobytes, a third less time than zlib's default level
+        fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def ego_figure(net: EgoNetwork, *, limit: int = 20, dpi: int = 110) -> Figure:
+    """Return the Figure of an ego network (the caller holds _LOCK while drawing); labels have gid 'label'."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
 
     ties = net.ties[:limit]
-    with _LOCK:
-        fig = Figure(figsize=(8, 8), dpi=dpi)
-        ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
-        ax.set_xlim(-2.0, 2.0)
-        ax.set_ylim(-1.9, 1.9)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        strongest = max((t.shared for t in ties), default=1)
-        n = max(len(ties), 1)
-        for i, tie in enumerate(ties):
-            angle = math.pi / 2 - 2 * math.pi * i / n
-            x, y = 0.95 * math.cos(angle), 0.95 * math.sin(angle)
-            width = 1.0 + 7.0 * tie.shared / strongest
-            ax.plot([0, x], [0, y], color="#4a6fa5", linewidth=width, alpha=0.55, solid_capstyle="round", zorder=1)
-            ax.scatter([x], [y], s=260, color="#f2a541", edgecolors="#333333", linewidths=0.8, zorder=2)
-            ax.text(
-                x * 0.55,
-                y * 0.55,
-                f"{tie.shared}*" if tie.drafts else str(tie.shared),
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="#1d3557",
-                bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
-                zorder=3,
-            )
-            label = _wrap(tie.label, 18)
-            ha = "left" if x > 0.15 else "right" if x < -0.15 else "center"
-            va = "bottom" if y > 0.15 else "top" if y < -0.15 else "center"
-            ax.text(x * 1.1, y * 1.1, label, ha=ha, va=va, fontsize=9, color="#111111", zorder=3)
-        centre_box = {"boxstyle": "round,pad=0.5", "fc": "#e63946", "ec": "#333333", "lw": 1.0}
+    fig = Figure(figsize=(8, 8), dpi=dpi)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
+    ax.set_xlim(-2.0, 2.0)
+    ax.set_ylim(-1.9, 1.9)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    strongest = max((t.shared for t in ties), default=1)
+    n = max(len(ties), 1)
+    radius = 0.95 if n <= 8 else min(1.25, 0.95 + 0.03 * (n - 8))  # more ties: a wider circle, room for labels
+    for i, tie in enumerate(ties):
+        angle = math.pi / 2 - 2 * math.pi * i / n
+        x, y = radius * math.cos(angle), radius * math.sin(angle)
+        width = 1.0 + 7.0 * tie.shared / strongest
+        ax.plot([0, x], [0, y], color="#4a6fa5", linewidth=width, alpha=0.55, solid_capstyle="round", zorder=1)
+        ax.scatter([x], [y], s=260, color="#f2a541", edgecolors="#333333", linewidths=0.8, zorder=2)
         ax.text(
-            0,
-            0,
-            _wrap(net.centre, 16),
+            x * 0.55,
+            y * 0.55,
+            f"{tie.shared}*" if tie.drafts else str(tie.shared),
             ha="center",
             va="center",
-            fontsize=11,
-            fontweight="bold",
-            color="white",
-            bbox=centre_box,
-            zorder=5,
-        )
-        shown = f"the {len(ties)} strongest of {len(net.ties)}" if len(net.ties) > len(ties) else f"{len(ties)}"
-        fig.text(
-            0.02,
-            0.02,
-            f"{net.centre}: {shown} ties; line width and number = dialogues shared{draft_note(ties)}",
             fontsize=8,
-            color="#555555",
+            color="#1d3557",
+            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
+            zorder=3,
         )
-        buffer = io.BytesIO()
-        # light compression: a few more kilobytes, a third less time than zlib's default level
-        fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+        label = _wrap(tie.label, 18)
+        ha = "left" if x > 0.15 else "right" if x < -0.15 else "center"
+        va = "bottom" if y > 0.15 else "top" if y < -0.15 else "center"
+        out = 1 + (0.1 + (0.08 if n > 12 and i % 2 else 0.0)) / radius  # many ties: every other label further out
+        ax.text(
+            x * out,
+            y * out,
+            label,
+            ha=ha,
+            va=va,
+            fontsize=9 if n <= 12 else 8,
+            color="#111111",
+            zorder=3,
+            gid="label",
+        )
+    centre_box = {"boxstyle": "round,pad=0.5", "fc": "#e63946", "ec": "#333333", "lw": 1.0}
+    ax.text(
+        0,
+        0,
+        _wrap(net.centre, 16),
+        ha="center",
+        va="center",
+        fontsize=11,
+        fontweight="bold",
+        color="white",
+        bbox=centre_box,
+        zorder=5,
+    )
+    shown = f"the {len(ties)} strongest of {len(net.ties)}" if len(net.ties) > len(ties) else f"{len(ties)}"
+    fig.text(
+        0.02,
+        0.02,
+        f"{net.centre}: {shown} ties; line width and number = dialogues shared{draft_note(ties)}",
+        fontsize=8,
+        color="#555555",
+    )
+    return fig
 
 
 def _wrap(text: str, width: int) -> str:

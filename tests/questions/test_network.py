@@ -9,6 +9,8 @@ from bot.answer import DRAFT_MARK, AnswerKind
 from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
 from bot.query import ask
+from bot.questions.network import person_network
+from bot.questions.picture import ego_figure
 
 from ..conftest import minimal_brief
 
@@ -108,3 +110,28 @@ def test_latest_of_undated_dialogues_only_is_not_known(write_brief: Callable[...
     assert store.load().ok
     tie = ask(store.catalog, "network Zara Ahmed").items[0]
     assert dict(tie.fields)["Latest"] == "not known: neither of the 2 is dated"
+
+
+def test_twenty_long_labels_do_not_overlap(write_brief: Callable[..., Path]) -> None:
+    """With 20 ties of long names the picture's labels stay readable: inside the picture, no two of them overlapping."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    first = ["Muhammad Hassan", "Seyyed Rasoul", "Abdul Rahman", "Khalid", "Zainab", "Fatemeh", "Omid", "Riffat"]
+    first += ["Somaye", "Arhama", "Sarah", "Ali Akbar"]
+    last = ["Shaykh al-Islami", "Moosavi Nejad", "Chaudhry", "Morovati", "Siddiqa", "Velayati", "Karimi", "Masood"]
+    last += ["Hosseini-Tabatabaei", "Akram"]
+    people = [f"{first[i % 12]} {last[i % 10]} {chr(65 + i)}" for i in range(25)]
+    for d in range(6):
+        parts = [{"name": "Zara Ahmed", "role": "Director", "affiliation": "EXI"}]
+        parts += [{"name": p, "role": "Fellow", "affiliation": "Tehran Forum"} for p in people[: 25 - d * 3]]
+        path = write_brief(f"p{d}.yaml", minimal_brief(f"p{d}", date=f"202{d}-01-01", participants=parts, positions=[]))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    key = ask(store.catalog, "network Zara Ahmed").refs[0]
+    figure = ego_figure(person_network(store.catalog, key), limit=20)
+    FigureCanvasAgg(figure)  # measured as the PNG is drawn (Agg, the figure's dpi)
+    boxes = [t.get_window_extent() for t in figure.axes[0].texts if t.get_gid() == "label"]
+    assert len(boxes) == 20
+    overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
+    assert not overlaps
+    assert all(figure.bbox.contains(b.x0, b.y0) and figure.bbox.contains(b.x1, b.y1) for b in boxes)
