@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import marshal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
@@ -175,6 +177,7 @@ class _People(Mapping[str, PersonRecord]):
 
 
 _MISSING = object()
+_LAZY_PEOPLE = frozenset({"people", "_people", "_exact", "_skeleton", "_tokens"})
 
 
 def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, str]) -> int:
@@ -262,7 +265,8 @@ class Catalog:
     ) -> Catalog:
         """Return a catalog over compact summaries whose dialogues `load` builds on demand.
 
-        people, when given, is a people_snapshot() taken from a catalog of exactly these summaries and registry.
+        people, when given, is a people_snapshot() taken from a catalog of exactly these summaries and registry, or a
+        function returning one (None if it has none after all), called on the first use of the people index.
         """
         catalog = cls.__new__(cls)
         catalog._parts = parts or (lambda did: summaries[did].participants)
@@ -310,10 +314,11 @@ class Catalog:
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
         else:
             self._registry_maps()
-        if people is not None:
-            new = tuple.__new__
-            self._people = {k: new(_PersonData, v) for k, v in people[0].items()}
-            self._exact, self._skeleton, self._tokens = people[1], people[2], people[3]
+        self._people_lock = threading.Lock()
+        if callable(people):  # read on first use (__getattr__): a question about no one never loads the people index
+            self._people_loader: Callable[[], Any] | None = people
+        elif people is not None:
+            self._use_people(people)
         elif previous is None:
             self._build_people()
         else:
@@ -327,7 +332,43 @@ class Catalog:
             self._spelling_words = previous._spelling_words
             self._deletions = previous._deletions
             self._positions_memo = previous._positions_memo
-        self.people = _People(self._people, self.all)
+        if not callable(people):
+            self.people = _People(self._people, self.all)
+
+    def _use_people(self, snapshot: Any) -> None:
+        """Set the people index from a people_snapshot()."""
+        new = tuple.__new__
+        self._people = {k: new(_PersonData, v) for k, v in snapshot[0].items()}
+        self._exact, self._skeleton, self._tokens = snapshot[1], snapshot[2], snapshot[3]
+
+    def __getattr__(self, name: str) -> Any:
+        """Load the people index on its first use, for a catalog made with a people loader (see compiled)."""
+        if name not in _LAZY_PEOPLE or "_people_lock" not in self.__dict__:
+            raise AttributeError(name)
+        with self._people_lock:
+            if name not in self.__dict__:
+                loader = self.__dict__.pop("_people_loader", None)
+                if loader is None:
+                    raise AttributeError(name)
+                self._read_people(loader)
+            return self.__dict__[name]
+
+    def _read_people(self, loader: Callable[[], Any]) -> None:
+        """Set the people index from the loader's snapshot (or build it), as the store makes a first load."""
+        collecting = gc.isenabled()
+        if collecting:  # hundreds of thousands of lasting objects: no collection re-scans them while they are made
+            gc.disable()
+        try:
+            snapshot = loader()
+            if snapshot is not None:
+                self._use_people(snapshot)
+            else:
+                self._build_people()
+            self.people = _People(self._people, self.all)
+        finally:
+            if collecting:
+                gc.freeze()
+                gc.enable()
 
     @property
     def _spellings(self) -> list[str]:

@@ -306,8 +306,10 @@ class BriefStore:
         return out
 
     def close(self) -> None:
-        """Close the cache database."""
+        """Close the cache database (the snapshot's people index, if not yet read from it, is read first)."""
         if self._db is not None:
+            if self._catalog is not None:
+                _ = self._catalog.people
             self._db.close()
             self._db = None
 
@@ -811,14 +813,28 @@ class BriefStore:
         tag.update("".join([f"{did}\0{versions[did]}\0" for did in sorted(versions)]).encode())
         tag.update(repr(self._registry[0]).encode())
         key = tag.hexdigest()
-        saved = self._db.get_meta("people") if self._index_job is None else None  # none in a cache being built
-        snapshot = saved[1] if isinstance(saved, tuple) and saved[0] == key else None
+        saved = self._db.get_meta("people_key") if self._index_job is None else None  # none in a cache being built
+        people = self._people_reader(key) if saved == key else None  # read on the first question about people
         catalog = Catalog.compiled(
-            summaries, load, self._registry[1], text, include_drafts=self.include_drafts, people=snapshot, parts=parts
+            summaries, load, self._registry[1], text, include_drafts=self.include_drafts, people=people, parts=parts
         )
-        if snapshot is None and self._db.persistent:
+        if people is None and self._db.persistent:
             self._save_meta("people", (key, catalog.people_snapshot()))
+            self._save_meta("people_key", key)
         return catalog
+
+    def _people_reader(self, key: str) -> Callable[[], object]:
+        """Return a function reading the saved people index of this key (None if it is gone or another's)."""
+        db = self._db
+        assert db is not None
+        lock = self._details_lock
+
+        def read() -> object:
+            with lock:
+                saved = db.get_meta("people")
+            return saved[1] if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == key else None
+
+        return read
 
     def _parts_loader(
         self, summaries: dict[str, Summary], versions: dict[str, str]

@@ -79,6 +79,27 @@ def test_warm_start_answers_like_cold_start(folder: Path, tmp_path: Path) -> Non
         assert ask(warm, question) == ask(cold, question), question
 
 
+def test_warm_start_reads_the_people_index_on_first_use(folder: Path, tmp_path: Path) -> None:
+    """A warm start leaves the saved people index unread until a question is about people, then answers as before."""
+    cold = _fresh(folder, tmp_path / "cache").catalog
+    warm = _fresh(folder, tmp_path / "cache").catalog
+    ask(warm, "search trade")
+    assert "_people" not in vars(warm)
+    person = next(iter(cold.people.values())).name
+    assert ask(warm, f"who {person}") == ask(cold, f"who {person}")
+
+
+def test_people_index_outlives_the_cache(folder: Path, tmp_path: Path) -> None:
+    """A warm catalog whose store is closed before any question about people still resolves names as before."""
+    cold = _fresh(folder, tmp_path / "cache").catalog
+    store = _fresh(folder, tmp_path / "cache")
+    warm = store.catalog
+    store.close()
+    person = next(iter(cold.people.values())).name
+    assert warm.find_people(person) == cold.find_people(person)
+    assert {k: r.name for k, r in warm.people.items()} == {k: r.name for k, r in cold.people.items()}
+
+
 def test_changed_file_is_reread_by_a_new_process(folder: Path, tmp_path: Path) -> None:
     """A file edited between two runs is parsed again, never answered from the cache."""
     _fresh(folder, tmp_path / "cache")
