@@ -125,6 +125,35 @@ def series_problems(dialogues: list[Dialogue], paths: dict[str, Path]) -> list[B
                         "round",
                     )
                 )
+    errors += _rounds_out_of_date_order(dialogues, paths)
+    return errors
+
+
+def _rounds_out_of_date_order(dialogues: list[Dialogue], paths: dict[str, Path]) -> list[BriefError]:
+    """Return a problem for every dated round dated before an earlier-numbered dated round of its series."""
+    by_series: dict[str, list[Dialogue]] = {}
+    for d in dialogues:
+        if d.series is not None and d.round is not None and d.date:
+            by_series.setdefault(" ".join(re.findall(r"\w+", fold(d.series))), []).append(d)
+    errors = []
+    for rounds in by_series.values():
+        latest: Dialogue | None = None  # the latest-dated round among the lower numbers
+        for d in sorted(rounds, key=lambda d: d.round or 0):
+            mine, theirs = d.date or "", (latest.date or "") if latest is not None else ""
+            # a partial date ("2025") that contains the other is no contradiction
+            if latest is not None and latest.round != d.round and mine < theirs and not theirs.startswith(mine):
+                errors.append(
+                    BriefError(
+                        str(paths[d.id]),
+                        f"round {d.round} of series {d.series!r} is dated {d.date}, before round {latest.round} "
+                        f"({latest.id}, {latest.date}): check the date or the round number",
+                        None,
+                        None,
+                        "round",
+                    )
+                )
+            if latest is None or (d.date or "") > (latest.date or ""):
+                latest = d
     return errors
 
 

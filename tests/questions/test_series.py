@@ -95,6 +95,19 @@ def test_validate_reports_a_round_used_twice_and_two_spellings(write_brief: Call
     assert len(messages) == 2
 
 
+def test_validate_reports_a_round_dated_before_an_earlier_round(write_brief: Callable[..., Path]) -> None:
+    """`briefbot validate`: round 2 dated before round 1 of the same series is an error (a date or number typo)."""
+    from bot.briefs.validate import validate_dir
+
+    write_brief("a.yaml", minimal_brief("a", series="Water Talks", round=1, date="2020-03-01"))
+    write_brief("b.yaml", minimal_brief("b", series="Water Talks", round=2, date="2019-03-01"))
+    write_brief("c.yaml", minimal_brief("c", series="Water Talks", round=3, date=None))
+    result = validate_dir(write_brief("people.yaml", {"people": []}).parent)
+    messages = [str(e) for e in result.errors]
+    assert len(messages) == 1
+    assert "round 2 of series 'Water Talks' is dated 2019-03-01, before round 1 (a, 2020-03-01)" in messages[0]
+
+
 def test_unnumbered_round_is_not_placed_after_an_undated_numbered_one(write_brief: Callable[..., Path]) -> None:
     """Round 2 has no date: a dated round without a number cannot be placed against it, so it is listed apart."""
     specs = [("r1", "2022-04-01", 1), ("r2", None, 2), ("rx", "2023-04-01", None)]
