@@ -108,6 +108,15 @@ def test_validate_reports_a_round_dated_before_an_earlier_round(write_brief: Cal
     assert "round 2 of series 'Water Talks' is dated 2019-03-01, before round 1 (a, 2020-03-01)" in messages[0]
 
 
+def test_validate_accepts_a_partial_date_that_contains_the_earlier_round(write_brief: Callable[..., Path]) -> None:
+    """Round 1 on 2025-07-01 and round 2 in "2025": no contradiction, nothing reported."""
+    from bot.briefs.validate import validate_dir
+
+    write_brief("a.yaml", minimal_brief("a", series="Water Talks", round=1, date="2025-07-01"))
+    write_brief("b.yaml", minimal_brief("b", series="Water Talks", round=2, date="2025"))
+    assert validate_dir(write_brief("people.yaml", {"people": []}).parent).errors == []
+
+
 def test_unnumbered_round_is_not_placed_after_an_undated_numbered_one(write_brief: Callable[..., Path]) -> None:
     """Round 2 has no date: a dated round without a number cannot be placed against it, so it is listed apart."""
     specs = [("r1", "2022-04-01", 1), ("r2", None, 2), ("rx", "2023-04-01", None)]
