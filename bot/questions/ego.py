@@ -29,6 +29,7 @@ class EgoNetwork:
     dialogues: int
     ties: tuple[Tie, ...]
     of: str = "people"  # what the ties are: people, or institutes
+    counted: int = 0  # when set, only the centre's this many most recent dialogues were counted (there are more)
 
 
 def draft_note(ties: Sequence[Tie]) -> str:

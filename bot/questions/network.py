@@ -56,7 +56,9 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
 
 def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     """Return the institutes an institute (or country) sat with: the affiliations of the other participants."""
-    found = group_dialogues(catalog, name, exact=is_group(catalog, name, exact=True), limit=GROUP_DIALOGUES)
+    found = group_dialogues(catalog, name, exact=is_group(catalog, name, exact=True), limit=GROUP_DIALOGUES + 1)
+    capped = len(found) > GROUP_DIALOGUES
+    found = found[:GROUP_DIALOGUES]
     counts: dict[str, int] = {}
     drafts: dict[str, int] = {}
     undated: dict[str, int] = {}
@@ -83,7 +85,7 @@ def group_network(catalog: Catalog, name: str) -> EgoNetwork:
     rank = catalog.rank
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), k))
     ties = tuple(Tie(k, labels[k], counts[k], latest[k], drafts=drafts[k], undated=undated[k]) for k in order)
-    return EgoNetwork(name, len(found), ties, "institutes")
+    return EgoNetwork(name, len(found), ties, "institutes", GROUP_DIALOGUES if capped else 0)
 
 
 def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] = ()) -> Answer:
@@ -108,6 +110,8 @@ def network_answer(catalog: Catalog, net: EgoNetwork, *, refs: tuple[str, ...] =
     intro = f"{net.centre} sat with {len(net.ties)} {net.of} in {net.dialogues} dialogue(s); strongest ties first."
     if len(net.ties) > MAX_TIES:
         intro += f" The {MAX_TIES} strongest are listed."
+    if net.counted:  # undated dialogues cannot be ranked: they sort last, so the cap drops them first
+        intro += f" Only its {net.counted} most recent dialogues are counted (undated ones only if fewer are dated)."
     intro += " A picture of this network is attached where the platform allows."
     picture = Attachment(
         filename=_filename(net.centre),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from bot.answer import DRAFT_MARK, AnswerKind
 from bot.index.catalog import Catalog
@@ -135,3 +138,17 @@ def test_twenty_long_labels_do_not_overlap(write_brief: Callable[..., Path]) -> 
     overlaps = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if a.overlaps(b)]
     assert not overlaps
     assert all(figure.bbox.contains(b.x0, b.y0) and figure.bbox.contains(b.x1, b.y1) for b in boxes)
+
+
+def test_a_capped_institute_network_says_which_dialogues_it_counts(
+    write_brief: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An institute in more dialogues than the network counts: the intro says only the most recent are counted."""
+    monkeypatch.setattr(sys.modules["bot.questions.network"], "GROUP_DIALOGUES", 2)  # the module, not the function
+    write_brief("a.yaml", minimal_brief("a", date="2020-01-01"))
+    write_brief("b.yaml", minimal_brief("b", date="2021-01-01"))
+    path = write_brief("c.yaml", minimal_brief("c", date=None))
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    intro = ask(store.catalog, "network EXI").intro or ""
+    assert "Only its 2 most recent dialogues are counted (undated ones only if fewer are dated)." in intro
