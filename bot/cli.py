@@ -114,6 +114,19 @@ def version() -> str:
         return __version__
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: the version is looked up only when asked for (importlib.metadata costs every command ~20 ms)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS, **kwargs: object) -> None:
+        super().__init__(
+            option_strings, dest, nargs=0, default=argparse.SUPPRESS, help="show program's version number and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object, **kwargs: object) -> None:
+        print(f"briefbot {version()}")
+        parser.exit()
+
+
 BUILTIN_COMMANDS = frozenset({"ask", "export", "validate", "schema", "health", "state"})
 
 
@@ -121,7 +134,7 @@ def build_parser(*, builtin_only: bool = False) -> argparse.ArgumentParser:
     """Return the argument parser of every briefbot command (builtin_only: without importing the others)."""
     parser = argparse.ArgumentParser(prog="briefbot", description="Briefings on Track-II dialogues.")
     parser.add_argument("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default WARNING)")
-    parser.add_argument("--version", action="version", version=f"briefbot {version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("ask", help="answer a question offline, e.g. briefbot ask '/who Sohail Mahmood'")
