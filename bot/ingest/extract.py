@@ -33,7 +33,7 @@ from bot.ingest.passes.positions import find_positions
 from bot.ingest.passes.segment import lines as segment_lines
 from bot.ingest.passes.segment import sentences as segment_sentences
 from bot.ingest.passes.segment import split_sentences as sentences
-from bot.ingest.passes.sessions import find_sessions
+from bot.ingest.passes.sessions import ORDINALS, find_sessions
 from bot.ingest.passes.vocab import pairs, words
 
 # --------------------------------------------------------------------------- vocabularies
@@ -48,25 +48,6 @@ _TAKEAWAY = re.compile(
     re.IGNORECASE,
 )
 TOPICS = tuple(pairs("topics.txt"))
-_ORDINALS = {
-    "inaugural": 0,
-    "opening": 0,
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "fifth": 5,
-    "5th": 5,
-    "sixth": 6,
-    "final": 90,
-    "last": 90,
-    "concluding": 99,
-    "closing": 99,
-}
 _WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8}
 
@@ -463,7 +444,7 @@ def _session_heading(para: str) -> tuple[str, float] | None:
         r"^(?P<label>Inaugural|Opening|Concluding|Closing)\s+Session\s*(?:[:.–—-]\s*(?P<title>.+))?$", para, re.I
     )
     if m:
-        return (m["title"] or f"{m['label'].title()} session").strip(), float(_ORDINALS[m["label"].lower()])
+        return (m["title"] or f"{m['label'].title()} session").strip(), float(ORDINALS[m["label"].lower()])
     return None
 
 
@@ -476,12 +457,12 @@ def _session_intro(sentence: str) -> tuple[str, float] | None:
         re.I,
     )
     if m:
-        return m["title"].strip().rstrip(",."), float(_ORDINALS[m["ord"].lower()])
+        return m["title"].strip().rstrip(",."), float(ORDINALS[m["ord"].lower()])
     m = re.search(
         r"\b(?:the|an?)\s+(?P<ord>inaugural|opening|concluding|closing)\s+(?P<what>session|plenary)\b", sentence, re.I
     )
     if m and not re.search(r"\b(?:featured|included|comprised)\b", sentence[: m.start()]):
-        return f"{m['ord'].title()} {m['what'].lower()}", float(_ORDINALS[m["ord"].lower()])
+        return f"{m['ord'].title()} {m['what'].lower()}", float(ORDINALS[m["ord"].lower()])
     return None
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.ingest.passes.segment import Line, lines, sentences
 
-_ORD = {
+ORDINALS = {
     "inaugural": 0,
     "opening": 0,
     "first": 1,
@@ -32,12 +32,12 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _NUM = r"(?P<n>[IVX]+|\d+|one|two|three|four|five|six)"
 HEAD = re.compile(
-    rf"^(?:\d{{1,2}}[:.]\d{{2}}\s*[-–—]\s*\d{{1,2}}[:.]\d{{2}}\s+)?(?:(?:(?P<ord>{'|'.join(_ORD)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
+    rf"^(?:\d{{1,2}}[:.]\d{{2}}\s*[-–—]\s*\d{{1,2}}[:.]\d{{2}}\s+)?(?:(?:(?P<ord>{'|'.join(ORDINALS)})\s+)?(?:working\s+|plenary\s+|technical\s+|thematic\s+|panel\s+)?"
     rf"(?:session|panel)(?:\s*[-–]?\s*{_NUM})?|plenary)(?:\s*(?P<sep>[:.–—-])\s*(?P<title>.*))?$",
     re.I,
 )
 _INTRO = re.compile(
-    r"\b(?:the\s+)?(?P<ord>" + "|".join(_ORD) + r")\s+(?:working\s+|plenary\s+|technical\s+|thematic\s+)?"
+    r"\b(?:the\s+)?(?P<ord>" + "|".join(ORDINALS) + r")\s+(?:working\s+|plenary\s+|technical\s+|thematic\s+)?"
     r"(?:session|panel|plenary|dialogue of the day)\b[^“\"‘'.]{0,30}?\b(?:titled|entitled|on|themed)\s+"
     r"(?:[“\"‘']+(?P<q>[^”\"’]{3,200})[”\"’]+|(?P<plain>[A-Z][^,.;]{3,150}?)(?=,\s|\s+(?:was|were|is)\b|$))",
     re.I,
@@ -58,7 +58,7 @@ class SessionFound:
 
 def _order(ordinal: str | None, number: str | None, default: float) -> float:
     if ordinal:
-        return float(_ORD[ordinal.lower()])
+        return float(ORDINALS[ordinal.lower()])
     if number:
         n = number.lower()
         return float(_ROMAN.get(n) or _WORDS.get(n) or (int(n) if n.isdigit() else default))
