@@ -126,6 +126,10 @@ def run(n: int, seed: int, count: int, pictures: int, out: Path) -> dict[str, An
     res: dict[str, Any] = {"n": n, "seed": seed, "machine": machine(), "when": time.strftime("%Y-%m-%d %H:%M")}
     res["load_s"] = load_s
     res["dialogues"] = len(catalog)
+    # `briefbot run` merges a fresh cache's text index into one segment in a worker thread after the load; the
+    # questions are measured on that state, as the running bot answers them (0 steps on an already merged cache)
+    started = time.perf_counter()
+    res["text_index_merge"] = {"steps": store.merge_text_index(), "wall_s": time.perf_counter() - started}
     from bot.questions.subjects import groups, series_index
 
     # the per-snapshot indexes, built by the first question that needs them after a (re)load: reported apart

@@ -160,6 +160,7 @@ async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Chec
     began = time.perf_counter()
     report = await asyncio.to_thread(store.load)
     services.warm_questions()
+    services.merge_text_index()
     services.metrics.loaded(len(store.catalog), len({e.path for e in store.errors()}), time.perf_counter() - began)
     checks["briefs"] = lambda: None
     log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))

@@ -140,6 +140,10 @@ class Services:
 
         return asyncio.get_running_loop().run_in_executor(None, warm, self.store.catalog)
 
+    def merge_text_index(self) -> asyncio.Future[int]:
+        """Merge the text index's segments in a worker thread, in small steps, so no question or reload waits."""
+        return asyncio.get_running_loop().run_in_executor(None, self.store.merge_text_index)
+
     def recheck_later(self, report: LoadReport) -> None:
         """Reload the files a load left pending (still being written) once the settle interval has passed."""
         if not report.pending:

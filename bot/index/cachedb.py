@@ -106,6 +106,9 @@ class FileRecord(NamedTuple):
     ver: str
 
 
+MERGE_STEP_PAGES = 256  # pages per merge step: a few ms of writing, so a reload or a reader never waits long
+
+
 class CacheDB:
     """One SQLite file (or an in-memory database) holding compiled briefs and their FTS5 index."""
 
@@ -431,6 +434,31 @@ class CacheDB:
                 self.db.execute("INSERT INTO t(t, rank) VALUES ('hashsize', ?)", (FTS_BUILD_HASH_BYTES,))
             self.db.execute("INSERT INTO t(t) VALUES ('rebuild')")
             self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
+
+    def merge_text_index(
+        self, pages: int = MERGE_STEP_PAGES, lock: contextlib.AbstractContextManager[object] | None = None
+    ) -> int:
+        """Merge the text index into one segment, `pages` pages a step, on a connection of its own; return the steps.
+
+        FTS5 'merge' with a negative N merges every level as 'optimize' does, but in steps: a bulk build leaves many
+        segments, every query reads them all (compare's institute side 1.2-2.2 ms, under 1 ms merged), and the first
+        small updates after a build would otherwise pay for the merge (0.6-1.1 s reloads). The steps run on their own
+        connection (write-ahead log: readers on the main one keep their snapshot), each under `lock` if given.
+        """
+        if self.location is None or self.building is not None:
+            return 0  # an in-memory index (a small folder) or a cache still being built
+        db = self._connect(str(self.location))
+        try:
+            steps = 0
+            while True:
+                with lock or contextlib.nullcontext():
+                    before = db.total_changes
+                    db.execute("INSERT INTO t(t, rank) VALUES ('merge', ?)", (-pages,))
+                    if db.total_changes - before < 2:  # SQLite's documented test for "the merge did no work"
+                        return steps
+                steps += 1
+        finally:
+            db.close()
 
     def _add_terms(self, bodies: Iterable[str]) -> None:
         """Add the words of these texts, as the index tokenizes them, to the term list."""

@@ -267,6 +267,11 @@ class BriefStore:
 
     reload = load
 
+    def merge_text_index(self) -> int:
+        """Merge the text index into one segment in small steps, each under the store's lock; return the steps."""
+        db = self._db
+        return 0 if db is None else db.merge_text_index(lock=self._lock)
+
     def _load_locked(self, first: bool, changed: Iterable[Path | str] | None) -> LoadReport:
         """Refresh and swap in the new snapshot (the store's lock held)."""
         names = None if first or changed is None else self._names_in_folder(changed)

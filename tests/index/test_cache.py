@@ -285,3 +285,14 @@ def test_bulk_build_answers_like_per_file_build(folder: Path, tmp_path: Path, mo
     bulk = _fresh(folder, tmp_path / "b").catalog
     for question in questions:
         assert ask(bulk, question) == ask(per_file, question), question
+
+
+def test_merging_the_text_index_keeps_every_answer(folder: Path, tmp_path: Path) -> None:
+    """Merging a fresh cache's text index into one segment changes no answer, and a second merge has nothing to do."""
+    store = _fresh(folder, tmp_path / "cache")
+    questions = ["search dialogue", "search regional cooperation", "positions trade", "session security"]
+    before = [ask(store.catalog, q) for q in questions]
+    assert store.merge_text_index() > 0
+    assert [ask(store.catalog, q) for q in questions] == before
+    assert store.merge_text_index() == 0
+    store.close()
