@@ -689,9 +689,15 @@ class Catalog:
         if not words or not present:
             return keys
 
+        typed = " ".join(words)
+
         def cost(key: str) -> int:
             own = [t for t in name_tokens(self._people[key].name) if t not in PARTICLES] or [""]
-            return sum(min(Levenshtein.distance(w, t) for t in own) for w in words)
+            by_word = sum(min(Levenshtein.distance(w, t) for t in own) for w in words)
+            # the whole name too: a lost space ("ŞükrüMehmet Arslan") is one edit from one person, not five from
+            # every Mehmet Arslan
+            name = normalize_name(self._people[key].name).replace("-", " ").split()  # in order (own is a set)
+            return min(by_word, Levenshtein.distance(typed, " ".join(w for w in name if w not in PARTICLES)))
 
         costs = {k: cost(k) for k in present}
         best = min(costs.values())

@@ -81,3 +81,22 @@ def test_ambiguous_misspelling_returns_every_close_person(catalog: Catalog) -> N
                 assert set(match.keys) == expected, query
                 checked += 1
     assert checked >= 3
+
+
+def test_lost_space_answers_the_one_person(catalog: Catalog) -> None:
+    """`who FirstSecond Third` (a lost space) answers the one person of that name, not everyone sharing two words."""
+    from bot.answer import AnswerKind
+    from bot.query import ask
+
+    checked = 0
+    for spelling in catalog._spellings:
+        keys = tuple(catalog._exact[spelling])
+        words = spelling.split()
+        if len(words) != 3 or len(keys) != 1 or catalog.people[keys[0]].name.lower() != spelling:
+            continue
+        answer = ask(catalog, f"who {words[0]}{words[1]} {words[2]}")
+        assert answer.kind is not AnswerKind.CHOOSE and answer.refs == keys, spelling
+        checked += 1
+        if checked == 20:
+            break
+    assert checked >= 5
