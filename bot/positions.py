@@ -10,14 +10,14 @@ import re
 from collections.abc import Callable
 
 from bot import speakers
-from bot.answer import Answer, AnswerKind, Choice, Item
+from bot.answer import Answer, AnswerKind, Item
 from bot.briefs.models import fold
 from bot.briefs.names import PARTICLES
 from bot.index.catalog import Catalog
 from bot.index.rows import PersonRow
 from bot.index.text import STOP_WORDS, TextHit
 from bot.present import quoted
-from bot.replies import MAX_HITS, help_answer, not_found, summary_citation, summary_heading
+from bot.replies import MAX_HITS, help_answer, not_found, person_choices, summary_citation, summary_heading
 from bot.suggest import suggest
 
 PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ...]]
@@ -197,15 +197,11 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
         who_text = speaker.typed
         on = f"positions {topic} by" if topic else "positions by"
         if speaker.kind == speakers.CHOOSE:
-            choices = []
-            for key in speaker.keys[:25]:
-                plain, shown, role = catalog.shown_person(key)
-                choices.append(Choice(shown, f"{on} {plain}", role))
             return Answer(
                 AnswerKind.CHOOSE,
                 f"{len(speaker.keys)} people match {quoted(who_text)}",
                 "Whose positions? Pick one:",
-                choices=tuple(choices),
+                choices=person_choices(catalog, speaker.keys, lambda plain: f"{on} {plain}"),
                 refs=speaker.keys,
             )
         if speaker.kind == speakers.UNKNOWN:

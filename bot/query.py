@@ -17,7 +17,7 @@ from bot.index.rows import PersonRow, PositionRow, SessionRow
 from bot.index.text import TextHit
 from bot.positions import positions
 from bot.present import citation, describe, full_name, named, quoted
-from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, summary_citation, summary_heading
+from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, person_choices, summary_citation, summary_heading
 from bot.suggest import suggest
 
 MAX_QUESTION_CHARS = 300
@@ -236,15 +236,11 @@ def who(catalog: Catalog, name: str) -> Answer:
     if match.how != "exact":
         match = replace(match, keys=catalog.equally_close(name, match.keys))
     if len(match.keys) > 1:
-        choices = []
-        for key in match.keys[:25]:
-            plain, shown, role = catalog.shown_person(key)
-            choices.append(Choice(shown, f"who {plain}", role))
         return Answer(
             AnswerKind.CHOOSE,
             f"{len(match.keys)} people match {quoted(name)}",
             "Pick one:",
-            choices=tuple(choices),
+            choices=person_choices(catalog, match.keys, lambda plain: f"who {plain}"),
             refs=match.keys,
         )
     return person_answer(catalog, catalog.people[match.keys[0]], match.how)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
 
@@ -24,6 +26,11 @@ HELP_LINES = (
     ("dialogue series <name>", "the rounds of a recurring dialogue, e.g. `dialogue series ISSI-IPIS`"),
     ("help", "this list"),
 )
+
+
+def person_choices(catalog: Catalog, keys: tuple[str, ...], question: Callable[[str], str]) -> tuple[Choice, ...]:
+    """Return up to 25 people to pick from, each asking `question(name)` when picked."""
+    return tuple(Choice(shown, question(plain), role) for plain, shown, role in map(catalog.shown_person, keys[:25]))
 
 
 def help_answer(note: str | None = None) -> Answer:

@@ -10,7 +10,7 @@ from bot.index.catalog import Catalog
 from bot.positions import positions
 from bot.present import quoted
 from bot.questions.subjects import resolve
-from bot.replies import help_answer
+from bot.replies import help_answer, person_choices
 
 _VS = re.compile(r"\s+(?:vs\.?|versus|v\.?)\s+", re.IGNORECASE)
 MAX_SIDE = 20  # statements per side, newest first (the intro says when there are more)
@@ -73,8 +73,7 @@ def _unresolved(catalog: Catalog, topic: str, sides: tuple[str, str], column: in
         return f"compare {topic}: {a} vs {b}"
 
     if speaker.kind == speakers.CHOOSE:
-        people = [catalog.shown_person(key) for key in speaker.keys[:25]]
-        offered = tuple(Choice(shown, again(plain), role) for plain, shown, role in people)
+        offered = person_choices(catalog, speaker.keys, again)
         title = f"{len(speaker.keys)} people match {quoted(side)}"
         return Answer(AnswerKind.CHOOSE, title, "Whom do you mean? Pick one:", choices=offered)
     if speaker.kind == speakers.UNKNOWN:
