@@ -15,6 +15,9 @@ from bot.briefs.models import Dialogue, PeopleRegistry, reference_problems
 from bot.errors import BriefError
 
 MAX_BRIEF_BYTES = 1_000_000
+# the people registry is one file for the whole folder: ~160 bytes a person, so this is room for ~125,000 people
+# (a 50,000-brief folder's registry of 6,848 people is 1.1 MB)
+MAX_REGISTRY_BYTES = 20_000_000
 
 try:  # the C parser is ~10x faster; fall back to the pure-Python one where libyaml is missing
     _FastLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
@@ -160,16 +163,20 @@ def _fast_load(text: str | bytes) -> Any:
     return root
 
 
-def read_yaml(path: Path, text: str | None = None, raw: bytes | None = None) -> tuple[Any, list[BriefError]]:
-    """Parse one YAML file into plain data, or return the errors that stop it (raw: its bytes, if already read)."""
+def read_yaml(
+    path: Path, text: str | None = None, raw: bytes | None = None, *, registry: bool = False
+) -> tuple[Any, list[BriefError]]:
+    """Parse one YAML file into plain data, or return the errors that stop it (raw: its bytes, if already read;
+    registry: the file is the people registry, which has a limit of its own)."""
     shown = str(path)
     if text is None:
         try:
             size = path.stat().st_size if raw is None else len(raw)
-            if size > MAX_BRIEF_BYTES:
-                return None, [
-                    BriefError(shown, f"file is {size:,} bytes; briefs are limited to {MAX_BRIEF_BYTES:,} bytes")
-                ]
+            limit, what = (
+                (MAX_REGISTRY_BYTES, "the people registry is") if registry else (MAX_BRIEF_BYTES, "briefs are")
+            )
+            if size > limit:
+                return None, [BriefError(shown, f"file is {size:,} bytes; {what} limited to {limit:,} bytes")]
             if raw is None:
                 raw = path.read_bytes()
         except OSError as exc:
@@ -328,7 +335,7 @@ def dialogue_from_data(path: Path, data: Any, text: str | None = None) -> tuple[
 
 def parse_registry(path: Path) -> tuple[PeopleRegistry | None, list[BriefError]]:
     """Read and validate the people registry; return it or its errors."""
-    data, errors = read_yaml(path)
+    data, errors = read_yaml(path, registry=True)
     if errors:
         return None, errors
     if data is None:

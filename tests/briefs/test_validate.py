@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.briefs import parsing
 from bot.briefs.validate import validate_dir
 from bot.index.store import BriefStore
 
@@ -111,6 +112,36 @@ def test_huge_file_is_refused_quickly(write_brief: Callable[..., Path]) -> None:
     path = write_brief("huge.yaml", "x: " + "y" * 2_000_000 + "\n")
     result = validate_dir(path.parent)
     assert "limited to" in str(result.errors[0])
+
+
+def test_registry_over_a_brief_s_limit_is_read(write_brief: Callable[..., Path]) -> None:
+    """The people registry is not a brief: a registry over the 1 MB brief limit (a 50,000-brief folder's is
+    1.1 MB) is read by validate and by the loader; only its own, larger limit refuses it."""
+    people = "".join(
+        f'  - id: "p{i:06d}"\n    name: "Person{i:06d} Example{i:06d}"\n    aliases: ["Persson{i:06d} Example"]\n'
+        f'    country: "Pakistan"\n    honorific: "Dr."\n'
+        for i in range(9000)
+    )
+    path = write_brief("people.yaml", "people:\n" + people)
+    assert path.stat().st_size > parsing.MAX_BRIEF_BYTES
+    write_brief("good.yaml", GOOD)
+    assert validate_dir(path.parent).errors == []
+    store = BriefStore(path.parent)
+    report = store.load()
+    assert report.errors == []
+    assert len(store.catalog.registry.people) == 9000
+    assert store.catalog.registry.people[-1].name == "Person008999 Example008999"
+
+
+def test_registry_over_its_own_limit_is_refused(
+    write_brief: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A registry over the registry limit is refused without parsing, saying which limit it broke."""
+    path = write_brief("people.yaml", "people:\n  - id: a\n    name: Ali Raza\n")
+    monkeypatch.setattr(parsing, "MAX_REGISTRY_BYTES", 20)
+    errors = validate_dir(path.parent).errors
+    assert len(errors) == 1
+    assert "people registry is limited to 20 bytes" in str(errors[0])
 
 
 def test_loader_skips_broken_and_serves_the_rest(write_brief: Callable[..., Path]) -> None:
