@@ -155,8 +155,9 @@ async def serve(config: BotConfig, stop: asyncio.Event | None = None) -> int:
             await health.close()
 
 
-async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Check]) -> int:
-    config, store = services.config, services.store
+async def _first_load(services: Services, checks: dict[str, Check]) -> None:
+    """Load the briefs, warm the questions, count them and mark the briefs ready."""
+    store = services.store
     began = time.perf_counter()
     report = await asyncio.to_thread(store.load)
     services.warm_questions()
@@ -165,6 +166,23 @@ async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Chec
     checks["briefs"] = lambda: None
     log.info("loaded %d brief(s), %d problem(s)", len(store.catalog), len(report.errors))
     services.recheck_later(report)
+
+
+async def _close(started: list[Surface], background: set[asyncio.Task[object]]) -> None:
+    """Close the started surfaces, newest first, each within its timeout, then cancel the background tasks."""
+    for surface in reversed(started):
+        try:
+            await asyncio.wait_for(surface.close(), timeout=CLOSE_TIMEOUT_SECONDS)
+        except Exception:
+            log.exception("%s did not close cleanly", type(surface).__name__)
+    for task in list(background):
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
+
+
+async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Check]) -> int:
+    config = services.config
+    await _first_load(services, checks)
     surfaces = build_surfaces(services)
     if not surfaces:
         raise BriefbotError(
@@ -208,14 +226,7 @@ async def _serve(services: Services, stop: asyncio.Event, checks: dict[str, Chec
         code = 1
     finally:
         stop.set()
-        for surface in reversed(started):
-            try:
-                await asyncio.wait_for(surface.close(), timeout=CLOSE_TIMEOUT_SECONDS)
-            except Exception:
-                log.exception("%s did not close cleanly", type(surface).__name__)
-        for task in list(background):
-            task.cancel()
-        await asyncio.gather(*background, return_exceptions=True)
+        await _close(started, background)
     return code
 
 

@@ -99,17 +99,24 @@ def _plain_scalar(value: str) -> Any:
 
 def _fast_load(text: str | bytes) -> Any:
     """Build plain data straight from libyaml's events; raise on anything beyond plain one-document YAML."""
-    parser = _CParser(text)
-    get_event = parser.get_event
-    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
-    sequence_start, mapping_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
-    collection_end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    get_event = _CParser(text).get_event
     get_event()  # StreamStartEvent
     event = get_event()
     if type(event) is yaml.StreamEndEvent:
         return None  # no document at all: only comments or nothing
     if type(event) is not yaml.DocumentStartEvent:
         raise _NotFastPath(event)
+    root = _build_document(get_event)
+    if type(get_event()) is not yaml.DocumentEndEvent or type(get_event()) is not yaml.StreamEndEvent:
+        raise _NotFastPath("more than one document")
+    return root
+
+
+def _build_document(get_event: Callable[[], Any]) -> Any:
+    """Build one document's data from its events, up to its last node (the hot loop, kept in one function)."""
+    scalar_event, alias_event = yaml.ScalarEvent, yaml.AliasEvent
+    sequence_start, mapping_start = yaml.SequenceStartEvent, yaml.MappingStartEvent
+    collection_end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     root: Any = None
     # The container being filled, whether it is a mapping, and its pending key; parents wait on the stack.
     container: Any = None
@@ -158,8 +165,6 @@ def _fast_load(text: str | bytes) -> Any:
         else:
             container[key] = value
             key = _MISSING_KEY
-    if type(get_event()) is not yaml.DocumentEndEvent or type(get_event()) is not yaml.StreamEndEvent:
-        raise _NotFastPath("more than one document")
     return root
 
 

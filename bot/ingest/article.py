@@ -175,22 +175,10 @@ def clean_text(raw: str) -> Article:
             continue
         head = not kept
         if head:
-            m = re.match(r"^(?:date|published|posted|updated)\s*[:]?\s*(.+?)(?=\s+[A-Z]{3,}|$)", s, re.IGNORECASE)
-            if m and _parse_any_date(m.group(1)):
-                article.published = _parse_any_date(m.group(1))
-                s = s[m.end() :].strip()
-                if not s:
-                    continue
-            if re.fullmatch(rf"{_WEEKDAY},?\s+.*\d{{4}}", s):
-                article.display_date = _parse_any_date(s)
+            rest = _header_line(article, s)
+            if rest is None:
                 continue
-            if s.lower().startswith("home") and len(s) < 200 and not s.endswith("."):
-                article.title = article.title or s
-                continue
-            by = _BYLINE.match(s)
-            if by:
-                article.author = by["name"].strip()
-                continue
+            s = rest
         if _BLOCK_START.match(s):
             in_block = True
             article.dropped.append(s)
@@ -204,22 +192,7 @@ def clean_text(raw: str) -> Article:
         if _BOILERPLATE_LINE.match(s):
             article.dropped.append(s)
             continue
-        # an author box closes a page: a line that merely looks like one, higher up or in a list, is body text
-        at_tail = sum(len(x) for x in lines[i + 1 :]) < 0.3 * total and not re.match(r"^[•·▪◦‣∙*–-]\s", s)
-        if at_tail and i + 1 < len(lines) and lines[i + 1].strip() == s and len(s) < 60 and not s.endswith("."):
-            # an author box repeats the name (link text + caption): the rest is the author's blurb
-            article.author = article.author or s
-            break
-        if (
-            at_tail
-            and len(s) < 160
-            and _AUTHOR_WORDS.search(s)
-            and "," in s
-            and not s.endswith(".")
-            and _looks_like_name(s.split(",")[0])
-        ):
-            name = _ANCHOR.match(s)
-            article.author = article.author or (name["name"] if name else s.split(",")[0])
+        if _author_box(article, lines, i, s, total):
             break
         if head and article.title is None and _GENERIC_HEADING.match(s):
             article.label = article.label or s
@@ -234,6 +207,50 @@ def clean_text(raw: str) -> Article:
         kept.append(s)
     article.text = "\n".join(_join_wrapped(kept))
     return article
+
+
+def _header_line(article: Article, s: str) -> str | None:
+    """Read a line above the body: a publication date, a display date, a breadcrumb or a byline goes into the
+    article's metadata. Return what is left of the line, or None when the line is used up."""
+    m = re.match(r"^(?:date|published|posted|updated)\s*[:]?\s*(.+?)(?=\s+[A-Z]{3,}|$)", s, re.IGNORECASE)
+    if m and _parse_any_date(m.group(1)):
+        article.published = _parse_any_date(m.group(1))
+        s = s[m.end() :].strip()
+        if not s:
+            return None
+    if re.fullmatch(rf"{_WEEKDAY},?\s+.*\d{{4}}", s):
+        article.display_date = _parse_any_date(s)
+        return None
+    if s.lower().startswith("home") and len(s) < 200 and not s.endswith("."):
+        article.title = article.title or s
+        return None
+    by = _BYLINE.match(s)
+    if by:
+        article.author = by["name"].strip()
+        return None
+    return s
+
+
+def _author_box(article: Article, lines: list[str], i: int, s: str, total: int) -> bool:
+    """Return whether line i (stripped: s) opens the author box that closes a page, noting the author it names."""
+    # an author box closes a page: a line that merely looks like one, higher up or in a list, is body text
+    at_tail = sum(len(x) for x in lines[i + 1 :]) < 0.3 * total and not re.match(r"^[•·▪◦‣∙*–-]\s", s)
+    if at_tail and i + 1 < len(lines) and lines[i + 1].strip() == s and len(s) < 60 and not s.endswith("."):
+        # an author box repeats the name (link text + caption): the rest is the author's blurb
+        article.author = article.author or s
+        return True
+    if (
+        at_tail
+        and len(s) < 160
+        and _AUTHOR_WORDS.search(s)
+        and "," in s
+        and not s.endswith(".")
+        and _looks_like_name(s.split(",")[0])
+    ):
+        name = _ANCHOR.match(s)
+        article.author = article.author or (name["name"] if name else s.split(",")[0])
+        return True
+    return False
 
 
 def _looks_like_name(text: str) -> bool:

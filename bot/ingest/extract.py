@@ -36,6 +36,8 @@ from bot.ingest.passes.segment import split_sentences as sentences
 from bot.ingest.passes.sessions import ORDINALS, find_sessions
 from bot.ingest.passes.vocab import pairs, words
 
+FoundPosition = tuple[list[str], str, str, str | None]  # by, topic, summary, session (see find_positions)
+
 # --------------------------------------------------------------------------- vocabularies
 
 
@@ -242,16 +244,9 @@ _MENTION_TITLE = re.compile(
 )
 
 
-def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_id: str | None = None) -> Draft:
-    """Build a draft Dialogue from an article by rules; every draft passes the brief validator."""
-    review = Review()
-    paras = [p.replace("\u00a0", " ") for p in article.paragraphs]
-    text = "\n".join(paras)
-    if not text.strip():
-        raise ValueError("no article text found in the source")
-    first_para = next((p for p in paras if len(p) > 100), paras[0])
-
-    # organisers, host unit
+def _organisers(text: str, paras: list[str]) -> tuple[list[Org], Org | None, dict[str, str | None]]:
+    """Return the organisers named as hosts, the host unit (a centre or department of one), and each acronym's
+    country."""
     orgs = find_orgs(text)
     host_sentence = next(
         (
@@ -290,7 +285,19 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     org_country = {o.acronym: o.country for o in organisers if o.acronym}
     if host_unit and host_unit.acronym and organisers:
         org_country[host_unit.acronym] = organisers[0].country
+    return organisers, host_unit, org_country
 
+
+def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_id: str | None = None) -> Draft:
+    """Build a draft Dialogue from an article by rules; every draft passes the brief validator."""
+    review = Review()
+    paras = [p.replace("\u00a0", " ") for p in article.paragraphs]
+    text = "\n".join(paras)
+    if not text.strip():
+        raise ValueError("no article text found in the source")
+    first_para = next((p for p in paras if len(p) > 100), paras[0])
+
+    organisers, host_unit, org_country = _organisers(text, paras)
     title, title_sure = find_title(article, text, first_para)
     kind = find_kind(" ".join([article.label or "", title, *paras[:3]]))
     date, date_note, dl_city, agency = _event_date(article, paras)
@@ -303,89 +310,19 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
 
     # people, sessions, moderators, positions: the passes over the text (bot/ingest/passes)
     excluded = {normalize_name(article.author)} if article.author else set()
-    registry_keys = (
-        {normalize_name(s) for p in registry.people for s in (p.name, *p.aliases)} if registry is not None else set()
-    )
-    found_people, found_mentions = find_people(passes_text, registry_keys, excluded)
-    participants = [
-        Found(
-            name=p.name,
-            honorific=p.honorific,
-            role=p.role or _part_role(p.part),
-            affiliation=p.affiliation,
-            moderator=p.moderator,
-            mention_only=False,
-        )
-        for p in found_people
-    ]
-    mentions: dict[str, tuple[str | None, str]] = {
-        m.name: (m.role, _sentence_at(passes_text, m.spans[0][0])) for m in found_mentions
-    }
-    for sent_line in paras:
-        for mm in _MENTION_TITLE.finditer(sent_line):
-            if mm["name"]:
-                continue
-            country = mm["country"] or country_of(sent_line[max(0, mm.start() - 30) : mm.start()])
-            label_text = f"{mm['title']} of {country}" if country else mm["title"]
-            mentions.setdefault(label_text, (label_text, _sentence_at(sent_line, mm.start())))
-    sessions: list[_SessionDraft] = []
-    for named in find_sessions(passes_text):
-        draft_session = _SessionDraft(title=named.title, order=named.order, from_heading=named.heading)
-        draft_session.span = (named.start, named.end)
-        sessions.append(draft_session)
-    pos = 0
-    for para in passes_text.split("\n"):
-        heading = _session_heading(para)
-        if heading and not any(fold(x.title) == fold(heading[0]) for x in sessions):
-            sessions.append(_SessionDraft(title=heading[0], order=heading[1], from_heading=True, span=(pos, pos)))
-        elif not heading:
-            for sent in sentences(para):
-                intro = _session_intro(sent)
-                if intro and not any(fold(x.title) == fold(intro[0]) for x in sessions):
-                    at = pos + para.find(sent)
-                    sessions.append(_SessionDraft(title=intro[0], order=intro[1], intro=sent, span=(at, at)))
-        pos += len(para) + 1
-    sessions.sort(key=lambda x: x.span[0])
-    for k, x in enumerate(sessions):
-        if x.span[1] <= x.span[0]:
-            x.span = (x.span[0], sessions[k + 1].span[0] if k + 1 < len(sessions) else len(passes_text))
-    overall_mods: list[str] = []
-    for fp in found_people:
-        if not fp.moderator or fp.moderator_at is None:
-            continue
-        home = _session_of(sessions, fp.moderator_at, passes_text)
-        if home is not None and home.moderator is None:
-            home.moderator = fp.name
-        elif home is None and fp.name not in overall_mods:
-            # the chair of a session the text does not name counts as a moderator of the event (its part says which)
-            overall_mods.append(fp.name)
+    found_people, found_mentions = find_people(passes_text, _registry_keys(registry), excluded)
+    participants = [_participant(p) for p in found_people]
+    mentions = _mentions(passes_text, paras, found_mentions)
+    sessions = _sessions(passes_text)
+    overall_mods = _seat_moderators(found_people, sessions, passes_text)
     positions = find_positions(passes_text, found_people, sessions)
     for ses in sessions:
         ses.paragraphs = _paragraphs_in(passes_text.split("\n"), passes_text, ses.span)
     if not sessions:
-        single = _SessionDraft(title=title, order=1, moderator=overall_mods[0] if len(overall_mods) == 1 else None)
-        single.paragraphs = list(range(len(paras)))
-        sessions.append(single)
-        review.unsure.append(
-            "sessions: none named in the text; a single session was assumed, titled after the dialogue"
-        )
-        positions = [(b, t, summary, title) for b, t, summary, _ in positions]
+        positions = _assume_one_session(sessions, positions, title, overall_mods, len(paras), review)
     sessions.sort(key=lambda s: s.order)
 
-    # registry: reuse people, propose aliases
-    for p in participants:
-        person, known = _resolve(p.name, registry)
-        if person is None:
-            continue
-        if not known:
-            p.person = person.id
-            review.aliases.append((p.name, person.id))
-        p.country = p.country or None
-        if p.honorific is None and person.honorific:
-            review.check.append(f"{p.name}: no honorific in the text; the registry has {person.honorific!r}")
-        p.country = _participant_country(p, org_country) or person.country
-    for p in participants:
-        p.country = p.country or _participant_country(p, org_country)
+    _use_registry(participants, registry, org_country, review)
 
     data = _assemble(
         article=article,
@@ -408,6 +345,128 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     )
     dialogue = Dialogue.model_validate(data)
     _fill_review(review, dialogue, article, title_sure, found_people)
+    return Draft(
+        dialogue=dialogue, review=review, evidence=_evidence_spans(dialogue, found_people, sessions, passes_text)
+    )
+
+
+def _assume_one_session(
+    sessions: list[_SessionDraft],
+    positions: list[FoundPosition],
+    title: str,
+    overall_mods: list[str],
+    paragraphs: int,
+    review: Review,
+) -> list[FoundPosition]:
+    """Add the one session of a text that names none (titled after the dialogue, chaired by its only moderator);
+    return the positions placed in it."""
+    single = _SessionDraft(title=title, order=1, moderator=overall_mods[0] if len(overall_mods) == 1 else None)
+    single.paragraphs = list(range(paragraphs))
+    sessions.append(single)
+    review.unsure.append("sessions: none named in the text; a single session was assumed, titled after the dialogue")
+    return [(b, t, summary, title) for b, t, summary, _ in positions]
+
+
+def _registry_keys(registry: PeopleRegistry | None) -> set[str]:
+    """Return every name and alias of the registry, normalised."""
+    if registry is None:
+        return set()
+    return {normalize_name(s) for p in registry.people for s in (p.name, *p.aliases)}
+
+
+def _participant(p: FoundPerson) -> Found:
+    """Return the draft participant of a person the people pass found (their part stands in for a missing role)."""
+    return Found(
+        name=p.name,
+        honorific=p.honorific,
+        role=p.role or _part_role(p.part),
+        affiliation=p.affiliation,
+        moderator=p.moderator,
+        mention_only=False,
+    )
+
+
+def _mentions(passes_text: str, paras: list[str], found: Iterable[FoundPerson]) -> dict[str, tuple[str | None, str]]:
+    """Return the people only mentioned, by name, with their role and the sentence that names them; a visit by an
+    unnamed office holder ("the visit of the President of Iran") counts as a mention of the office."""
+    mentions: dict[str, tuple[str | None, str]] = {
+        m.name: (m.role, _sentence_at(passes_text, m.spans[0][0])) for m in found
+    }
+    for sent_line in paras:
+        for mm in _MENTION_TITLE.finditer(sent_line):
+            if mm["name"]:
+                continue
+            country = mm["country"] or country_of(sent_line[max(0, mm.start() - 30) : mm.start()])
+            label_text = f"{mm['title']} of {country}" if country else mm["title"]
+            mentions.setdefault(label_text, (label_text, _sentence_at(sent_line, mm.start())))
+    return mentions
+
+
+def _sessions(passes_text: str) -> list[_SessionDraft]:
+    """Return the sessions the text names (by the sessions pass, a heading or an introducing sentence), in text
+    order, each spanning up to the next."""
+    sessions: list[_SessionDraft] = []
+    for named in find_sessions(passes_text):
+        draft_session = _SessionDraft(title=named.title, order=named.order, from_heading=named.heading)
+        draft_session.span = (named.start, named.end)
+        sessions.append(draft_session)
+    pos = 0
+    for para in passes_text.split("\n"):
+        heading = _session_heading(para)
+        if heading and not any(fold(x.title) == fold(heading[0]) for x in sessions):
+            sessions.append(_SessionDraft(title=heading[0], order=heading[1], from_heading=True, span=(pos, pos)))
+        elif not heading:
+            for sent in sentences(para):
+                intro = _session_intro(sent)
+                if intro and not any(fold(x.title) == fold(intro[0]) for x in sessions):
+                    at = pos + para.find(sent)
+                    sessions.append(_SessionDraft(title=intro[0], order=intro[1], intro=sent, span=(at, at)))
+        pos += len(para) + 1
+    sessions.sort(key=lambda x: x.span[0])
+    for k, x in enumerate(sessions):
+        if x.span[1] <= x.span[0]:
+            x.span = (x.span[0], sessions[k + 1].span[0] if k + 1 < len(sessions) else len(passes_text))
+    return sessions
+
+
+def _seat_moderators(found_people: Iterable[FoundPerson], sessions: list[_SessionDraft], passes_text: str) -> list[str]:
+    """Give each session the first moderator named inside it; return the moderators of the event as a whole."""
+    overall_mods: list[str] = []
+    for fp in found_people:
+        if not fp.moderator or fp.moderator_at is None:
+            continue
+        home = _session_of(sessions, fp.moderator_at, passes_text)
+        if home is not None and home.moderator is None:
+            home.moderator = fp.name
+        elif home is None and fp.name not in overall_mods:
+            # the chair of a session the text does not name counts as a moderator of the event (its part says which)
+            overall_mods.append(fp.name)
+    return overall_mods
+
+
+def _use_registry(
+    participants: list[Found], registry: PeopleRegistry | None, org_country: dict[str, str | None], review: Review
+) -> None:
+    """Link participants to registry people (proposing new spellings as aliases) and give each a country."""
+    for p in participants:
+        person, known = _resolve(p.name, registry)
+        if person is None:
+            continue
+        if not known:
+            p.person = person.id
+            review.aliases.append((p.name, person.id))
+        p.country = p.country or None
+        if p.honorific is None and person.honorific:
+            review.check.append(f"{p.name}: no honorific in the text; the registry has {person.honorific!r}")
+        p.country = _participant_country(p, org_country) or person.country
+    for p in participants:
+        p.country = p.country or _participant_country(p, org_country)
+
+
+def _evidence_spans(
+    dialogue: Dialogue, found_people: Iterable[FoundPerson], sessions: list[_SessionDraft], passes_text: str
+) -> dict[str, list[tuple[int, int]]]:
+    """Return where the text shows each person, each session and the date, as (start, end) offsets."""
     evidence: dict[str, list[tuple[int, int]]] = {p.name: list(p.spans) for p in found_people}
     for ses in sessions:
         if ses.span[1] > ses.span[0]:
@@ -418,7 +477,7 @@ def extract(article: Article, registry: PeopleRegistry | None = None, *, brief_i
     if found:
         at = passes_text.find(found)
         evidence["date"] = [(at, at + len(found))]
-    return Draft(dialogue=dialogue, review=review, evidence=evidence)
+    return evidence
 
 
 def _is_heading(para: str) -> bool:
@@ -523,36 +582,45 @@ def _figures(text: str) -> list[dict[str, str]]:
     return out[:10]
 
 
+def _session_data(s: _SessionDraft, paras: list[str], known: set[str]) -> dict[str, Any]:
+    """Return a session's brief data: its first sentence as summary, up to five takeaway sentences, its moderator
+    if a participant."""
+    sents = [
+        x
+        for pi in s.paragraphs
+        if not _is_heading(paras[pi]) and not _LABEL_LINE.match(paras[pi])
+        for x in sentences(paras[pi])
+        if x != s.intro
+    ]
+    # whole sentences, never cut mid-sentence; no sentence twice
+    takeaways = list(dict.fromkeys(x.strip() for x in sents if _TAKEAWAY.search(x)))[:5]
+    summary = sents[0].strip() if sents else None
+    return {
+        "title": s.title,
+        "moderator": s.moderator if s.moderator and normalize_name(s.moderator) in known else None,
+        "summary": summary,
+        "takeaways": takeaways,
+    }
+
+
+def _positions_data(positions: list[FoundPosition], known: set[str]) -> list[dict[str, Any]]:
+    """Return the brief data of the positions taken by participants (other speakers dropped, as are positions
+    of none)."""
+    out = []
+    for by, topic, summary, session in positions:
+        names = [b for b in by if normalize_name(b) in known]
+        if names:
+            out.append({"by": names, "topic": topic, "summary": summary, "session": session or None})
+    return out
+
+
 def _assemble(**kw: Any) -> dict[str, Any]:
     article: Article = kw["article"]
     paras: list[str] = kw["paras"]
     participants: list[Found] = kw["participants"]
     known = {normalize_name(p.name) for p in participants}
-    sessions_out = []
-    for s in kw["sessions"]:
-        sents = [
-            x
-            for pi in s.paragraphs
-            if not _is_heading(paras[pi]) and not _LABEL_LINE.match(paras[pi])
-            for x in sentences(paras[pi])
-            if x != s.intro
-        ]
-        # whole sentences, never cut mid-sentence; no sentence twice
-        takeaways = list(dict.fromkeys(x.strip() for x in sents if _TAKEAWAY.search(x)))[:5]
-        summary = sents[0].strip() if sents else None
-        sessions_out.append(
-            {
-                "title": s.title,
-                "moderator": s.moderator if s.moderator and normalize_name(s.moderator) in known else None,
-                "summary": summary,
-                "takeaways": takeaways,
-            }
-        )
-    positions_out = []
-    for by, topic, summary, session in kw["positions"]:
-        names = [b for b in by if normalize_name(b) in known]
-        if names:
-            positions_out.append({"by": names, "topic": topic, "summary": summary, "session": session or None})
+    sessions_out = [_session_data(s, paras, known) for s in kw["sessions"]]
+    positions_out = _positions_data(kw["positions"], known)
     text: str = kw["text"]
     forums = [f for f in FORUMS if re.search(rf"\b{f}\b", text)]
     topics = []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import discord
@@ -13,7 +13,7 @@ from discord import app_commands
 
 from bot import query
 from bot.adapters.discord_app.escape import md
-from bot.adapters.discord_app.questions import add_question_commands
+from bot.adapters.discord_app.questions import Autocomplete, add_question_commands
 from bot.adapters.discord_app.render import CHOICE_TEXT, MAX_CHOICES, Pages, clip, render_pages
 from bot.adapters.discord_app.trust import ReportModal, is_private, question_text
 from bot.answer import Answer, AnswerKind, Choice
@@ -347,9 +347,6 @@ async def respond(
             services.metrics.errors.labels("discord").inc()
             log.exception("/%s failed", name)
             await apologise(interaction)
-
-
-Autocomplete = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 
 
 def build_tree(client: discord.Client, services: Services) -> app_commands.CommandTree[discord.Client]:

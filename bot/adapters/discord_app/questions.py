@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, NamedTuple
 
 import discord
 from discord import app_commands
@@ -16,6 +16,7 @@ from bot.questions import choices
 from bot.services import Services
 
 Respond = Callable[[discord.Interaction[Any], Callable[[Catalog], Answer]], Awaitable[None]]
+Autocomplete = Callable[[discord.Interaction[Any], str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]
 ToChoices = Callable[[list[tuple[str, str]]], list[app_commands.Choice[str]]]
 
 ORDERS = [
@@ -24,14 +25,17 @@ ORDERS = [
 ]
 
 
-def add_question_commands(
-    tree: app_commands.CommandTree[discord.Client],
-    dialogue: app_commands.Group,
-    services: Services,
-    respond: Respond,
-    to_choices: ToChoices,
-) -> None:
-    """Register /timeline, /compare, /network and /dialogue series, with autocomplete for every option."""
+class _Completers(NamedTuple):
+    """The autocomplete callbacks of the question commands' options."""
+
+    subjects: Autocomplete
+    topics: Autocomplete
+    sides: Autocomplete
+    series_names: Autocomplete
+
+
+def _completers(services: Services, to_choices: ToChoices) -> _Completers:
+    """Return autocomplete callbacks that read the store's current catalog at each keystroke."""
 
     def catalog() -> Catalog:
         return services.store.catalog
@@ -48,9 +52,22 @@ def add_question_commands(
     async def series_names(interaction: discord.Interaction[Any], current: str) -> list[app_commands.Choice[str]]:
         return to_choices(choices.series_choices(catalog(), current, MAX_CHOICES))
 
+    return _Completers(subjects, topics, sides, series_names)
+
+
+def add_question_commands(
+    tree: app_commands.CommandTree[discord.Client],
+    dialogue: app_commands.Group,
+    services: Services,
+    respond: Respond,
+    to_choices: ToChoices,
+) -> None:
+    """Register /timeline, /compare, /network and /dialogue series, with autocomplete for every option."""
+    complete = _completers(services, to_choices)
+
     @tree.command(name="timeline", description="A person, institute, country, topic or series through time")
     @app_commands.describe(subject="a person, institute, country, topic or series", order="oldest or newest first")
-    @app_commands.autocomplete(subject=subjects)
+    @app_commands.autocomplete(subject=complete.subjects)
     @app_commands.choices(order=ORDERS)
     async def timeline(
         interaction: discord.Interaction[Any],
@@ -62,7 +79,7 @@ def add_question_commands(
 
     @tree.command(name="compare", description="Two sides' positions on a topic, side by side")
     @app_commands.describe(topic="e.g. Afghanistan", a="a person, institute or country", b="the other side")
-    @app_commands.autocomplete(topic=topics, a=sides, b=sides)
+    @app_commands.autocomplete(topic=complete.topics, a=complete.sides, b=complete.sides)
     async def compare(
         interaction: discord.Interaction[Any],
         topic: app_commands.Range[str, 1, 200],
@@ -73,13 +90,13 @@ def add_question_commands(
 
     @tree.command(name="network", description="Who sat with whom, with a picture")
     @app_commands.describe(name="a person or institute")
-    @app_commands.autocomplete(name=sides)
+    @app_commands.autocomplete(name=complete.sides)
     async def network(interaction: discord.Interaction[Any], name: app_commands.Range[str, 1, 200]) -> None:
         await respond(interaction, lambda c: questions.network(c, name))
 
     @dialogue.command(name="series", description="The rounds of a recurring dialogue, in order")
     @app_commands.describe(name="the series, e.g. ISSI-IPIS Annual Dialogue (empty: the list)")
-    @app_commands.autocomplete(name=series_names)
+    @app_commands.autocomplete(name=complete.series_names)
     async def series(
         interaction: discord.Interaction[Any], name: app_commands.Range[str, 0, 200] | None = None
     ) -> None:
