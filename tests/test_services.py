@@ -13,7 +13,7 @@ from bot.index.store import BriefStore
 from bot.run import serve
 from bot.services import Services
 
-from ..conftest import minimal_brief
+from .conftest import minimal_brief
 
 
 async def test_reload_alerts_admins_once_per_problem(write_brief: Callable[..., Path]) -> None:

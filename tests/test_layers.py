@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from ..conftest import ROOT
+from .conftest import ROOT
 
 PLATFORM = ("discord", "slack_bolt", "slack_sdk", "aiohttp", "apscheduler")
 LOADED_BY = """

@@ -12,7 +12,7 @@ import pytest
 from bot.config import load_config
 from bot.errors import ConfigError
 
-from ..conftest import ROOT
+from .conftest import ROOT
 
 
 def write(tmp_path: Path, text: str) -> Path:

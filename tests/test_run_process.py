@@ -14,7 +14,7 @@ import aiohttp
 
 from tests.adapters.slack_app.helpers import BOT_TOKEN, SECRET, FakeSlack, all_text, signed_headers, slash_body
 
-from ..conftest import BRIEFS_DIR
+from .conftest import BRIEFS_DIR
 
 
 def free_port() -> int:

@@ -196,10 +196,16 @@ def test_parse_accepts_slash_and_brief_prefix() -> None:
     assert parse("/who X") == parse("who X") == parse("/brief who X")
 
 
-def test_split_by_and_year() -> None:
-    """'Afghanistan by Iran' and 'IRAS 2025' split into their parts."""
-    assert split_by("Afghanistan by Iran") == ("Afghanistan", "Iran")
-    assert split_by("Bypass roads") == ("Bypass roads", None)
+@pytest.mark.parametrize(
+    ("text", "parts"), [("Afghanistan by Iran", ("Afghanistan", "Iran")), ("Bypass roads", ("Bypass roads", None))]
+)
+def test_split_by(text: str, parts: tuple[str, str | None]) -> None:
+    """'Afghanistan by Iran' splits into topic and speaker; 'by' inside a word is no split."""
+    assert split_by(text) == parts
+
+
+def test_split_year() -> None:
+    """'IRAS 2025' splits into the name and the year."""
     assert split_year("IRAS 2025") == ("IRAS", 2025)
 
 
