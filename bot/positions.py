@@ -14,14 +14,11 @@ from bot.answer import Answer, AnswerKind, Item
 from bot.briefs.models import fold
 from bot.briefs.names import PARTICLES
 from bot.index.catalog import Catalog
-from bot.index.rows import PersonRow
+from bot.index.rows import PersonRow, PositionRow
 from bot.index.text import STOP_WORDS, TextHit
 from bot.present import quoted
 from bot.replies import MAX_HITS, help_answer, not_found, person_choices, summary_citation, summary_heading
 from bot.suggest import suggest
-
-PositionData = tuple[str, str, "str | None", tuple[tuple[str, int, str, str], ...]]
-
 
 _PLAIN_WORD = re.compile(r"[^\W_]+")
 _TEXT_WORD = re.compile(r"\w+")
@@ -74,7 +71,7 @@ def _starts_a_word(lowered: str, word: str, *, whole: bool) -> bool:
 
 def _person_positions(
     catalog: Catalog, topic: str, keys: tuple[str, ...], limit: int = MAX_HITS
-) -> dict[tuple[str, int], PositionData]:
+) -> dict[tuple[str, int], PositionRow]:
     """Return the newest positions on a topic by these people, dialogue by dialogue newest first, until `limit`
     hold every word of the topic (as the text index: every word, or failing that any)."""
     mine: dict[str, set[int]] = {}  # their participant entries, by dialogue
@@ -84,8 +81,8 @@ def _person_positions(
                 mine.setdefault(a.dialogue_id, set()).add(a.index)
     dids = sorted(mine, key=catalog.rank)
     matches = _topic_matcher(topic) or (lambda text: (True, True))  # no topic: every position of theirs
-    every_word: dict[tuple[str, int], PositionData] = {}
-    some_word: dict[tuple[str, int], PositionData] = {}  # kept while no position holds every word
+    every_word: dict[tuple[str, int], PositionRow] = {}
+    some_word: dict[tuple[str, int], PositionRow] = {}  # kept while no position holds every word
     step = 32
     for start in range(0, len(dids), step):
         chunk = dids[start : start + step]
@@ -96,7 +93,7 @@ def _person_positions(
         said = catalog.display_rows(own)
         for did, _, ref in own:
             item = said[(did, "position", ref)]
-            every, some = matches(f"{item[0]}. {item[1]}")
+            every, some = matches(f"{item.topic}. {item.summary}")
             if every:
                 every_word[(did, ref)] = item
             elif some and not every_word:
@@ -115,13 +112,13 @@ def _own_refs(people: tuple[PersonRow, ...] | None, indexes: set[int]) -> list[i
 def _filtered(
     catalog: Catalog,
     hits: list[TextHit],
-    predicate: Callable[[str, PositionData], bool] | None,
+    predicate: Callable[[str, PositionRow], bool] | None,
     limit: int = MAX_HITS,
-) -> dict[tuple[str, int], PositionData]:
+) -> dict[tuple[str, int], PositionRow]:
     """Return the newest `limit` position hits that pass the predicate, with their display data."""
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
     hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
-    found: dict[tuple[str, int], PositionData] = {}
+    found: dict[tuple[str, int], PositionRow] = {}
     # newest first, a page (and a little) at a time: only the newest `limit` that pass are shown
     step = limit + 10 if predicate else limit
     for start in range(0, len(hits), step):
@@ -147,10 +144,10 @@ def _positions_found(
     catalog: Catalog,
     topic: str,
     people: tuple[str, ...],
-    predicate: Callable[[str, PositionData], bool] | None,
+    predicate: Callable[[str, PositionRow], bool] | None,
     narrow: tuple[str, ...],
     limit: int,
-) -> dict[tuple[str, int], PositionData]:
+) -> dict[tuple[str, int], PositionRow]:
     """Return the newest positions on a topic (or on anything) by these people, or passing the predicate."""
     if people:
         return _person_positions(catalog, topic, people, limit=limit)
@@ -168,15 +165,15 @@ def _positions_found(
     return found
 
 
-def _position_row_item(catalog: Catalog, did: str, ref: int, position: PositionData) -> Item:
+def _position_row_item(catalog: Catalog, did: str, ref: int, position: PositionRow) -> Item:
     """Return one position as an answer item: topic, authors, dialogue, session, citing its brief."""
-    topic_text, summary, session, authors = position
-    fields = [("By", ", ".join(shown_name for _, _, shown_name, _ in authors))]
+    fields = [("By", ", ".join(author.shown for author in position.speakers))]
     fields.append(("Dialogue", summary_heading(catalog, did)))
-    if session:
-        fields.append(("Session", session))
+    if position.session:
+        fields.append(("Session", position.session))
     cite = summary_citation(catalog, did)
-    return Item(f"Position: {topic_text}", tuple(fields), (summary,), (), cite, path=f"positions[{ref}]")
+    item_title = f"Position: {position.topic}"
+    return Item(item_title, tuple(fields), (position.summary,), (), cite, path=f"positions[{ref}]")
 
 
 def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int = MAX_HITS) -> Answer:
@@ -188,7 +185,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
         return help_answer(
             "Which topic? Try `positions Afghanistan`, `positions by ISSI` or `positions Palestine by Iran`."
         )
-    predicate: Callable[[str, PositionData], bool] | None = None
+    predicate: Callable[[str, PositionRow], bool] | None = None
     who_text = ""
     narrow: tuple[str, ...] = ()
     people: tuple[str, ...] = ()
@@ -212,7 +209,7 @@ def positions(catalog: Catalog, topic: str, by: str | None = None, *, limit: int
             who_text = speaker.label
         else:
             words = speaker.words
-            predicate = lambda did, data: speakers.group_authored(words, data[3])  # noqa: E731
+            predicate = lambda did, data: speakers.group_authored(words, data)  # noqa: E731
             narrow = words if all(_PLAIN_WORD.fullmatch(w) for w in words) else ()
     found = _positions_found(catalog, topic, people, predicate, narrow, limit)
     suffix = f" by {who_text}" if who_text else ""

@@ -211,7 +211,7 @@ def show(catalog: Catalog, ref: str) -> Answer:
         )
     hits = catalog.dialogue_choices("", limit=5)
     return not_found(
-        "No such dialogue", f"No dialogue matches {quoted(ref)}.", tuple(h[1] for h in hits), "dialogue show"
+        "No such dialogue", f"No dialogue matches {quoted(ref)}.", tuple(value for _, value in hits), "dialogue show"
     )
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from bot.briefs.models import fold, normalize_name
 from bot.briefs.names import PARTICLES, is_latin
 from bot.index.catalog import Catalog
+from bot.index.rows import PositionRow
 
 PERSON = "person"
 GROUP = "group"  # an institute or a country
@@ -114,9 +114,9 @@ def _people(catalog: Catalog, typed: str, keys: tuple[str, ...]) -> Speaker:
     return Speaker(PERSON, catalog.people[keys[0]].name, keys=keys)
 
 
-def group_authored(words: tuple[str, ...], authors: Any) -> bool:
-    """Return whether an author's own affiliation or country (folded, as the position data holds it) has every word."""
+def group_authored(words: tuple[str, ...], position: PositionRow) -> bool:
+    """Return whether one author's own affiliation or country (folded, as the position row holds it) has every word."""
     patterns = [re.compile(rf"\b{re.escape(w)}\b") for w in words if w not in PARTICLES] or [
         re.compile(rf"\b{re.escape(w)}\b") for w in words
     ]
-    return any(index >= 0 and all(p.search(hay) for p in patterns) for _, index, _, hay in authors)
+    return any(a.part >= 0 and all(p.search(a.hay) for p in patterns) for a in position.speakers)

@@ -134,13 +134,13 @@ def _position_bullets(catalog: Catalog, wanted: Sequence[tuple[str, int]]) -> di
     for did, index in wanted:
         data = people.get((did, "people", 0))
         if data is not None and index < len(data):
-            refs[(did, index)] = tuple(data[index][4])
+            refs[(did, index)] = data[index].positions
     said = catalog.text.items((did, "position", ref) for (did, _), rs in refs.items() for ref in rs)
     out: dict[tuple[str, int], tuple[str, ...]] = {}
     for key, rs in refs.items():
         found = [said.get((key[0], "position", ref)) for ref in rs]
         if all(x is not None for x in found):
-            out[key] = tuple(f"{x[0]}: {x[1]}" for x in found if x is not None)
+            out[key] = tuple(f"{x.topic}: {x.summary}" for x in found if x is not None)
     return out
 
 
