@@ -28,11 +28,14 @@ from bot.index.rows import (
     DATE_SHIFT,
     SEQ_MASK,
     SLOT_SHIFT,
+    ItemGroup,
     ItemRow,
     PreparedRow,
     TextRow,
     date_key,
+    group_items,
     prepare_text,
+    ungroup_items,
 )
 
 if TYPE_CHECKING:
@@ -40,7 +43,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 8
+SCHEMA = 9
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -183,8 +186,8 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS parts(ver TEXT PRIMARY KEY, data BLOB);
             CREATE TABLE IF NOT EXISTS textrows(did TEXT PRIMARY KEY, ver TEXT, datekey INT, slot INT);
             CREATE INDEX IF NOT EXISTS textrows_slot ON textrows(datekey, slot);
-            CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, ref INT, ver TEXT, data BLOB);
-            CREATE UNIQUE INDEX IF NOT EXISTS items_key ON items(did, kind, ref);
+            CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, data BLOB);
+            CREATE UNIQUE INDEX IF NOT EXISTS items_key ON items(did, kind);
             CREATE TABLE IF NOT EXISTS textstore(rowid INTEGER PRIMARY KEY, did TEXT, kind TEXT, ref INT,
                 field TEXT, body TEXT, ver TEXT, who TEXT);
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
@@ -347,13 +350,15 @@ class CacheDB:
         rows: Iterable[TextRow],
         items: Iterable[ItemRow] = (),
         prepared: Sequence[PreparedRow] | None = None,
+        groups: Sequence[ItemGroup] | None = None,
     ) -> None:
         """Index (or re-index) the text of one dialogue and its display items (inside a transaction).
 
         Row ids encode (field class, event date, slot, field number), so a walk in descending row-id order meets
         titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
         A position's row also indexes its speakers' affiliation, country and role (column `who`), so a question
-        "positions X by Iran" is one index query.
+        "positions X by Iran" is one index query. The display items are stored one row per kind (group_items),
+        with groups when the compile workers made them already. An item's version is its dialogue's in textrows.
         """
         items = list(items)
         if prepared is None:
@@ -371,10 +376,9 @@ class CacheDB:
                 "INSERT INTO t(rowid, did, kind, ref, field, body, ver, who) VALUES (?,?,?,?,?,?,?,?)", batch
             )
             self._add_terms(row[5] for row in batch)
-        cur.executemany(
-            "INSERT OR REPLACE INTO items VALUES (?,?,?,?,?)",
-            [(did, kind, ref, ver, data) for kind, ref, data in items],
-        )
+        if groups is None:
+            groups = group_items(items)
+        cur.executemany("INSERT OR REPLACE INTO items VALUES (?,?,?)", [(did, kind, data) for kind, data in groups])
         self.db.execute("INSERT INTO textrows VALUES (?,?,?,?)", (did, ver, key, slot))
 
     def _slot_for(self, did: str, key: int) -> int:
@@ -481,25 +485,35 @@ class CacheDB:
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], tuple[str, bytes]]:
         """Return (version, data) of display items by (dialogue id, kind, ref)."""
-        out: dict[tuple[str, str, int], tuple[str, bytes]] = {}
         wanted = list(dict.fromkeys(keys))
-        for i in range(0, len(wanted), 100):
-            chunk = wanted[i : i + 100]
-            where = " OR ".join("(did = ? AND kind = ? AND ref = ?)" for _ in chunk)  # one primary-key probe each
+        groups = list(dict.fromkeys((did, kind) for did, kind, _ in wanted))
+        found: dict[tuple[str, str], tuple[str, dict[int, bytes]]] = {}
+        for i in range(0, len(groups), 100):
+            chunk = groups[i : i + 100]
+            where = " OR ".join("(i.did = ? AND i.kind = ?)" for _ in chunk)  # one probe of items_key each
             rows = self.db.execute(
-                f"SELECT did, kind, ref, ver, data FROM items WHERE {where}", [x for key in chunk for x in key]
+                f"SELECT i.did, i.kind, r.ver, i.data FROM items i JOIN textrows r ON r.did = i.did WHERE {where}",
+                [x for key in chunk for x in key],
             )
-            for did, kind, ref, ver, data in rows:
-                out[(did, kind, ref)] = (ver, data)
+            for did, kind, ver, data in rows:
+                found[(did, kind)] = (ver, dict(ungroup_items(data)))
+        out: dict[tuple[str, str, int], tuple[str, bytes]] = {}
+        for did, kind, ref in wanted:
+            group = found.get((did, kind))
+            if group is not None and ref in group[1]:
+                out[(did, kind, ref)] = (group[0], group[1][ref])
         return out
 
     def items_of(self, dids: Iterable[str], kind: str) -> list[tuple[str, int, str, bytes]]:
         """Return (dialogue id, ref, version, data) of the display items of one kind of these dialogues."""
         out: list[tuple[str, int, str, bytes]] = []
         for did in dict.fromkeys(dids):
-            out += self.db.execute(
-                "SELECT did, ref, ver, data FROM items WHERE did = ? AND kind = ? ORDER BY ref", (did, kind)
-            ).fetchall()
+            row = self.db.execute(
+                "SELECT r.ver, i.data FROM items i JOIN textrows r ON r.did = i.did WHERE i.did = ? AND i.kind = ?",
+                (did, kind),
+            ).fetchone()
+            if row is not None:
+                out += [(did, ref, row[0], data) for ref, data in ungroup_items(row[1])]
         return out
 
     def vacuum_details(self) -> None:

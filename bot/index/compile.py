@@ -18,7 +18,17 @@ from typing import Any, NamedTuple
 from bot.errors import BriefError
 from bot.index.pack import pack
 from bot.index.records import Summary, parts_from_data, summarize, summary_from_head, summary_to_data
-from bot.index.rows import ItemRow, PreparedRow, TextRow, date_key, prepare_text, text_fields, text_items
+from bot.index.rows import (
+    ItemGroup,
+    ItemRow,
+    PreparedRow,
+    TextRow,
+    date_key,
+    group_items,
+    prepare_text,
+    text_fields,
+    text_items,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +47,7 @@ class Compiled(NamedTuple):
     digest: str
     items: tuple[ItemRow, ...] = ()
     prepared: tuple[PreparedRow, ...] | None = None  # the text rows as put_text() writes them (see prepare_text)
+    groups: tuple[ItemGroup, ...] | None = None  # the items as put_text() stores them (see group_items)
 
 
 def content_digest(raw: bytes) -> str:
@@ -60,8 +71,9 @@ def compile_file(path: Path) -> tuple[Compiled | None, list[BriefError], str]:
     if dialogue is None:
         return None, errors, digest
     items = tuple(text_items(dialogue))
-    prepared = prepare_text(dialogue.id, text_fields(dialogue), items)  # done here, in the workers, on a cold start
-    return Compiled(summarize(dialogue), pack(dialogue), (), digest, items, prepared), [], digest
+    # text rows and item groups are made here, in the workers, on a cold start
+    prepared = prepare_text(dialogue.id, text_fields(dialogue), items)
+    return Compiled(summarize(dialogue), pack(dialogue), (), digest, (), prepared, group_items(items)), [], digest
 
 
 def compile_many(paths: Sequence[str]) -> list[tuple[str, Compiled | None, list[BriefError], str]]:
@@ -81,7 +93,7 @@ def _to_wire(item: tuple[str, Compiled | None, list[BriefError], str]) -> Any:
     if compiled is None:
         return (shown, None, pickle.dumps(errors), digest)
     head, parts = summary_to_data(compiled.summary)
-    return (shown, (head, parts, compiled.blob, compiled.prepared, compiled.items), b"", digest)
+    return (shown, (head, parts, compiled.blob, compiled.prepared, compiled.groups), b"", digest)
 
 
 def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
@@ -91,9 +103,9 @@ def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
     shown, body, errors, digest = data
     if body is None:
         return shown, None, pickle.loads(errors), digest
-    head, parts, blob, prepared, items = body
+    head, parts, blob, prepared, groups = body
     summary = summary_from_head(head, parts_from_data(parts))
-    return shown, Compiled(summary, blob, (), digest, items, prepared), [], digest
+    return shown, Compiled(summary, blob, (), digest, (), prepared, groups), [], digest
 
 
 def _start_worker() -> None:

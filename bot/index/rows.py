@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import marshal
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
@@ -28,6 +29,7 @@ _PLAIN_WORDS = re.compile(r"[^\W_]+")
 
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
 ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see text_items)
+ItemGroup = tuple[str, bytes]  # kind, the dialogue's items of that kind as stored (see group_items)
 PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
 
 
@@ -85,6 +87,24 @@ def display_row(kind: str, data: bytes) -> DisplayRow:
         topic, summary, session_title, speakers = plain
         return PositionRow(topic, summary, session_title, tuple(new(Speaker, s) for s in speakers))
     return tuple(new(PersonRow, p) for p in plain)
+
+
+def group_items(items: Iterable[ItemRow]) -> tuple[ItemGroup, ...]:
+    """Return a dialogue's display items grouped by kind, each group zlib-compressed marshal of ((ref, data), ...).
+
+    One group per kind compresses to about a quarter of the items' bytes (an item alone: about half), and a
+    question reads a dialogue's positions or sessions together: one row and one inflate of a few kB each.
+    """
+    groups: dict[str, list[tuple[int, bytes]]] = {}
+    for kind, ref, data in items:
+        groups.setdefault(kind, []).append((ref, data))
+    return tuple((kind, zlib.compress(marshal.dumps(tuple(rows)), 1)) for kind, rows in groups.items())
+
+
+def ungroup_items(blob: bytes) -> tuple[tuple[int, bytes], ...]:
+    """Return the (ref, data) items of one group made by group_items(), in ref order."""
+    rows: tuple[tuple[int, bytes], ...] = marshal.loads(zlib.decompress(blob))
+    return rows
 
 
 # ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------

@@ -552,7 +552,9 @@ class BriefStore:
             db.put_file(name, record, result)
             if self.include_drafts or result.summary.status == "published":
                 summary = result.summary
-                db.put_text(summary.id, record.ver, summary.date, result.rows, result.items, result.prepared)
+                db.put_text(
+                    summary.id, record.ver, summary.date, result.rows, result.items, result.prepared, result.groups
+                )
                 self._indexed[result.summary.id] = record.ver
             fresh[name] = _Good(record, result.summary)
             if self._catalog is not None or len(to_compile) < BULK_MIN_FILES:  # not on a bulk cold start

@@ -1,0 +1,104 @@
+"""The cache's layout: compressed dialogues, display items stored one row per kind, a schema change rebuilds."""
+
+from __future__ import annotations
+
+import marshal
+import sys
+from pathlib import Path
+
+import pytest
+from pytest import MonkeyPatch
+
+import bot.index.cachedb as cachedb
+from bot.briefs.models import Dialogue
+from bot.briefs.parsing import parse_dialogue
+from bot.index.cachedb import CacheDB, code_version
+from bot.index.pack import pack, unpack
+from bot.index.rows import group_items, text_fields, text_items, ungroup_items
+from bot.index.store import BriefStore
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import generate
+from tests.index.corpus import brief_paths, private_copy
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of 30 generated briefs and a people registry."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(folder, 30, seed=5)
+    return folder
+
+
+def _dialogues(corpus: Path) -> list[Dialogue]:
+    out = []
+    for path in brief_paths(corpus):
+        dialogue, errors = parse_dialogue(path)
+        assert dialogue is not None, errors
+        out.append(dialogue)
+    return out
+
+
+def test_packed_dialogue_is_compressed_and_round_trips(corpus: Path) -> None:
+    """A packed dialogue takes well under its marshal bytes and unpacks to the validated original."""
+    for dialogue in _dialogues(corpus):
+        blob = pack(dialogue)
+        assert len(blob) < len(marshal.dumps(dialogue.model_dump(exclude_unset=True, mode="json"))) * 0.6
+        assert unpack(blob) == dialogue
+
+
+def test_item_groups_round_trip(corpus: Path) -> None:
+    """Grouping a dialogue's display items by kind keeps every item, in ref order, byte for byte."""
+    for dialogue in _dialogues(corpus):
+        items = list(text_items(dialogue))
+        groups = dict(group_items(items))
+        assert set(groups) == {kind for kind, _, _ in items}
+        for kind, blob in groups.items():
+            assert list(ungroup_items(blob)) == [(ref, data) for k, ref, data in items if k == kind]
+
+
+def test_display_items_read_back_one_row_per_kind(corpus: Path) -> None:
+    """items() and items_of() return each stored display item with its dialogue's version; one row per kind."""
+    db = CacheDB(None)
+    dialogues = _dialogues(corpus)
+    db.begin()
+    for i, dialogue in enumerate(dialogues):
+        db.put_text(dialogue.id, f"v{i}", dialogue.date, text_fields(dialogue), text_items(dialogue))
+    db.commit()
+    expected = {
+        (d.id, kind, ref): (f"v{i}", data) for i, d in enumerate(dialogues) for kind, ref, data in text_items(d)
+    }
+    assert db.items([*expected, ("nobody", "position", 0), (dialogues[0].id, "position", 999)]) == expected
+    for kind in ("session", "position", "people"):
+        got = db.items_of([d.id for d in dialogues], kind)
+        assert [(did, ref) for did, ref, _, _ in got] == [(d, r) for d, k, r in expected if k == kind]
+        assert all(expected[(did, kind, ref)] == (ver, data) for did, ref, ver, data in got)
+    rows = db.db.execute("SELECT COUNT(*), COUNT(DISTINCT did || ' ' || kind) FROM items").fetchone()
+    assert rows[0] == rows[1] == len({key[:2] for key in expected})
+    db.close()
+
+
+def test_schema_number_is_part_of_the_code_version(monkeypatch: MonkeyPatch) -> None:
+    """Another table layout (SCHEMA) means another code version, so a cache of the old layout is rebuilt."""
+    before = code_version()
+    monkeypatch.setattr(cachedb, "SCHEMA", cachedb.SCHEMA - 1)
+    assert code_version() != before
+
+
+def test_cache_of_an_older_layout_is_rebuilt(corpus: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A cache file written under the previous schema number is not read: every brief is compiled again."""
+    folder = private_copy(corpus, tmp_path)
+    monkeypatch.setattr(cachedb, "SCHEMA", cachedb.SCHEMA - 1)
+    old = BriefStore(folder, cache_dir=tmp_path / "cache")
+    old.load()
+    old.close()
+    monkeypatch.undo()
+    again = BriefStore(folder, cache_dir=tmp_path / "cache")
+    report = again.load()
+    assert report.loaded == len(brief_paths(folder)) and report.reused == 0
+    assert again.catalog.dialogues  # answers from the rebuilt cache
+    again.close()
+    warm = BriefStore(folder, cache_dir=tmp_path / "cache")
+    assert warm.load().reused == len(brief_paths(folder))  # the rebuilt cache is the current layout's
+    warm.close()
