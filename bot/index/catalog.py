@@ -13,6 +13,7 @@ from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fol
 from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import display_row, text_items
+from bot.index.snapshot import LazySummaries, LazyVisible
 from bot.index.text import TextIndex
 from bot.present import shown_name
 
@@ -178,6 +179,7 @@ class _People(Mapping[str, PersonRecord]):
 
 _MISSING = object()
 _LAZY_PEOPLE = frozenset({"people", "_people", "_exact", "_skeleton", "_tokens"})
+_LAZY = _LAZY_PEOPLE | {"_folded_titles"}
 
 
 def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, str]) -> int:
@@ -229,6 +231,12 @@ class Catalog:
     _skeleton: dict[str, set[str]]
     _tokens: dict[str, set[str]]
     _parts: Callable[[str], tuple[PartRecord, ...]]
+    _summaries: Mapping[str, Summary]
+    _visible: Mapping[str, Summary]
+    _ordered_ids: list[str]
+    _folded_titles: list[str]
+    _rank: dict[str, int]
+    _titles_loader: Callable[[], list[str] | None] | None
     _by_spelling: dict[str, Person]
     _reg_by_id: dict[str, Person]
     _reg_record: dict[str, Person]
@@ -254,7 +262,7 @@ class Catalog:
     @classmethod
     def compiled(
         cls,
-        summaries: dict[str, Summary],
+        summaries: Mapping[str, Summary],
         load: Callable[[str], Dialogue],
         registry: PeopleRegistry,
         text: TextIndex,
@@ -262,17 +270,28 @@ class Catalog:
         include_drafts: bool = False,
         people: Any = None,
         parts: Callable[[str], tuple[PartRecord, ...]] | None = None,
+        order: list[str] | None = None,
+        titles: Callable[[], list[str] | None] | None = None,
     ) -> Catalog:
         """Return a catalog over compact summaries whose dialogues `load` builds on demand.
 
         people, when given, is a people_snapshot() taken from a catalog of exactly these summaries and registry, or a
         function returning one (None if it has none after all), called on the first use of the people index.
+        order, when given, is the visible ids newest first (summaries is then a LazySummaries: nothing is read per
+        dialogue at start), and titles returns their folded titles in that order when first needed.
         """
         catalog = cls.__new__(cls)
         catalog._parts = parts or (lambda did: summaries[did].participants)
-        catalog._setup(summaries, load, registry, include_drafts, None, people)
+        if order is not None:
+            catalog._titles_loader = titles
+        catalog._setup(summaries, load, registry, include_drafts, None, people, order=order)
         catalog.text = text
         return catalog
+
+    def harden(self, summaries: dict[str, Summary]) -> None:
+        """Replace summaries read on demand (a start from the snapshot) by these, the same ones all in memory."""
+        self._summaries = summaries
+        self._visible = {did: s for did, s in summaries.items() if self.include_drafts or s.status == "published"}
 
     def people_snapshot(self) -> Any:
         """Return the people index as plain data (for marshal), to skip rebuilding it next time."""
@@ -285,13 +304,15 @@ class Catalog:
 
     def _setup(
         self,
-        summaries: dict[str, Summary],
+        summaries: Mapping[str, Summary],
         load: Callable[[str], Dialogue],
         registry: PeopleRegistry,
         include_drafts: bool,
         previous: Catalog | None,
         people: Any = None,
         changed: set[str] | None = None,
+        *,
+        order: list[str] | None = None,
     ) -> None:
         self._summaries = summaries
         self._load = load
@@ -299,7 +320,12 @@ class Catalog:
         self.registry = registry
         self.include_drafts = include_drafts
         self.all = _Dialogues(summaries, load)
-        if previous is not None and changed is not None and previous.include_drafts == include_drafts:
+        if order is not None:  # served from the snapshot: the order is known, summaries are read when asked for
+            assert isinstance(summaries, LazySummaries)
+            self._rank = dict(zip(order, range(len(order)), strict=True))
+            self._visible = LazyVisible(summaries, self._rank, order)
+            self._ordered_ids = order
+        elif previous is not None and changed is not None and previous.include_drafts == include_drafts:
             self._order_changes(previous, changed)
         else:
             visible = {did: s for did, s in summaries.items() if include_drafts or s.status == "published"}
@@ -308,7 +334,8 @@ class Catalog:
             self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
         self.dialogues = _Dialogues(self._visible, load)
         self.ordered = _Ordered(self._ordered_ids, load)
-        self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
+        if order is None:
+            self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
         if previous is not None and previous.registry is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
@@ -342,10 +369,16 @@ class Catalog:
         self._exact, self._skeleton, self._tokens = snapshot[1], snapshot[2], snapshot[3]
 
     def __getattr__(self, name: str) -> Any:
-        """Load the people index on its first use, for a catalog made with a people loader (see compiled)."""
-        if name not in _LAZY_PEOPLE or "_people_lock" not in self.__dict__:
+        """Load the people index (or the folded titles) on first use, for a catalog made with a loader (compiled)."""
+        if name not in _LAZY or "_people_lock" not in self.__dict__:
             raise AttributeError(name)
         with self._people_lock:
+            if name == "_folded_titles" and name not in self.__dict__:
+                titles = self.__dict__.pop("_titles_loader", None)
+                found = titles() if titles is not None else None
+                if found is None or len(found) != len(self._ordered_ids):
+                    found = [self._summaries[did].folded_title for did in self._ordered_ids]
+                self._folded_titles = found
             if name not in self.__dict__:
                 loader = self.__dict__.pop("_people_loader", None)
                 if loader is None:
@@ -419,7 +452,10 @@ class Catalog:
     def published_keys(self) -> dict[str, str | None]:
         """Return the content key (see version_of) of every published dialogue, by id."""
         versions = self.text.versions or {}
-        return {did: versions.get(did) for did, s in self._summaries.items() if s.status == "published"}
+        summaries = self._summaries
+        if isinstance(summaries, LazySummaries):  # statuses known without reading every summary
+            return {did: versions.get(did) for did in summaries if summaries.published(did)}
+        return {did: versions.get(did) for did, s in summaries.items() if s.status == "published"}
 
     def version_of(self, dialogue_id: str) -> str | None:
         """Return the store's key of the served content of a dialogue (None for a catalog built in memory)."""

@@ -14,10 +14,10 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, not_a_brief
 from bot.briefs.models import Dialogue, PeopleRegistry
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from bot.index.catalog import Catalog
     from bot.index.compile import Compiled
     from bot.index.records import PartRecord, Summary
+    from bot.index.snapshot import Snapshot
+    from bot.index.text import TextIndex
 
 log = logging.getLogger(__name__)
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
@@ -37,9 +39,8 @@ SKIPPED_IN_FULL = 3  # more broken briefs than this are logged as one warning li
 DETAIL_CACHE = 1024  # full dialogues kept built in memory
 
 
-@dataclass(frozen=True, slots=True)
-class FileStamp:
-    """What identifies one version of a file without reading it."""
+class FileStamp(NamedTuple):
+    """What identifies one version of a file without reading it (a tuple: the start snapshot stores plain ones)."""
 
     size: int
     mtime_ns: int
@@ -93,12 +94,14 @@ def _regular_stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns) if (st.st_mode & 0o170000) == 0o100000 else None
 
 
-def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str, FileStamp]:
-    """Return the brief files of a folder with their stamps (one stat each), in name order.
+def _scan(directory: Path, problems: list[BriefError] | None = None, *, ordered: bool = True) -> dict[str, FileStamp]:
+    """Return the brief files of a folder with their stamps (one stat each), in name order (or, not ordered, in the
+    folder's own order: an unchanged folder is then one scan and one comparison of dicts).
 
     Names with a brief's suffix that are no regular file (symlink loops, FIFOs, devices...) go to problems.
     """
     found: dict[str, FileStamp] = {}
+    odd: list[tuple[str, BriefError]] = []
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except FileNotFoundError:
@@ -107,27 +110,30 @@ def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str
         raise BriefsUnavailable(f"{directory} is not a folder") from None
     except OSError as exc:
         raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
+    new = tuple.__new__
     try:
-        names = os.listdir(fd)
-        stat = os.stat
-        for name in sorted(names):
-            if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
-                continue
-            try:
-                st = stat(name, dir_fd=fd)  # relative to the open folder: no path resolution per file
-            except OSError as exc:
-                if problems is not None and (problem := not_a_brief(directory / name, error=exc)) is not None:
-                    problems.append(problem)
-                continue
-            if (st.st_mode & 0o170000) == 0o100000:  # a regular file (symlinks followed)
-                found[name] = FileStamp(st.st_size, st.st_mtime_ns)
-            elif problems is not None and (problem := not_a_brief(directory / name, st)) is not None:
-                problems.append(problem)
+        with os.scandir(fd) as entries:  # stat() of an entry is relative to the open folder: no path resolution
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError as exc:
+                    if problems is not None and (problem := not_a_brief(directory / name, error=exc)) is not None:
+                        odd.append((name, problem))
+                    continue
+                if (st.st_mode & 0o170000) == 0o100000:  # a regular file (symlinks followed)
+                    found[name] = new(FileStamp, (st.st_size, st.st_mtime_ns))
+                elif problems is not None and (problem := not_a_brief(directory / name, st)) is not None:
+                    odd.append((name, problem))
     except OSError as exc:
         raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    return found
+    if problems is not None:
+        problems.extend(problem for _, problem in sorted(odd, key=lambda pair: pair[0]))
+    return dict(sorted(found.items())) if ordered else found
 
 
 @dataclass(slots=True)
@@ -200,9 +206,14 @@ class BriefStore:
         self._ids: dict[str, dict[str, None]] = {}
         self._win: dict[str, tuple[str, _Good]] = {}
         self._touched: set[str] = set()  # dialogue ids changed since the last snapshot
-        self._served: tuple[dict[str, Summary], dict[str, str], dict[str, str]] | None = None
+        self._served: tuple[Mapping[str, Summary], dict[str, str], dict[str, str]] | None = None
         self._index_job: _IndexJob | None = None  # a fresh cache's text index being built (see _await_index)
         self._meta_waiting: dict[str, object] = {}  # meta values to store once that build is done
+        # Served from the start snapshot (see bot.index.snapshot): _good, _ids and _win are then empty, the snapshot
+        # says what they hold, and the first reload reads them from the cache (_materialise).
+        self._lean: Snapshot | None = None
+        self._vtag = ""  # versions_tag() of the served versions
+        self._data_version: int | None = None  # the cache's data_version when a first load began
         self.last_report = LoadReport()
 
     @property
@@ -275,18 +286,22 @@ class BriefStore:
     def _load_locked(self, first: bool, changed: Iterable[Path | str] | None) -> LoadReport:
         """Refresh and swap in the new snapshot (the store's lock held)."""
         names = None if first or changed is None else self._names_in_folder(changed)
+        if not first and self._lean is not None and not self._materialise():
+            first, names = True, None  # the cache changed under the snapshot: start over, as a first load
         try:
-            report = self._refresh(names)
+            report = self._first_load() if first else self._refresh(names)
             if report.changed or self._catalog is None:
                 self._catalog = self._build_catalog()
         finally:
             self._await_index()
+        if first and self._lean is None:
+            self._save_snapshot(report)
         if report.changed and self._db is not None:
             # a reload writes 1-3 MB of index pages to the write-ahead log; left there, the next process to open
             # the cache would first replay them (0.3 s after 36 reloads). Moving them now costs ~1 ms.
             self._db.checkpoint()
         self.last_report = report
-        if first and len(self._good) >= CACHE_MIN_FILES:
+        if first and max(len(self._good), len(self._lean.good) if self._lean else 0) >= CACHE_MIN_FILES:
             # The index is a million small, acyclic objects that live as long as the process: keep the cyclic
             # garbage collector from re-scanning them on every later collection (pauses of 100+ ms).
             gc.freeze()
@@ -320,28 +335,52 @@ class BriefStore:
 
     # ----- reading the folder -----------------------------------------------------------------------------
 
-    def _refresh(self, only: set[str] | None = None) -> LoadReport:
-        """Bring the store up to date with the folder (or with the files in `only`); report what changed."""
+    def _first_load(self) -> LoadReport:
+        """Load the folder for the first time: from the start snapshot when nothing changed, else file by file."""
         from bot.index.cachedb import CacheDB
 
+        problems: list[BriefError] = []
+        files = _scan(self.directory, problems, ordered=False)
+        if self._db is None:
+            self._db = CacheDB(self.cache_location(len(files)))
+        db = self._db
+        if db.persistent and db.building is None:
+            from bot.index.snapshot import data_version
+
+            self._data_version = data_version(db)
+            report = self._serve_snapshot(files, problems)
+            if report is not None:
+                return report
+        return self._refresh(None, (dict(sorted(files.items())), problems))
+
+    def _refresh(
+        self, only: set[str] | None = None, scanned: tuple[dict[str, FileStamp], list[BriefError]] | None = None
+    ) -> LoadReport:
+        """Bring the store up to date with the folder (or with the files in `only`); report what changed."""
+        from bot.index.cachedb import CacheDB
+        from bot.index.snapshot import drop
+
         report = LoadReport()
-        files, gone = self._changed_files(only, report)
+        files, gone = self._changed_files(only, report, scanned)
         if only is not None and self._db is None:
             only = None
         cached: dict[str, FileRecord] = {}
-        if self._db is None:
-            self._db = CacheDB(self.cache_location(len(files)))
-            if self._db.persistent:
-                cached = self._db.records()
-                self._cached_bad = self._db.bad_files()
-        db = self._db
         first = self._catalog is None
+        opened = self._db is None
+        if opened:
+            self._db = CacheDB(self.cache_location(len(files)))
+        db = self._db
+        assert db is not None
+        if (opened or first) and db.persistent:
+            cached = db.records()
+            self._cached_bad = db.bad_files()
         self._forget(gone, report)
         now = time.time_ns()
         to_compile, from_cache, restamp = self._classify(files, cached, report, now)
         self._reuse_cached(from_cache, cached, to_compile, report)
         if to_compile or restamp or report.removed or gone:
             db.begin()
+            drop(db)  # the start snapshot no longer describes the cache
             # Many files: the collector would re-scan the growing, acyclic index again and again (seconds in all).
             collecting = gc.isenabled() and len(to_compile) >= BULK_MIN_FILES
             if collecting:
@@ -368,6 +407,7 @@ class BriefStore:
                     gc.enable()
         elif report.changed or not self._indexed:
             db.begin()
+            drop(db)
             self._sync_text()
             db.commit()
         self._cached_bad = {}
@@ -377,8 +417,17 @@ class BriefStore:
         self._refresh_registry(report)
         return report
 
-    def _changed_files(self, only: set[str] | None, report: LoadReport) -> tuple[dict[str, FileStamp], list[str]]:
+    def _changed_files(
+        self,
+        only: set[str] | None,
+        report: LoadReport,
+        scanned: tuple[dict[str, FileStamp], list[BriefError]] | None = None,
+    ) -> tuple[dict[str, FileStamp], list[str]]:
         """Return the brief files to check with their stamps (all, or those in `only`) and the names now gone."""
+        if scanned is not None:  # the folder as a first load has just scanned it
+            files = scanned[0]
+            report.errors.extend(scanned[1])
+            return files, [n for n in (*self._good, *self._bad) if n not in files]
         if only is None or self._db is None:
             files = _scan(self.directory, report.errors)
             return files, [n for n in (*self._good, *self._bad) if n not in files]
@@ -637,6 +686,8 @@ class BriefStore:
 
     def settling_ids(self) -> frozenset[str]:
         """Return the ids of served briefs whose file has changed but is not yet stable (not yet re-read)."""
+        if not self._unsettled:
+            return frozenset()
         good = self._good
         return frozenset(good[name].summary.id for name in list(self._unsettled) if name in good)
 
@@ -783,12 +834,132 @@ class BriefStore:
                 errors.append(duplicate_error(self.directory / name, did, self.directory / served))
         return errors
 
-    # ----- the snapshot -----------------------------------------------------------------------------------
+    # ----- the start snapshot (bot.index.snapshot) ------------------------------------------------------------
+
+    def _serve_snapshot(self, files: dict[str, FileStamp], problems: list[BriefError]) -> LoadReport | None:
+        """Serve a first load from the start snapshot if the folder is exactly as it describes; else None.
+
+        Nothing is read per file: the scan's stamps are compared with the snapshot's as one dict, and each summary is
+        read from the cache when a question needs it. Known broken files report their cached errors as always.
+        """
+        from bot.index.snapshot import LazySummaries, read
+
+        db = self._db
+        assert db is not None
+        snap = read(db)
+        if snap is None or snap.stamps != files:
+            return None
+        if self.settle:  # a file still settling is not served by a first load: that takes the file-by-file path
+            newest = max((st[1] for st in files.values()), default=0)
+            if self.clock() - newest < int(self.settle * 1e9):
+                return None
+        report = LoadReport(errors=problems)
+        if snap.bad:
+            known = db.bad_files()
+            for name in snap.bad:
+                found = known.get(name)
+                if found is None or found[0].racy or (found[0].size, found[0].mtime_ns) != files[name]:
+                    self._bad.clear()
+                    return None  # a broken file whose record needs its content checked: the file-by-file path
+                self._bad[name] = (files[name], found[0].digest, found[1])
+                report.errors.extend(found[1])
+        for name, did, served in snap.duplicates:
+            report.errors.append(duplicate_error(self.directory / name, did, self.directory / served))
+        names = dict(zip(snap.win_dids, snap.win_names, strict=True))
+        versions = dict(zip(snap.win_dids, snap.vers, strict=True))
+        summaries = LazySummaries(db, names, frozenset(snap.drafts), self._details_lock)
+        self._served = (summaries, versions, names)
+        self._lean = snap
+        self._vtag = snap.vtag
+        report.reused = len(snap.good)
+        report.changed = bool(snap.good)
+        self._refresh_registry(report)
+        return report
+
+    def _materialise(self) -> bool:
+        """Read the served state a start from the snapshot left in the cache (_good, _ids, _win and the summaries),
+        so a reload can change it file by file; False (state reset) if the cache no longer holds that state."""
+        lean, db, catalog = self._lean, self._db, self._catalog
+        assert lean is not None and db is not None and catalog is not None
+        self._lean = None
+        records = db.records()
+        summaries = db.summaries(lean.good)
+        good: dict[str, _Good] = {}
+        ids: dict[str, dict[str, None]] = {}
+        for name, did in zip(lean.good, lean.dids, strict=True):
+            record, summary = records.get(name), summaries.get(name)
+            if record is None or summary is None or summary.id != did or lean.stamps[name] != record[:2]:
+                self._bad.clear()
+                self._served = None
+                self._catalog = None
+                return False
+            good[name] = _Good(record, summary)
+            ids.setdefault(did, {})[name] = None
+        self._good, self._ids = good, ids
+        self._win = {did: (name, good[name]) for did, name in zip(lean.win_dids, lean.win_names, strict=True)}
+        served = {did: entry.summary for did, (_, entry) in self._win.items()}
+        assert self._served is not None
+        self._served = (served, dict(self._served[1]), dict(self._served[2]))
+        catalog.harden(served)
+        return True
+
+    def _save_snapshot(self, report: LoadReport) -> None:
+        """Save the start snapshot of a first load that checked every file (not while some record is racy or some
+        file is settling: the next start must check those again), unless another process wrote meanwhile."""
+        import sqlite3
+
+        from bot.index.cachedb import is_racy
+        from bot.index.snapshot import Snapshot, data_version, write
+
+        db, catalog = self._db, self._catalog
+        if db is None or catalog is None or not db.persistent or db.building is not None or self._served is None:
+            return
+        if report.pending or self._unsettled or any(entry.record.racy for entry in self._good.values()):
+            return
+        now = time.time_ns()
+        if any(is_racy(st.mtime_ns, now) for st, _, _ in self._bad.values()):
+            return
+        stamps = {name: (entry.record.size, entry.record.mtime_ns) for name, entry in self._good.items()}
+        stamps.update((name, (st.size, st.mtime_ns)) for name, (st, _, _) in self._bad.items())
+        good = sorted(self._good)
+        win = self._win
+        duplicates = [
+            (name, did, win[did][0])
+            for did, names in sorted(self._ids.items())
+            if len(names) > 1
+            for name in sorted(n for n in names if n != win[did][0])
+        ]
+        snap = Snapshot(
+            stamps,
+            good,
+            [self._good[name].summary.id for name in good],
+            list(win),
+            [name for name, _ in win.values()],
+            [entry.record.ver for _, entry in win.values()],
+            [did for did, (_, entry) in win.items() if entry.summary.status != "published"],
+            list(catalog.ordered_ids()),
+            sorted(self._bad),
+            duplicates,
+            self._vtag,
+        )
+        try:
+            db.begin()
+            try:
+                if self._data_version is None or data_version(db) == self._data_version:
+                    write(db, snap, list(catalog._folded_titles))
+            finally:
+                db.commit()
+        except sqlite3.OperationalError:  # busy: another process writes; a later start saves it
+            log.debug("start snapshot not saved", exc_info=True)
+
+    # ----- the catalog snapshot ---------------------------------------------------------------------------
 
     def _build_catalog(self) -> Catalog:
-        from bot.index.catalog import Catalog
+        from bot.index.snapshot import versions_tag
         from bot.index.text import TextIndex
 
+        if self._lean is not None:
+            return self._lean_catalog(self._lean)
         winners = self._winners()
         previous = self._catalog
         touched, self._touched = self._touched, set()
@@ -815,17 +986,55 @@ class BriefStore:
         if previous is not None and not self._registry_changed:
             return previous.updated(summaries, load, text, parts, changed=touched)
         self._registry_changed = False
+        self._vtag = versions_tag(versions)
+        return self._compiled_catalog(summaries, load, text, parts)
+
+    def _lean_catalog(self, snap: Snapshot) -> Catalog:
+        """Return the catalog of a start from the snapshot: order and versions from it, summaries read on demand."""
+        from bot.index.snapshot import read_titles
+        from bot.index.text import TextIndex
+
+        assert self._served is not None and self._db is not None
+        summaries, versions, files = self._served
+        db, lock = self._db, self._details_lock
+        self._registry_changed = False
+        return self._compiled_catalog(
+            summaries,
+            self._loader(versions, files),
+            TextIndex(self._db, versions),
+            self._parts_loader(summaries, versions),
+            order=snap.order,
+            titles=lambda: read_titles(db, lock),
+        )
+
+    def _compiled_catalog(
+        self,
+        summaries: Mapping[str, Summary],
+        load: Callable[[str], Dialogue],
+        text: TextIndex,
+        parts: Callable[[str], tuple[PartRecord, ...]],
+        **lean: Any,
+    ) -> Catalog:
+        """Return a new catalog, with the saved people index if it belongs to these versions and registry."""
+        from bot.index.catalog import Catalog
+
+        db = self._db
+        assert db is not None
         # the people index of exactly this set of versions and registry, if an earlier run saved it
-        tag = hashlib.blake2b(digest_size=16)
-        tag.update("".join([f"{did}\0{versions[did]}\0" for did in sorted(versions)]).encode())
-        tag.update(repr(self._registry[0]).encode())
-        key = tag.hexdigest()
-        saved = self._db.get_meta("people_key") if self._index_job is None else None  # none in a cache being built
+        key = hashlib.blake2b(f"{self._vtag}\0{self._registry[0]!r}".encode(), digest_size=16).hexdigest()
+        saved = db.get_meta("people_key") if self._index_job is None else None  # none in a cache being built
         people = self._people_reader(key) if saved == key else None  # read on the first question about people
         catalog = Catalog.compiled(
-            summaries, load, self._registry[1], text, include_drafts=self.include_drafts, people=people, parts=parts
+            summaries,
+            load,
+            self._registry[1],
+            text,
+            include_drafts=self.include_drafts,
+            people=people,
+            parts=parts,
+            **lean,
         )
-        if people is None and self._db.persistent:
+        if people is None and db.persistent:
             self._save_meta("people", (key, catalog.people_snapshot()))
             self._save_meta("people_key", key)
         return catalog
@@ -844,15 +1053,18 @@ class BriefStore:
         return read
 
     def _parts_loader(
-        self, summaries: dict[str, Summary], versions: dict[str, str]
+        self, summaries: Mapping[str, Summary], versions: dict[str, str]
     ) -> Callable[[str], tuple[PartRecord, ...]]:
         """Return participant records by dialogue id: from a fresh compile if at hand, else from the cache."""
+        from bot.index.snapshot import is_lazy
+
         db = self._db
         assert db is not None
         memo = self._parts_memo
+        in_memory = not is_lazy(summaries)  # summaries read on demand hold no participants
 
         def parts(did: str) -> tuple[PartRecord, ...]:
-            mine = summaries[did].participants
+            mine = summaries[did].participants if in_memory else ()
             if mine:
                 return mine
             ver = versions[did]

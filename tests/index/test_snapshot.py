@@ -1,0 +1,191 @@
+"""A start over an unchanged folder is served from the start snapshot, and never hides a change the file-by-file path
+would see: an edit (same size or not), an added, removed, broken or still-settling file, a duplicate id."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest import MonkeyPatch
+
+from bot.index.cachedb import CacheDB
+from bot.index.store import BriefStore
+from bot.query import ask
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import generate
+from tests.index.corpus import OLD_NS, brief_paths, private_copy
+
+QUESTIONS = ("dialogue latest", "dialogue list", "session Afghanistan", "positions energy", "search trade")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of 30 generated briefs and a people registry."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(folder, 30, seed=5)
+    return folder
+
+
+@pytest.fixture
+def folder(corpus: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the corpus with old mtimes (records are not racy, so a snapshot is saved)."""
+    return private_copy(corpus, tmp_path)
+
+
+def _store(folder: Path, cache: Path, **options: Any) -> BriefStore:
+    store = BriefStore(folder, cache_dir=cache, **options)
+    store.load()
+    return store
+
+
+def _no_records(monkeypatch: MonkeyPatch) -> None:
+    """Make reading every file record (or every summary) at once fail: a start from the snapshot does neither."""
+
+    def refuse(*_: object) -> Any:
+        raise AssertionError("a per-file read at start")
+
+    monkeypatch.setattr(CacheDB, "records", refuse)
+    monkeypatch.setattr(CacheDB, "summaries", refuse)
+
+
+def _edit_title(path: Path, title: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    i = next(i for i, line in enumerate(lines) if line.startswith("title: "))
+    lines[i] = f'title: "{title}"'
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+
+
+def test_unchanged_folder_reads_no_file_record(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A second start over an unchanged folder reads no file record and answers as the first did."""
+    cold = _store(folder, tmp_path / "cache")
+    _no_records(monkeypatch)
+    warm = _store(folder, tmp_path / "cache")
+    report = warm.last_report
+    assert (report.loaded, report.reused, report.errors) == (0, 30, [])
+    person = next(iter(cold.catalog.people.values())).name
+    for question in (*QUESTIONS, f"who {person}"):
+        assert ask(warm.catalog, question) == ask(cold.catalog, question), question
+    assert warm.catalog.published_keys() == cold.catalog.published_keys()
+    assert list(warm.catalog.dialogues) == list(cold.catalog.dialogues)
+    assert list(warm.catalog.all) == list(cold.catalog.all)
+    assert warm.catalog.dialogue_choices("", 40) == cold.catalog.dialogue_choices("", 40)
+    did = cold.catalog.ordered_ids()[3]
+    assert warm.catalog.summary(did) == cold.catalog.summary(did)._replace(participants=())
+    assert warm.catalog.parts(did) == cold.catalog.parts(did)
+    assert warm.file_of(did) == cold.file_of(did)
+
+
+def test_same_size_edit_is_seen(folder: Path, tmp_path: Path) -> None:
+    """An edit that keeps the file's size (only its mtime differs) is seen by the next start."""
+    _store(folder, tmp_path / "cache")
+    path = brief_paths(folder)[0]
+    text = path.read_text(encoding="utf-8")
+    swapped = text.replace('title: "', 'title: "X', 1).replace("# Synthetic", "#Synthetic", 1)
+    assert len(swapped.encode()) == len(text.encode())
+    path.write_text(swapped, encoding="utf-8")
+    os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+    store = _store(folder, tmp_path / "cache")
+    assert store.catalog.all[path.stem].title.startswith("X")
+    assert store.last_report.loaded == 1
+
+
+def test_added_and_removed_files_are_seen(folder: Path, tmp_path: Path) -> None:
+    """A file added or removed since the snapshot was saved is seen by the next start."""
+    _store(folder, tmp_path / "cache")
+    first, second = brief_paths(folder)[:2]
+    added = folder / "zz-added.yaml"
+    added.write_text(first.read_text(encoding="utf-8").replace(first.stem, "zz-added"), encoding="utf-8")
+    os.utime(added, ns=(OLD_NS, OLD_NS))
+    second.unlink()
+    store = _store(folder, tmp_path / "cache")
+    assert second.stem not in store.catalog.all and "zz-added" in store.catalog.all
+    assert (store.last_report.loaded, store.last_report.reused, store.last_report.errors) == (1, 29, [])
+    assert len(store.catalog.all) == 30
+
+
+def test_broken_file_reports_its_cached_errors(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A broken file's cached errors are reported by every start, the one from the snapshot too."""
+    broken = folder / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    os.utime(broken, ns=(OLD_NS, OLD_NS))
+    cold = _store(folder, tmp_path / "cache").last_report
+    _no_records(monkeypatch)
+    warm = _store(folder, tmp_path / "cache")
+    assert [str(e) for e in warm.last_report.errors] == [str(e) for e in cold.errors] != []
+    assert [str(e) for e in warm.errors()] == [str(e) for e in cold.errors]
+
+
+def test_duplicate_ids_are_reported(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A duplicate id is reported by a start from the snapshot as by the file-by-file path, same file served."""
+    path = brief_paths(folder)[0]
+    copy = folder / f"{path.stem}.yml"
+    copy.write_bytes(path.read_bytes().replace(b'title: "', b'title: "Copy ', 1))
+    os.utime(copy, ns=(OLD_NS, OLD_NS))
+    cold = _store(folder, tmp_path / "cache")
+    _no_records(monkeypatch)
+    warm = _store(folder, tmp_path / "cache")
+    errors = [str(e) for e in warm.last_report.errors]
+    assert errors == [str(e) for e in cold.last_report.errors] and len(errors) == 1
+    assert warm.catalog.summary(path.stem).title == cold.catalog.summary(path.stem).title
+    assert not warm.catalog.summary(path.stem).title.startswith("Copy")
+
+
+def test_settling_file_is_not_served_from_the_snapshot(folder: Path, tmp_path: Path) -> None:
+    """With a settle interval, a start right after a file was written holds it back, as without a snapshot."""
+    _store(folder, tmp_path / "cache")
+    newest = max(p.stat().st_mtime_ns for p in brief_paths(folder))
+    store = _store(folder, tmp_path / "cache", settle=5.0, clock=lambda: newest + 10**9)
+    assert store.last_report.pending and store.last_report.reused == 30 - len(store.last_report.pending)
+
+
+@pytest.mark.parametrize("targeted", [True, False])
+def test_reload_after_a_start_from_the_snapshot(folder: Path, tmp_path: Path, targeted: bool) -> None:
+    """A reload after a start from the snapshot sees an edit, and the people index follows it."""
+    _store(folder, tmp_path / "cache")
+    store = _store(folder, tmp_path / "cache")
+    path = brief_paths(folder)[2]
+    _edit_title(path, "Edited title")
+    report = store.reload([path] if targeted else None)
+    assert report.loaded == 1 and store.catalog.all[path.stem].title == "Edited title"
+    assert ask(store.catalog, "search Edited title").refs[:1] == (f"{path.stem}:title",)
+    fresh = _store(folder, tmp_path / "cache2")
+    for question in QUESTIONS:
+        assert ask(store.catalog, question) == ask(fresh.catalog, question), question
+    assert store.reload().changed is False
+
+
+def test_cache_changed_under_a_started_store(folder: Path, tmp_path: Path) -> None:
+    """Another process re-reading an edited file before this store's first reload does not hide the edit from it."""
+    _store(folder, tmp_path / "cache")
+    store = _store(folder, tmp_path / "cache")
+    path = brief_paths(folder)[4]
+    _edit_title(path, "Changed elsewhere")
+    other = _store(folder, tmp_path / "cache")
+    assert other.catalog.all[path.stem].title == "Changed elsewhere"
+    store.reload()
+    assert store.catalog.all[path.stem].title == "Changed elsewhere"
+    assert ask(store.catalog, "search Changed elsewhere").refs[:1] == (f"{path.stem}:title",)
+
+
+def test_snapshot_goes_with_a_write(folder: Path, tmp_path: Path) -> None:
+    """A store that writes the cache (a reload of an edit) drops the snapshot: a file later given back its old size
+    and mtime, with other content, is not served as the snapshot described it."""
+    _store(folder, tmp_path / "cache")
+    store = _store(folder, tmp_path / "cache")
+    path = brief_paths(folder)[1]
+    original = path.read_bytes()
+    _edit_title(path, "Fresh")
+    store.reload([path])
+    assert store.catalog.all[path.stem].title == "Fresh"
+    path.write_bytes(original.replace(b'title: "', b'title: "Y', 1).replace(b"# Synthetic", b"#Synthetic", 1))
+    assert len(path.read_bytes()) == len(original)
+    os.utime(path, ns=(OLD_NS, OLD_NS))  # the stamp the snapshot recorded
+    again = _store(folder, tmp_path / "cache")
+    assert again.catalog.all[path.stem].title.startswith("Y")
