@@ -88,11 +88,11 @@ def _person_positions(
         chunk = dids[start : start + step]
         # a dialogue's people row lists each participant's own positions: only those are read (a busy person's
         # dialogues hold several times more statements by others)
-        people = catalog.display_rows((did, "people", 0) for did in chunk)
-        own = [(did, "position", ref) for did in chunk for ref in _own_refs(people.get((did, "people", 0)), mine[did])]
-        said = catalog.display_rows(own)
-        for did, _, ref in own:
-            item = said[(did, "position", ref)]
+        people = catalog.people_rows(chunk)
+        own = [(did, ref) for did in chunk for ref in _own_refs(people.get(did), mine[did])]
+        said = catalog.position_rows(own)
+        for did, ref in own:
+            item = said[(did, ref)]
             every, some = matches(f"{item.topic}. {item.summary}")
             if every:
                 every_word[(did, ref)] = item
@@ -123,10 +123,10 @@ def _filtered(
     step = limit + 10 if predicate else limit
     for start in range(0, len(hits), step):
         chunk = hits[start : start + step]
-        shown = catalog.display_rows((h.dialogue_id, "position", h.ref) for h in chunk)
+        shown = catalog.position_rows((h.dialogue_id, h.ref) for h in chunk)
         for hit in chunk:
             key = (hit.dialogue_id, hit.ref)
-            data = shown[(hit.dialogue_id, "position", hit.ref)]
+            data = shown[key]
             if not predicate or predicate(hit.dialogue_id, data):
                 found[key] = data
         if len(found) >= limit:

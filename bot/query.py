@@ -13,7 +13,7 @@ from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.models import Dialogue, Position, fold, normalize_name
 from bot.briefs.names import is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
-from bot.index.rows import PersonRow, PositionRow, SessionRow
+from bot.index.rows import PersonRow, PositionRow
 from bot.index.text import TextHit
 from bot.positions import positions
 from bot.present import citation, describe, full_name, named, quoted
@@ -262,17 +262,16 @@ class _Shown(NamedTuple):
 def _shown_appearances(catalog: Catalog, appearances: Sequence[Appearance]) -> dict[tuple[str, int], _Shown]:
     """Return what `who` shows of these appearances by (dialogue id, participant index): two primary-key
     queries when the index holds the rows; no participant list is read."""
-    people = catalog.display_rows((a.dialogue_id, "people", 0) for a in appearances)
+    people = catalog.people_rows(a.dialogue_id for a in appearances)
     entries: dict[tuple[str, int], PersonRow] = {}
     for a in appearances:
-        rows = people.get((a.dialogue_id, "people", 0))
+        rows = people.get(a.dialogue_id)
         if rows is not None and a.index < len(rows):
             entries[(a.dialogue_id, a.index)] = rows[a.index]
-    keys = ((did, "position", ref) for (did, _), row in entries.items() for ref in row.positions)
-    said = catalog.display_rows(keys)
+    said = catalog.position_rows((did, ref) for (did, _), row in entries.items() for ref in row.positions)
     out: dict[tuple[str, int], _Shown] = {}
     for (did, index), row in entries.items():
-        bullets = tuple(_said(said[(did, "position", ref)], index) for ref in row.positions)
+        bullets = tuple(_said(said[(did, ref)], index) for ref in row.positions)
         out[(did, index)] = _Shown(row.then, row.honorific, row.country, row.chaired, bullets)
     return out
 
@@ -353,10 +352,10 @@ def sessions(catalog: Catalog, topic: str) -> Answer:
             return not_found("No sessions found", intro, (better,), "session", "Did you mean:")
         return not_found("No sessions found", f"No session is about {quoted(topic)}. Try `search {topic}`.")
     ranked = sorted(seen.items(), key=lambda kv: (-kv[1], catalog.rank(kv[0][0])))[:MAX_HITS]
-    shown = catalog.display_rows((did, "session", ref) for (did, ref), _ in ranked)
+    shown = catalog.session_rows(key for key, _ in ranked)
     items = []
     for (did, ref), _ in ranked:
-        session: SessionRow = shown[(did, "session", ref)]
+        session = shown[(did, ref)]
         fields = [("Dialogue", summary_heading(catalog, did))]
         if session.chair:
             fields.append(("Chair", session.chair))

@@ -30,7 +30,8 @@ HELP_LINES = (
 
 def person_choices(catalog: Catalog, keys: tuple[str, ...], question: Callable[[str], str]) -> tuple[Choice, ...]:
     """Return up to 25 people to pick from, each asking `question(name)` when picked."""
-    return tuple(Choice(shown, question(plain), role) for plain, shown, role in map(catalog.shown_person, keys[:25]))
+    people = map(catalog.shown_person, keys[:25])
+    return tuple(Choice(person.shown, question(person.name), person.role) for person in people)
 
 
 def help_answer(note: str | None = None) -> Answer:

@@ -12,10 +12,18 @@ from typing import Any, NamedTuple, overload
 from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import role_text, skeleton
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
-from bot.index.rows import display_row, text_items
+from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
 from bot.index.snapshot import LazySummaries, LazyVisible
 from bot.index.text import TextIndex
 from bot.present import shown_name
+
+
+class ShownPerson(NamedTuple):
+    """A person as lists of people show them, as of their newest dialogue."""
+
+    name: str
+    shown: str  # the name with honorific
+    role: str  # "role, affiliation"
 
 
 class Appearance:
@@ -462,28 +470,34 @@ class Catalog:
         versions = self.text.versions
         return versions.get(dialogue_id) if versions is not None else None
 
-    def display_rows(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
+    def session_rows(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], SessionRow]:
+        """Return what answers show of these sessions by (dialogue id, ref)."""
+        rows = self._display_rows((did, "session", ref) for did, ref in keys)
+        return {(did, ref): row for (did, _, ref), row in rows.items() if isinstance(row, SessionRow)}
+
+    def position_rows(self, keys: Iterable[tuple[str, int]]) -> dict[tuple[str, int], PositionRow]:
+        """Return what answers show of these positions by (dialogue id, ref): topic, summary, session, speakers."""
+        rows = self._display_rows((did, "position", ref) for did, ref in keys)
+        return {(did, ref): row for (did, _, ref), row in rows.items() if isinstance(row, PositionRow)}
+
+    def people_rows(self, dialogue_ids: Iterable[str]) -> dict[str, tuple[PersonRow, ...]]:
+        """Return what `who` shows of each participant of these dialogues (in brief order), by dialogue id."""
+        rows = self._display_rows((did, "people", 0) for did in dialogue_ids)
+        return {did: row for (did, _, _), row in rows.items() if not isinstance(row, SessionRow | PositionRow)}
+
+    def _display_rows(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], DisplayRow]:
         """Return what answers show of sessions, positions and a dialogue's people (see rows.text_items) by
         (dialogue id, kind, ref): from the text index, or, where its rows are not the version served, built from
         the dialogue by the same function. One source of display data, whichever copy is at hand."""
         wanted = list(dict.fromkeys(keys))
-        found = self.text.items(wanted)
+        found: dict[tuple[str, str, int], DisplayRow] = self.text.items(wanted)
         for did in dict.fromkeys(key[0] for key in wanted if key not in found):
             if did in self.all:
                 built = self._built_rows(did)
                 found.update((key, built[key[1:]]) for key in wanted if key[0] == did and key[1:] in built)
         return found
 
-    def display_rows_of(self, dialogue_ids: Sequence[str], kind: str) -> dict[tuple[str, int], Any]:
-        """Return the display rows of every session or position of these dialogues by (dialogue id, ref)."""
-        found = self.text.items_of(dialogue_ids, kind)
-        indexed = {did for did, _ in found}
-        for did in dialogue_ids:
-            if did not in indexed and did in self.all:
-                found.update(((did, ref), row) for (k, ref), row in self._built_rows(did).items() if k == kind)
-        return found
-
-    def _built_rows(self, dialogue_id: str) -> dict[tuple[str, int], Any]:
+    def _built_rows(self, dialogue_id: str) -> dict[tuple[str, int], DisplayRow]:
         """Return a dialogue's display rows by (kind, ref), built from the dialogue itself."""
         return {(kind, ref): display_row(kind, data) for kind, ref, data in text_items(self.all[dialogue_id])}
 
@@ -851,10 +865,10 @@ class Catalog:
 
         return tuple(sorted(present, key=newest))
 
-    def shown_person(self, key: str) -> tuple[str, str, str]:
+    def shown_person(self, key: str) -> ShownPerson:
         """Return a person's name, the name with honorific and "role, affiliation" as of their newest dialogue."""
         data = self._people[key]
-        return data.name, *data.shown
+        return ShownPerson(data.name, *data.shown)
 
     def name_choices(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
         """Return up to limit (label, value) pairs of people whose spellings start with or contain prefix."""

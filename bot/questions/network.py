@@ -14,7 +14,7 @@ from bot.present import quoted
 from bot.questions.ego import EgoNetwork, Tie, draft_note
 from bot.questions.picture import ego_png
 from bot.questions.subjects import SubjectKind, group_dialogues, is_group, resolve, suggestions
-from bot.replies import help_answer, summary_citation
+from bot.replies import help_answer, person_choices, summary_citation
 
 MAX_TIES = 50  # ties listed in the answer (the strongest); the intro counts them all
 PICTURE_TIES = 20  # ties drawn in the picture, so labels stay readable
@@ -49,8 +49,8 @@ def person_network(catalog: Catalog, key: str) -> EgoNetwork:
     order = sorted(counts, key=lambda k: (-counts[k], rank(latest[k]), catalog.people[k].name))
     ties = []
     for other in order:
-        name, _, role = catalog.shown_person(other)
-        ties.append(Tie(other, name, counts[other], latest[other], role, drafts[other], undated[other]))
+        person = catalog.shown_person(other)
+        ties.append(Tie(other, person.name, counts[other], latest[other], person.role, drafts[other], undated[other]))
     return EgoNetwork(record.name, len(seen), tuple(ties))
 
 
@@ -168,10 +168,7 @@ def network(catalog: Catalog, text: str) -> Answer:
     if subject.kind is SubjectKind.GROUP:
         return network_answer(catalog, group_network(catalog, subject.label))
     if len(subject.keys) > 1:
-        choices = tuple(
-            Choice(catalog.shown_person(k)[1], f"network person {catalog.people[k].name}", catalog.shown_person(k)[2])
-            for k in subject.keys[:25]
-        )
+        choices = person_choices(catalog, subject.keys, lambda plain: f"network person {plain}")
         return Answer(
             AnswerKind.CHOOSE, f"{len(subject.keys)} people match {quoted(what)}", "Pick one:", choices=choices
         )

@@ -23,7 +23,7 @@ from bot.questions.subjects import (
     resolve,
     suggestions,
 )
-from bot.replies import MAX_HITS, help_answer, summary_citation
+from bot.replies import MAX_HITS, help_answer, person_choices, summary_citation
 from bot.speakers import split_by
 
 MAX_ENTRIES = 50  # dialogues shown in one timeline (the most recent ones when there are more)
@@ -105,12 +105,7 @@ def timeline_of(catalog: Catalog, subject: Subject, newest_first: bool = False) 
     """Return the timeline of a resolved subject."""
     if subject.kind is SubjectKind.PERSON:
         if len(subject.keys) > 1:
-            choices = tuple(
-                Choice(
-                    catalog.shown_person(k)[1], f"timeline person {catalog.people[k].name}", catalog.shown_person(k)[2]
-                )
-                for k in subject.keys[:25]
-            )
+            choices = person_choices(catalog, subject.keys, lambda plain: f"timeline person {plain}")
             return Answer(
                 AnswerKind.CHOOSE,
                 f"{len(subject.keys)} people match {subject.label}",
@@ -127,32 +122,21 @@ def timeline_of(catalog: Catalog, subject: Subject, newest_first: bool = False) 
 
 
 def _position_bullets(catalog: Catalog, wanted: Sequence[tuple[str, int]]) -> dict[tuple[str, int], tuple[str, ...]]:
-    """Return 'topic: summary' of the positions each (dialogue id, participant index) took, from the display items
-    (two primary-key reads); an appearance whose items are not the served version is left out."""
-    people = catalog.text.items((did, "people", 0) for did, _ in wanted)
+    """Return 'topic: summary' of the positions each (dialogue id, participant index) took, from the display rows
+    (two primary-key reads when the index holds the served versions; else built from the dialogue itself)."""
+    people = catalog.people_rows(did for did, _ in wanted)
     refs: dict[tuple[str, int], tuple[int, ...]] = {}
     for did, index in wanted:
-        data = people.get((did, "people", 0))
-        if data is not None and index < len(data):
-            refs[(did, index)] = data[index].positions
-    said = catalog.text.items((did, "position", ref) for (did, _), rs in refs.items() for ref in rs)
+        rows = people.get(did)
+        if rows is not None and index < len(rows):
+            refs[(did, index)] = rows[index].positions
+    said = catalog.position_rows((did, ref) for (did, _), rs in refs.items() for ref in rs)
     out: dict[tuple[str, int], tuple[str, ...]] = {}
     for key, rs in refs.items():
-        found = [said.get((key[0], "position", ref)) for ref in rs]
+        found = [said.get((key[0], ref)) for ref in rs]
         if all(x is not None for x in found):
             out[key] = tuple(f"{x.topic}: {x.summary}" for x in found if x is not None)
     return out
-
-
-def _slow_bullets(catalog: Catalog, did: str, index: int) -> tuple[str, ...]:
-    """Return a participant's positions read from the dialogue itself (when the display items lag behind)."""
-    from bot.briefs.models import normalize_name
-
-    dialogue = catalog.dialogues[did]
-    key = normalize_name(dialogue.participants[index].name)
-    return tuple(
-        f"{pos.topic}: {pos.summary}" for pos in dialogue.positions if key in {normalize_name(b) for b in pos.by}
-    )
 
 
 def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> Answer:
@@ -170,13 +154,10 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
         part = catalog.part(a.dialogue_id, a.index)
         then = role_text(part.role, part.affiliation)
         fields: tuple[tuple[str, str], ...] = (("Part", ", ".join(a.parts)), ("Then", then))
-        said: tuple[str, ...] = ()
-        if n < FULL_ENTRIES:
-            found = bullets.get((a.dialogue_id, a.index))
-            said = found if found is not None else _slow_bullets(catalog, a.dialogue_id, a.index)
+        said = bullets.get((a.dialogue_id, a.index), ()) if n < FULL_ENTRIES else ()
         entries.append((cite.date, catalog.rank(a.dialogue_id), Item(date_heading(cite), fields, (), said, cite)))
     dated = sum(1 for e in entries if e[0])
-    name, shown, _ = catalog.shown_person(key)
+    person = catalog.shown_person(key)
     intro = _intro(len(entries), dated, newest_first, capped)
     if capped:  # the undated come last in catalog order, so the cap would drop them first: say what is left out
         all_dated = sum(1 for a in every if catalog.summary(a.dialogue_id).date)
@@ -184,7 +165,7 @@ def person_timeline(catalog: Catalog, key: str, newest_first: bool = False) -> A
         intro = f"{len(every)} dialogue(s) in all. " + _intro(len(entries), dated, newest_first, capped, hidden)
     return Answer(
         AnswerKind.TIMELINE,
-        f"Timeline: {shown or name}",
+        f"Timeline: {person.shown or person.name}",
         intro,
         arrange(entries, newest_first),
         refs=tuple(a.dialogue_id for a in apps),

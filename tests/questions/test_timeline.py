@@ -36,6 +36,16 @@ def test_sohail_mahmood_lists_both_with_the_undated_apart(shipped_catalog: Catal
     assert "1 without a date listed apart" in (answer.intro or "")
 
 
+def test_person_timeline_is_the_same_without_indexed_display_rows(
+    shipped_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no display rows in the text index (the catalog builds them from the dialogues) the timeline is the same."""
+    fast = ask(shipped_catalog, "timeline Sohail Mahmood")
+    assert any(item.bullets for item in fast.items)
+    monkeypatch.setattr(shipped_catalog.text, "items", lambda keys: {})
+    assert ask(shipped_catalog, "timeline Sohail Mahmood") == fast
+
+
 def test_person_timeline_shows_part_role_and_positions(shipped_catalog: Catalog) -> None:
     """Each dialogue of a person says the part played, the role then and the positions taken."""
     answer = ask(shipped_catalog, "timeline Amina Khan")
