@@ -190,11 +190,7 @@ def show(catalog: Catalog, ref: str) -> Answer:
     if dialogue:
         return dialogue_answer(catalog, dialogue)
     terms = fold(ref).split()
-    matches = [
-        d
-        for d, title in zip(catalog.ordered, catalog._folded_titles, strict=True)
-        if all(t in f"{title} {d.id}" for t in terms)
-    ]
+    matches = [catalog.dialogues[did] for did in catalog.titled(terms)]
     if len(matches) == 1:
         return dialogue_answer(catalog, matches[0])
     if matches:

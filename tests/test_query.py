@@ -152,6 +152,14 @@ def test_dialogue_show_by_title_words(shipped_catalog: Catalog) -> None:
     assert answer.refs == (IPIS,)
 
 
+def test_dialogue_show_by_title_words_builds_no_other_dialogue(
+    shipped_catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Title words are matched against the catalog's titles: the dialogues themselves are not walked to find one."""
+    monkeypatch.setattr(shipped_catalog, "ordered", ())  # every dialogue, newest first, each built when read
+    assert ask(shipped_catalog, "dialogue show annual").refs == (IPIS,)
+
+
 def test_undated_dialogue_says_so(shipped_catalog: Catalog) -> None:
     """The ISSI-IPIS dialogue has no invented date: it says the date is not given."""
     answer = ask(shipped_catalog, f"dialogue show {IPIS}")

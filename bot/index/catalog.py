@@ -902,6 +902,11 @@ class Catalog:
                     return out
         return out
 
+    def titled(self, words: Sequence[str]) -> list[str]:
+        """Return the ids of the visible dialogues, newest first, whose folded title or id holds every word."""
+        titles = zip(self._ordered_ids, self._folded_titles, strict=True)
+        return [did for did, title in titles if all(w in f"{title} {did}" for w in words)]
+
     def dialogue_choices(self, prefix: str, limit: int = 25) -> list[tuple[str, str]]:
         """Return up to limit (label, id) pairs of dialogues whose title or id contains prefix, newest first."""
         key = fold(prefix)
