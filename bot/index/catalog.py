@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 import marshal
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
 from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
 from bot.briefs.names import role_text, skeleton
+from bot.index.people import Stored, StoredMap, copy_maps
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
 from bot.index.snapshot import LazySummaries, LazyVisible
@@ -370,6 +372,41 @@ class Catalog:
         if not callable(people):
             self.people = _People(self._people, self.all)
 
+    def _use_stored(self, stored: Stored) -> None:
+        """Set the people index to the saved one, read a key at a time (see bot.index.people)."""
+        new = tuple.__new__
+        maps = stored.maps(lambda data: new(_PersonData, data), self._rebuilder())
+        self._people, self._exact, self._skeleton, self._tokens = maps
+
+    def _rebuilder(self) -> Callable[[], tuple[dict[str, Any], ...]]:
+        """Return a function building this catalog's people index in memory (held weakly: no reference cycle)."""
+        ref = weakref.ref(self)
+
+        def rebuild() -> tuple[dict[str, Any], ...]:
+            catalog = ref()
+            if catalog is None:  # pragma: no cover - a map outliving its catalog is never asked
+                raise LookupError("the catalog of this people index is gone")
+            return catalog._people_from_parts()
+
+        return rebuild
+
+    def _people_from_parts(self) -> tuple[dict[str, Any], ...]:
+        """Return this catalog's people index (people, exact, skeleton, tokens) built from the participants."""
+        scratch = Catalog.__new__(Catalog)
+        scratch.registry, scratch._parts, scratch._ordered_ids = self.registry, self._parts, self._ordered_ids
+        scratch._by_spelling, scratch._reg_by_id = self._by_spelling, self._reg_by_id
+        scratch._reg_record, scratch._reg_spellings = self._reg_record, self._reg_spellings
+        scratch._build_people()
+        return scratch._people, scratch._exact, scratch._skeleton, scratch._tokens
+
+    def keep_people(self) -> None:
+        """Read the whole people index into memory (before the cache it is read from closes)."""
+        people = self.people
+        if isinstance(self._people, StoredMap):
+            maps = [self._people, self._exact, self._skeleton, self._tokens]
+            self._people, self._exact, self._skeleton, self._tokens = [m.to_dict() for m in maps]
+            self.people = _People(self._people, people._dialogues)
+
     def _use_people(self, snapshot: Any) -> None:
         """Set the people index from a people_snapshot()."""
         new = tuple.__new__
@@ -401,7 +438,9 @@ class Catalog:
             gc.disable()
         try:
             snapshot = loader()
-            if snapshot is not None:
+            if isinstance(snapshot, Stored):
+                self._use_stored(snapshot)
+            elif snapshot is not None:
                 self._use_people(snapshot)
             else:
                 self._build_people()
@@ -629,10 +668,8 @@ class Catalog:
                 summary = source.get(did)
                 if summary is not None:
                     affected.update(dict.fromkeys(catalog._key(p) for p in catalog._parts(did)))
-        self._people = dict(previous._people)
-        self._exact = dict(previous._exact)
-        self._skeleton = dict(previous._skeleton)
-        self._tokens = dict(previous._tokens)
+        maps = [previous._people, previous._exact, previous._skeleton, previous._tokens]
+        self._people, self._exact, self._skeleton, self._tokens = copy_maps(maps, self._rebuilder())
         additions: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         for did in changed:
             if did in new:

@@ -208,7 +208,7 @@ class BriefStore:
         self._touched: set[str] = set()  # dialogue ids changed since the last snapshot
         self._served: tuple[Mapping[str, Summary], dict[str, str], dict[str, str]] | None = None
         self._index_job: _IndexJob | None = None  # a fresh cache's text index being built (see _await_index)
-        self._meta_waiting: dict[str, object] = {}  # meta values to store once that build is done
+        self._meta_waiting: dict[str, Callable[[CacheDB], None]] = {}  # writes to make once that build is done
         # Served from the start snapshot (see bot.index.snapshot): _good, _ids and _win are then empty, the snapshot
         # says what they hold, and the first reload reads them from the cache (_materialise).
         self._lean: Snapshot | None = None
@@ -329,7 +329,7 @@ class BriefStore:
         """Close the cache database (the snapshot's people index, if not yet read from it, is read first)."""
         if self._db is not None:
             if self._catalog is not None:
-                _ = self._catalog.people
+                self._catalog.keep_people()
             self._db.close()
             self._db = None
 
@@ -650,15 +650,19 @@ class BriefStore:
             db = self._db
             assert db is not None
             db.begin()
-            for key, value in waiting.items():
-                db.put_meta(key, value)
+            for write in waiting.values():
+                write(db)
             db.commit()
             # megabytes read at every start: from the database file they load faster than from the write-ahead log
             db.checkpoint()
 
     def _save_meta(self, key: str, value: object) -> None:
         """Store a value in the cache's meta table, once no background index build holds the connection."""
-        self._meta_waiting[key] = value
+        self._save_later(key, lambda db: db.put_meta(key, value))
+
+    def _save_later(self, key: str, write: Callable[[CacheDB], None]) -> None:
+        """Make a write (inside a transaction) once no background index build holds the connection."""
+        self._meta_waiting[key] = write
         if self._index_job is None:
             self._await_index()
 
@@ -1016,13 +1020,15 @@ class BriefStore:
         **lean: Any,
     ) -> Catalog:
         """Return a new catalog, with the saved people index if it belongs to these versions and registry."""
+        from bot.index import people as saved_people
         from bot.index.catalog import Catalog
 
         db = self._db
         assert db is not None
         # the people index of exactly this set of versions and registry, if an earlier run saved it
         key = hashlib.blake2b(f"{self._vtag}\0{self._registry[0]!r}".encode(), digest_size=16).hexdigest()
-        saved = db.get_meta("people_key") if self._index_job is None else None  # none in a cache being built
+        # none in a cache being built
+        saved = db.get_meta(saved_people.KEY) if self._index_job is None else None
         people = self._people_reader(key) if saved == key else None  # read on the first question about people
         catalog = Catalog.compiled(
             summaries,
@@ -1035,8 +1041,8 @@ class BriefStore:
             **lean,
         )
         if people is None and db.persistent:
-            self._save_meta("people", (key, catalog.people_snapshot()))
-            self._save_meta("people_key", key)
+            snapshot = catalog.people_snapshot()
+            self._save_later("people", lambda db: saved_people.save(db, key, snapshot))
         return catalog
 
     def _people_reader(self, key: str) -> Callable[[], object]:
@@ -1046,9 +1052,11 @@ class BriefStore:
         lock = self._details_lock
 
         def read() -> object:
+            from bot.index.people import Stored, saved_generation
+
             with lock:
-                saved = db.get_meta("people")
-            return saved[1] if isinstance(saved, tuple) and len(saved) == 2 and saved[0] == key else None
+                gen = saved_generation(db, key)
+            return None if gen is None else Stored(db, gen, lock)
 
         return read
 

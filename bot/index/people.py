@@ -1,0 +1,274 @@
+"""The saved people index: its maps (person key -> data, spelling/skeleton/token -> person keys) as SQLite rows,
+read one key at a time, so a start or a question about one person reads a few rows instead of the whole index.
+
+Invariant: rows are written under a new generation, and the generation before it is kept, so a catalog reading
+generation g never sees rows of another index. A catalog that finds its generation gone (two newer indexes were saved
+by other processes meanwhile) builds its own index in memory (StoredMap's `rebuild`): slower, never wrong.
+"""
+
+from __future__ import annotations
+
+import marshal
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from bot.index.cachedb import CacheDB
+
+V = TypeVar("V")
+KEY = "people_key"  # meta: the key (versions and registry) of the saved index
+GEN = "people_gen"  # meta: its generation
+PEOPLE, EXACT, SKELETON, TOKENS = range(4)  # the maps, in people_snapshot() order
+MEMO = 1 << 16  # rows kept once read, per map
+_GONE: Any = object()  # an overlay entry for a deleted key
+
+_TABLES = """
+CREATE TABLE IF NOT EXISTS people(gen INTEGER, key TEXT, pos INTEGER, data BLOB, PRIMARY KEY (gen, key))
+    WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS people_words(gen INTEGER, kind INTEGER, word TEXT, pos INTEGER, keys BLOB,
+    PRIMARY KEY (gen, kind, word)) WITHOUT ROWID;
+"""
+
+
+def save(db: CacheDB, key: str, snapshot: Any) -> None:
+    """Store a people_snapshot() as the index of this key, under a new generation (inside a transaction)."""
+    for statement in _TABLES.split(";"):
+        if statement.strip():
+            db.db.execute(statement)
+    gen = int(db.get_meta(GEN) or 0) + 1
+    people, *words = snapshot
+    dumps = marshal.dumps
+    # pos keeps each map's order: the fuzzy matcher's ties, and every listing, follow it as they follow a dict's
+    db.db.executemany(
+        "INSERT OR REPLACE INTO people VALUES (?, ?, ?, ?)",
+        ((gen, k, i, dumps(tuple(v))) for i, (k, v) in enumerate(people.items())),
+    )
+    for kind, index in enumerate(words, start=EXACT):
+        db.db.executemany(
+            "INSERT OR REPLACE INTO people_words VALUES (?, ?, ?, ?, ?)",
+            ((gen, kind, word, i, dumps(tuple(keys))) for i, (word, keys) in enumerate(index.items())),
+        )
+    db.db.execute("DELETE FROM people WHERE gen < ?", (gen - 1,))
+    db.db.execute("DELETE FROM people_words WHERE gen < ?", (gen - 1,))
+    db.db.execute("DELETE FROM meta WHERE k = 'people'")  # the one-blob index of earlier versions
+    db.put_meta(GEN, gen)
+    db.put_meta(KEY, key)
+
+
+def saved_generation(db: CacheDB, key: str) -> int | None:
+    """Return the generation of the saved index if it is this key's, else None."""
+    if db.get_meta(KEY) != key:
+        return None
+    gen = db.get_meta(GEN)
+    return gen if isinstance(gen, int) else None
+
+
+class Stored:
+    """Read access to one saved generation of the people index (shared by the maps of one catalog and its
+    successors; every read takes the store's lock, as the cache connection is shared)."""
+
+    def __init__(self, db: CacheDB, gen: int, lock: threading.Lock) -> None:
+        self.db = db
+        self.gen = gen
+        self.lock = lock
+
+    def person(self, key: str) -> bytes | None:
+        """Return the marshalled data of one person."""
+        with self.lock:
+            row = self.db.db.execute("SELECT data FROM people WHERE gen = ? AND key = ?", (self.gen, key)).fetchone()
+        return row[0] if row else None
+
+    def words(self, kind: int, word: str) -> bytes | None:
+        """Return the marshalled person keys of one spelling, skeleton or token."""
+        with self.lock:
+            row = self.db.db.execute(
+                "SELECT keys FROM people_words WHERE gen = ? AND kind = ? AND word = ?", (self.gen, kind, word)
+            ).fetchone()
+        return row[0] if row else None
+
+    def keys(self, kind: int) -> list[str]:
+        """Return every key of one map."""
+        with self.lock:
+            if kind == PEOPLE:
+                rows = self.db.db.execute("SELECT key FROM people WHERE gen = ? ORDER BY pos", (self.gen,)).fetchall()
+            else:
+                rows = self.db.db.execute(
+                    "SELECT word FROM people_words WHERE gen = ? AND kind = ? ORDER BY pos", (self.gen, kind)
+                ).fetchall()
+        return [r[0] for r in rows]
+
+    def rows(self, kind: int) -> dict[str, bytes]:
+        """Return every (key, marshalled value) of one map."""
+        with self.lock:
+            if kind == PEOPLE:
+                rows = self.db.db.execute("SELECT key, data FROM people WHERE gen = ?", (self.gen,)).fetchall()
+            else:
+                rows = self.db.db.execute(
+                    "SELECT word, keys FROM people_words WHERE gen = ? AND kind = ?", (self.gen, kind)
+                ).fetchall()
+        return dict(rows)
+
+    def alive(self) -> bool:
+        """Return whether this generation is still saved."""
+        with self.lock:
+            return self.db.db.execute("SELECT 1 FROM people WHERE gen = ? LIMIT 1", (self.gen,)).fetchone() is not None
+
+    def maps(self, decode_person: Callable[[Any], Any], rebuild: Callable[[], tuple[dict[str, Any], ...]]) -> list[Any]:
+        """Return the four maps of this generation (people, exact, skeleton, tokens), read on demand; rebuild
+        returns the catalog's whole index, built in memory, should the generation be gone."""
+        memos: list[dict[str, Any]] = [{} for _ in range(4)]
+        shared = _Shared(rebuild)
+        return [
+            StoredMap(self, PEOPLE, decode_person, memos[PEOPLE], shared),
+            *(StoredMap(self, kind, set, memos[kind], shared) for kind in (EXACT, SKELETON, TOKENS)),
+        ]
+
+
+def copy_maps(maps: list[Any], rebuild: Callable[[], tuple[dict[str, Any], ...]]) -> list[Any]:
+    """Return copies of a catalog's four people maps to change for a successor: dicts are copied, stored maps get
+    their own overlay (and the successor's rebuild)."""
+    if not isinstance(maps[0], StoredMap) or maps[0].built() is not None:
+        return [dict(m) for m in maps]
+    shared = _Shared(rebuild)
+    return [m.copy(shared) for m in maps]
+
+
+class _Shared:
+    """What the maps of one catalog share: the in-memory index built if their generation is gone."""
+
+    def __init__(self, rebuild: Callable[[], tuple[dict[str, Any], ...]]) -> None:
+        self.rebuild = rebuild
+        self.built: tuple[dict[str, Any], ...] | None = None
+        self.lock = threading.Lock()
+
+    def fallback(self) -> tuple[dict[str, Any], ...]:
+        with self.lock:
+            if self.built is None:
+                self.built = self.rebuild()
+            return self.built
+
+
+class StoredMap(MutableMapping[str, V], Generic[V]):
+    """One map of the saved people index, read a key at a time, with the changes of later snapshots laid over it
+    (copy() gives a successor its own overlay; the saved rows are never written)."""
+
+    __slots__ = ("_decode", "_kind", "_memo", "_over", "_shared", "_stored", "_tail")
+
+    def __init__(
+        self,
+        stored: Stored,
+        kind: int,
+        decode: Callable[[Any], V],
+        memo: dict[str, V],
+        shared: _Shared,
+        over: dict[str, Any] | None = None,
+        tail: dict[str, None] | None = None,
+    ) -> None:
+        self._stored = stored
+        self._kind = kind
+        self._decode = decode
+        self._memo = memo
+        self._shared = shared
+        self._over: dict[str, Any] = over if over is not None else {}  # key -> value set, or _GONE
+        self._tail: dict[str, None] = tail if tail is not None else {}  # keys added (or re-added): iterated last
+
+    def copy(self, shared: _Shared) -> StoredMap[V]:
+        """Return a map over the same rows with a copy of this one's changes."""
+        return StoredMap(self._stored, self._kind, self._decode, self._memo, shared, dict(self._over), dict(self._tail))
+
+    def built(self) -> dict[str, Any] | None:
+        """Return this map built in memory, if its generation was found gone."""
+        built = self._shared.built
+        return built[self._kind] if built is not None else None
+
+    def _base(self, key: str) -> V | None:
+        built = self._shared.built
+        if built is not None:
+            value: V | None = built[self._kind].get(key)
+            return value
+        found = self._memo.get(key)
+        if found is not None:
+            return found
+        stored = self._stored
+        blob = stored.person(key) if self._kind == PEOPLE else stored.words(self._kind, key)
+        if blob is None:
+            if not stored.alive():  # another process replaced the index twice: build our own
+                value = self._shared.fallback()[self._kind].get(key)
+                return value
+            return None
+        found = self._decode(marshal.loads(blob))
+        if len(self._memo) >= MEMO:
+            self._memo.clear()
+        self._memo[key] = found
+        return found
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the value of key, or default."""
+        built = self._shared.built
+        if built is not None:
+            return built[self._kind].get(key, default)
+        value = self._over.get(key, self)
+        if value is self:
+            value = self._base(key)
+        return default if value is None or value is _GONE else value
+
+    def __getitem__(self, key: str) -> V:
+        value = self.get(key)
+        if value is None:
+            raise KeyError(key)
+        return value  # type: ignore[no-any-return]
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def __setitem__(self, key: str, value: V) -> None:
+        built = self.built()
+        if built is not None:
+            built[key] = value
+            return
+        # as in a dict: a key set again keeps its place, one deleted and set again (or new) goes last
+        current = self._over.get(key, self)
+        if current is _GONE or (current is self and self._base(key) is None):
+            self._tail.pop(key, None)
+            self._tail[key] = None
+        self._over[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        built = self.built()
+        if built is not None:
+            del built[key]
+            return
+        if key not in self:
+            raise KeyError(key)
+        self._over[key] = _GONE
+        self._tail.pop(key, None)
+
+    def __iter__(self) -> Iterator[str]:
+        keys: list[str] = []
+        if self._shared.built is None:
+            keys = self._stored.keys(self._kind)
+            if not keys and not self._stored.alive():
+                self._shared.fallback()
+        built = self.built()
+        if built is not None:
+            yield from list(built)
+            return
+        over, tail = self._over, self._tail
+        for key in keys:
+            if key not in tail and over.get(key) is not _GONE:
+                yield key
+        yield from list(tail)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def to_dict(self) -> dict[str, V]:
+        """Return the whole map as a dict, in its order (one read of its rows)."""
+        built = self.built()
+        if built is not None:
+            return dict(built)
+        order = list(self)
+        rows = self._stored.rows(self._kind)
+        over, decode, loads = self._over, self._decode, marshal.loads
+        return {key: over[key] if key in over else decode(loads(rows[key])) for key in order}

@@ -1,0 +1,126 @@
+"""The saved people index is read a key at a time: a question about one person reads a few rows, a reload lays its
+changes over the saved rows, and a catalog whose rows another process replaced still answers (from its own index)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest import MonkeyPatch
+
+from bot.index import people as saved_people
+from bot.index.people import Stored
+from bot.index.store import BriefStore
+from bot.query import ask
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import generate
+from tests.index.corpus import OLD_NS, brief_paths, private_copy
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return a folder of 30 generated briefs and a people registry."""
+    folder = tmp_path_factory.mktemp("corpus")
+    generate(folder, 30, seed=9)
+    return folder
+
+
+@pytest.fixture
+def folder(corpus: Path, tmp_path: Path) -> Path:
+    """Return a private copy of the corpus with old mtimes."""
+    return private_copy(corpus, tmp_path)
+
+
+def _store(folder: Path, cache: Path | None) -> BriefStore:
+    store = BriefStore(folder, cache_dir=cache)
+    store.load()
+    return store
+
+
+def _names(store: BriefStore) -> list[str]:
+    return [record.name for record in store.catalog.people.values()]
+
+
+def _misspelt(name: str) -> str:
+    return name[:2] + name[3:] if len(name) > 6 else name
+
+
+def test_who_reads_a_few_rows(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """`who NAME` on a warm start reads the rows of that name and person, never a whole map of the index."""
+    cold = _store(folder, tmp_path / "cache")
+    names = _names(cold)[:5]
+
+    def refuse(*_: object) -> Any:
+        raise AssertionError("a whole map of the people index was read")
+
+    monkeypatch.setattr(Stored, "keys", refuse)
+    monkeypatch.setattr(Stored, "rows", refuse)
+    warm = _store(folder, tmp_path / "cache")
+    for name in names:
+        assert ask(warm.catalog, f"who {name}") == ask(cold.catalog, f"who {name}"), name
+
+
+def test_warm_answers_like_cold_for_every_kind_of_name(folder: Path, tmp_path: Path) -> None:
+    """Exact, partial and misspelt names, and the listings, answer as from the index built in memory."""
+    cold = _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    names = _names(cold)
+    assert _names(warm) == names and list(warm.catalog.people) == list(cold.catalog.people)
+    for name in names[:8]:
+        for question in (name, name.split()[-1], _misspelt(name), f"Dr. {name.lower()}"):
+            assert ask(warm.catalog, f"who {question}") == ask(cold.catalog, f"who {question}"), question
+    assert warm.catalog.name_choices("a") == cold.catalog.name_choices("a")
+    assert warm.catalog.name_choices("") == cold.catalog.name_choices("")
+
+
+def _rename(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+
+
+def test_reload_lays_changes_over_the_saved_rows(folder: Path, tmp_path: Path) -> None:
+    """A reload renaming a participant updates a warm catalog's people index as it updates one built in memory."""
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)  # a small folder: the index lives in memory, updated as dicts
+    assert memory.catalog.people is not None and warm.catalog.people is not None
+    path = brief_paths(folder)[3]
+    part = warm.catalog.parts(path.stem)[0]
+    _rename(path, part.name, "Zebulon Quartermaine")
+    for store in (warm, memory):
+        store.reload([path])
+    assert _names(warm) == _names(memory)
+    assert list(warm.catalog._exact) == list(memory.catalog._exact)
+    for question in ("Zebulon Quartermaine", "Zebulon", "Zebulon Quartermain", part.name):
+        assert ask(warm.catalog, f"who {question}") == ask(memory.catalog, f"who {question}"), question
+    _rename(path, "Zebulon Quartermaine", part.name)  # and back
+    for store in (warm, memory):
+        store.reload([path])
+    assert _names(warm) == _names(memory)
+    assert ask(warm.catalog, f"who {part.name}") == ask(memory.catalog, f"who {part.name}")
+
+
+def test_catalog_outlives_its_rows(folder: Path, tmp_path: Path) -> None:
+    """When other processes save two newer people indexes, a catalog reading the old rows answers all the same."""
+    cold = _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    names = _names(cold)
+    assert warm.catalog.find_people(names[0]) == cold.catalog.find_people(names[0])
+    db = warm._db
+    assert db is not None
+    snapshot = cold.catalog.people_snapshot()
+    for key in ("another", "and another"):
+        db.begin()
+        saved_people.save(db, key, ({}, {}, {}, {}) if key == "and another" else snapshot)
+        db.commit()
+    for name in names[:6]:
+        assert warm.catalog.find_people(name) == cold.catalog.find_people(name), name
+        assert ask(warm.catalog, f"who {name}") == ask(cold.catalog, f"who {name}"), name
+    assert _names(warm) == names
