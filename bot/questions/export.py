@@ -118,11 +118,21 @@ def to_markdown(answer: Answer) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+# a cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets (OWASP "CSV injection");
+# a leading apostrophe makes it text there and is not shown
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert_cell(text: str) -> str:
+    """Return a CSV cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def _csv(rows: Iterator[list[str]] | list[list[str]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([inert_cell(cell) for cell in row])
     return buffer.getvalue()
 
 

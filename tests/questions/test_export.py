@@ -115,3 +115,22 @@ def test_cli_out_to_a_missing_folder_is_a_message_not_a_traceback(tmp_path: Path
     done = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert f"briefbot: cannot write {target}: No such file or directory" in done.stderr
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_csv_cell_that_would_be_a_formula_is_text(write_brief: Callable[..., Path], start: str) -> None:
+    """A brief's text starting like a spreadsheet formula is exported with a leading apostrophe, so it stays text."""
+    summary = f'{start}HYPERLINK("http://example.invalid","open")'
+    path = write_brief(
+        "f.yaml", minimal_brief("f", positions=[{"by": ["Omid Karimi"], "topic": "T", "summary": summary}])
+    )
+    store = BriefStore(path.parent)
+    assert store.load().ok
+    rows = list(csv.DictReader(io.StringIO(export(store.catalog, "", "csv", "positions")[0])))
+    assert [r["summary"] for r in rows] == ["'" + summary]
+
+
+def test_csv_plain_cells_are_unchanged(shipped_catalog: Catalog) -> None:
+    """Cells that do not start like a formula are exported as written."""
+    rows = list(csv.reader(io.StringIO(export(shipped_catalog, "", "csv", "people")[0])))
+    assert not any(cell.startswith("'") for row in rows for cell in row)
