@@ -126,8 +126,10 @@ async def deploy(tmp_path: Path, json_logs: io.StringIO) -> AsyncIterator[Deploy
         with_slack: bool = True,
         digests: bool = False,
         slack_rate_limits: dict[str, list[int]] | None = None,
+        slack_errors: dict[str, str] | None = None,
     ) -> Deployment:
         slack.rate_limits.update(slack_rate_limits or {})
+        slack.errors.update(slack_errors or {})
         health_port, slack_port = free_port(), free_port()
         text = (
             f"briefs_dir: {BRIEFS_DIR}\nstate_path: {tmp_path / 'state' / 'state.db'}\nwatch_briefs: false\n"

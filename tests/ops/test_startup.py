@@ -170,3 +170,25 @@ async def test_sync_rejected_token_is_one_line(
     assert await asyncio.to_thread(main, ["sync", "--config", str(config)]) == 1
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and "discord.token" in lines[0] and "a-wrong-token" not in lines[0]
+
+
+async def test_rejected_slack_token_alone_exits_2(deploy: Deploy) -> None:
+    """With Slack the only surface, a rejected bot token ends the run with exit code 2 and one line naming the key."""
+    bot = await deploy(slack_errors={"auth.test": "invalid_auth"})
+    assert await asyncio.wait_for(bot.task, 20) == 2
+    errors = [line["message"] for line in bot.log_lines() if line["level"] == "ERROR"]
+    assert any("rejected the bot token" in m and "slack.bot_token" in m for m in errors)
+    assert [m for m in errors if "auth.test" in m or "retrying" in m] == []
+    assert bot.env["SLACK_BOT_TOKEN"] not in json.dumps(bot.log_lines())
+
+
+async def test_rejected_slack_token_others_keep_running(deploy: Deploy, strict_discord: FakeDiscord) -> None:
+    """With Discord configured too, a rejected Slack token leaves Discord running and readiness names the key."""
+    bot = await deploy(strict_discord, discord_token="the-right-token", slack_errors={"auth.test": "token_revoked"})
+
+    async def slack_rejected() -> bool:
+        return (await bot.ready())[1].get("slack") == "token rejected (slack.bot_token)"
+
+    await eventually(slack_rejected)
+    assert not bot.task.done()
+    assert await bot.finish() == 0

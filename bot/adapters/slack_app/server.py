@@ -113,6 +113,10 @@ async def read_limited(request: web.Request, limit: int) -> bytes | None:
         chunks.append(chunk)
 
 
+# auth.test errors that no retry can fix: the token itself is wrong, revoked or belongs to a closed account
+TOKEN_REJECTED = frozenset({"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"})
+
+
 def body_problem(content_type: str, body: str) -> str | None:
     """Return why a signed body cannot be what Slack sends with this content type, or None when it can."""
     if content_type == "application/json":
@@ -242,7 +246,11 @@ class SlackSurface:
                 self.connected.set()
                 return
             except SlackApiError as exc:
-                reason = f"Slack refused auth.test: {exc.response.get('error', 'unknown error')}"
+                error = str(exc.response.get("error", "unknown error"))
+                if error in TOKEN_REJECTED:
+                    await self._rejected(error)
+                    return
+                reason = f"Slack refused auth.test: {error}"
             except Exception as exc:
                 reason = f"cannot reach the Slack API at {base} ({type(exc).__name__})"
             wait = self._retry_wait(attempt)
@@ -250,6 +258,18 @@ class SlackSurface:
             log.error("slack: %s; retrying in %.0f s", reason, wait)
             attempt += 1
             await self._sleep(wait)
+
+    async def _rejected(self, error: str) -> None:
+        where = "slack.bot_token (e.g. SLACK_BOT_TOKEN or SLACK_BOT_TOKEN_FILE)"
+        reason = f"Slack rejected the bot token ({error}): check {where}"
+        self._problem = "token rejected (slack.bot_token)"
+        log.error("slack: %s; Slack stays off until briefbot is restarted", reason)
+        if self.alert_admins in self.services.admin_alerts:
+            self.services.admin_alerts.remove(self.alert_admins)
+        if self._runner is not None:  # requests would be answered, but nothing could be posted with this token
+            await self._runner.cleanup()
+            self._runner = None
+        self.services.give_up(self.label, reason)
 
     async def alert_admins(self, text: str) -> None:
         """DM every configured admin the alert text with chat.postMessage; failures are logged."""
