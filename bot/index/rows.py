@@ -10,12 +10,12 @@ from __future__ import annotations
 import logging
 import marshal
 import re
-import zlib
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.briefs.names import role_text
+from bot.index.squeeze import squeeze, unsqueeze
 from bot.present import full_name, moderator_label
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,8 @@ _PLAIN_WORDS = re.compile(r"[^\W_]+")
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
 ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see text_items)
 ItemGroup = tuple[str, bytes]  # kind, the dialogue's items of that kind as stored (see group_items)
-PreparedRow = tuple[int, str, int, str, str, str]  # row-id class and field number, kind, ref, field, text, speakers
+# row-id class and field number, kind, ref, field, text as stored (see stored_body), speakers
+PreparedRow = tuple[int, str, int, str, str | bytes, str]
 
 
 # ----- display rows: what answers show, stored as plain tuples (marshal) and read back typed ------------------
@@ -90,7 +91,7 @@ def display_row(kind: str, data: bytes) -> DisplayRow:
 
 
 def group_items(items: Iterable[ItemRow]) -> tuple[ItemGroup, ...]:
-    """Return a dialogue's display items grouped by kind, each group zlib-compressed marshal of ((ref, data), ...).
+    """Return a dialogue's display items grouped by kind, each group squeezed marshal of ((ref, data), ...).
 
     One group per kind compresses to about a quarter of the items' bytes (an item alone: about half), and a
     question reads a dialogue's positions or sessions together: one row and one inflate of a few kB each.
@@ -98,12 +99,12 @@ def group_items(items: Iterable[ItemRow]) -> tuple[ItemGroup, ...]:
     groups: dict[str, list[tuple[int, bytes]]] = {}
     for kind, ref, data in items:
         groups.setdefault(kind, []).append((ref, data))
-    return tuple((kind, zlib.compress(marshal.dumps(tuple(rows)), 1)) for kind, rows in groups.items())
+    return tuple((kind, squeeze(marshal.dumps(tuple(rows)))) for kind, rows in groups.items())
 
 
 def ungroup_items(blob: bytes) -> tuple[tuple[int, bytes], ...]:
     """Return the (ref, data) items of one group made by group_items(), in ref order."""
-    rows: tuple[tuple[int, bytes], ...] = marshal.loads(zlib.decompress(blob))
+    rows: tuple[tuple[int, bytes], ...] = marshal.loads(unsqueeze(blob))
     return rows
 
 
@@ -114,6 +115,8 @@ CLASS_SHIFT = 60
 DATE_SHIFT = 33
 SLOT_SHIFT = 14
 SEQ_MASK = (1 << SLOT_SHIFT) - 1
+SLOT_MASK = (1 << (DATE_SHIFT - SLOT_SHIFT)) - 1
+DATE_MASK = (1 << (CLASS_SHIFT - DATE_SHIFT)) - 1
 CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
 
 
@@ -130,8 +133,21 @@ def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) ->
             log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
             break
         low = (field_class(kind, field) << CLASS_SHIFT) | seq
-        out.append((low, kind, ref, field, body, who.get(ref, "") if kind == "position" else ""))
+        out.append((low, kind, ref, field, stored_body(body), who.get(ref, "") if kind == "position" else ""))
     return tuple(out)
+
+
+LONG_BODY = 256  # a field's text of this many characters or more is stored squeezed (about half the bytes)
+
+
+def stored_body(body: str) -> str | bytes:
+    """Return a field's text as the text store keeps it: squeezed UTF-8 when long (see LONG_BODY), else as is."""
+    return squeeze(body.encode()) if len(body) >= LONG_BODY else body
+
+
+def plain_body(stored: str | bytes) -> str:
+    """Return the text of a field kept by stored_body()."""
+    return stored if isinstance(stored, str) else unsqueeze(stored).decode()
 
 
 def field_class(kind: str, field: str) -> int:

@@ -1,4 +1,4 @@
-"""The cache's layout: compressed dialogues, display items stored one row per kind, a schema change rebuilds."""
+"""The cache's layout: squeezed dialogues, items one row per kind, text stored once, a schema change rebuilds."""
 
 from __future__ import annotations
 
@@ -10,11 +10,21 @@ import pytest
 from pytest import MonkeyPatch
 
 import bot.index.cachedb as cachedb
+import bot.index.store as store_module
 from bot.briefs.models import Dialogue
 from bot.briefs.parsing import parse_dialogue
 from bot.index.cachedb import CacheDB, code_version
 from bot.index.pack import pack, unpack
-from bot.index.rows import group_items, text_fields, text_items, ungroup_items
+from bot.index.rows import (
+    LONG_BODY,
+    SEQ_MASK,
+    group_items,
+    plain_body,
+    stored_body,
+    text_fields,
+    text_items,
+    ungroup_items,
+)
 from bot.index.store import BriefStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -102,3 +112,53 @@ def test_cache_of_an_older_layout_is_rebuilt(corpus: Path, tmp_path: Path, monke
     warm = BriefStore(folder, cache_dir=tmp_path / "cache")
     assert warm.load().reused == len(brief_paths(folder))  # the rebuilt cache is the current layout's
     warm.close()
+
+
+def _text_rows(store: BriefStore) -> dict[str, list[tuple[str, int, str, str]]]:
+    assert store._db is not None
+    rows: dict[str, list[tuple[str, int, str, str]]] = {}
+    for did, kind, ref, field, body in store._db.db.execute(
+        "SELECT did, kind, ref, field, body FROM textstore ORDER BY did, rowid & ?", (SEQ_MASK,)
+    ):
+        rows.setdefault(did, []).append((kind, ref, field, body))
+    return rows
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_text_store_gives_back_every_field_as_written(
+    corpus: Path, tmp_path: Path, monkeypatch: MonkeyPatch, bulk: bool
+) -> None:
+    """Each dialogue's text rows (dialogue id and version from textrows, long texts squeezed) read back as its
+    fields, in field order; FTS5's integrity check finds the index equal to that content."""
+    if bulk:
+        monkeypatch.setattr(store_module, "BULK_MIN_FILES", 1)
+    store = BriefStore(private_copy(corpus, tmp_path), cache_dir=tmp_path / "cache")
+    store.load()
+    assert store._db is not None
+    expected = {d.id: list(text_fields(d)) for d in _dialogues(corpus) if d.status == "published"}
+    assert _text_rows(store) == expected
+    squeezed = store._db.db.execute("SELECT COUNT(*) FROM textbody WHERE typeof(body) = 'blob'").fetchone()[0]
+    assert squeezed > 0
+    store._db.db.execute("INSERT INTO t(t) VALUES ('integrity-check')")  # raises if index and content differ
+    store.close()
+
+
+def test_search_hits_carry_long_texts_whole(corpus: Path, tmp_path: Path) -> None:
+    """A hit on a long (squeezed) text returns it whole, as the field reads, and its version is the served one."""
+    store = BriefStore(private_copy(corpus, tmp_path), cache_dir=tmp_path / "cache")
+    store.load()
+    fields = {(d.id, f): body for d in _dialogues(corpus) for _, _, f, body in text_fields(d)}
+    long = next(((did, f), b) for (did, f), b in fields.items() if len(b) >= LONG_BODY and f.startswith("positions"))
+    word = max(long[1].split(), key=len).strip(".,;:")
+    hits = store.catalog.text.search(word, limit=200)
+    assert any((h.dialogue_id, h.field, h.text) == (*long[0], long[1]) for h in hits)
+    assert all(h.text == fields[(h.dialogue_id, h.field)] for h in hits)
+    store.close()
+
+
+def test_stored_body_round_trips() -> None:
+    """Short texts are kept as they are, long ones squeezed, and both read back as written."""
+    short, long = "Maritime security", "Regional connectivity and transit corridors. " * 10
+    assert stored_body(short) == short
+    assert isinstance(stored_body(long), bytes) and len(stored_body(long)) < len(long.encode())
+    assert plain_body(stored_body(long)) == long and plain_body(stored_body(short)) == short
