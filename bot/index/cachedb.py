@@ -13,7 +13,6 @@ import logging
 import marshal
 import os
 import pickle
-import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -40,6 +39,7 @@ from bot.index.rows import (
     prepare_text,
     ungroup_items,
 )
+from bot.index.sql import sqlite3
 
 if TYPE_CHECKING:
     from bot.index.compile import Compiled

@@ -910,10 +910,9 @@ class BriefStore:
     def _save_snapshot(self, report: LoadReport) -> None:
         """Save the start snapshot of a first load that checked every file (not while some record is racy or some
         file is settling: the next start must check those again), unless another process wrote meanwhile."""
-        import sqlite3
-
         from bot.index.cachedb import is_racy
         from bot.index.snapshot import Snapshot, data_version, write
+        from bot.index.sql import sqlite3
 
         db, catalog = self._db, self._catalog
         if db is None or catalog is None or not db.persistent or db.building is not None or self._served is None:

@@ -45,3 +45,14 @@ def test_code_version_changes_with_the_python_version(monkeypatch: MonkeyPatch) 
     before = code_version()
     monkeypatch.setattr(sys, "version", sys.version + " (another build)")
     assert code_version() != before
+
+
+def test_the_cache_uses_an_sqlite_whose_backward_text_walks_are_right() -> None:
+    """The text index is walked newest first (ORDER BY rowid DESC). SQLite 3.40.1 (Debian 12, its Python images)
+    skips matching rows in such FTS5 walks over a large index: at 50,000 briefs, 88 of the bench's 646 questions
+    were answered with older hits than the newest. The cache opens its file with the bundled SQLite (sqlean)."""
+    from bot.index.sql import sqlite3
+
+    assert vars(cachedb)["sqlite3"] is sqlite3
+    assert sqlite3.__name__.startswith("sqlean")
+    assert sqlite3.sqlite_version_info >= (3, 50)
