@@ -127,6 +127,7 @@ async def deploy(tmp_path: Path, json_logs: io.StringIO) -> AsyncIterator[Deploy
         digests: bool = False,
         slack_rate_limits: dict[str, list[int]] | None = None,
         slack_errors: dict[str, str] | None = None,
+        slack_listens: bool = True,  # False when Slack is expected to stop listening (a rejected token)
     ) -> Deployment:
         slack.rate_limits.update(slack_rate_limits or {})
         slack.errors.update(slack_errors or {})
@@ -171,7 +172,7 @@ async def deploy(tmp_path: Path, json_logs: io.StringIO) -> AsyncIterator[Deploy
                 return False
 
         async def slack_up() -> bool:
-            if task.done() or not with_slack:
+            if task.done() or not with_slack or not slack_listens:
                 return True
             try:
                 _, writer = await asyncio.open_connection("127.0.0.1", slack_port)

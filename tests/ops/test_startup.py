@@ -174,7 +174,7 @@ async def test_sync_rejected_token_is_one_line(
 
 async def test_rejected_slack_token_alone_exits_2(deploy: Deploy) -> None:
     """With Slack the only surface, a rejected bot token ends the run with exit code 2 and one line naming the key."""
-    bot = await deploy(slack_errors={"auth.test": "invalid_auth"})
+    bot = await deploy(slack_errors={"auth.test": "invalid_auth"}, slack_listens=False)
     assert await asyncio.wait_for(bot.task, 20) == 2
     errors = [line["message"] for line in bot.log_lines() if line["level"] == "ERROR"]
     assert any("rejected the bot token" in m and "slack.bot_token" in m for m in errors)
@@ -184,7 +184,8 @@ async def test_rejected_slack_token_alone_exits_2(deploy: Deploy) -> None:
 
 async def test_rejected_slack_token_others_keep_running(deploy: Deploy, strict_discord: FakeDiscord) -> None:
     """With Discord configured too, a rejected Slack token leaves Discord running and readiness names the key."""
-    bot = await deploy(strict_discord, discord_token="the-right-token", slack_errors={"auth.test": "token_revoked"})
+    rejected = {"auth.test": "token_revoked"}
+    bot = await deploy(strict_discord, discord_token="the-right-token", slack_errors=rejected, slack_listens=False)
 
     async def slack_rejected() -> bool:
         return (await bot.ready())[1].get("slack") == "token rejected (slack.bot_token)"
