@@ -62,8 +62,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Export an answer (or every dialogue) as Markdown, CSV or JSON, to stdout or --out."""
+    from bot.adapters.export import export
     from bot.index.store import BriefStore
-    from bot.questions.export import export
 
     store = BriefStore(_briefs_dir(args), include_drafts=args.drafts)
     text, ok = export(store.catalog, " ".join(args.question), args.format, args.table)

@@ -1,4 +1,4 @@
-"""Questions across dialogues: timelines, side-by-side positions, who met whom, series, and export."""
+"""Questions across dialogues: timelines, side-by-side positions, who met whom, and the rounds of a series."""
 
 from bot.questions.compare import compare, compare_sides, split_compare
 from bot.questions.ego import EgoNetwork

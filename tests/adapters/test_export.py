@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.export import export
 from bot.answer import DRAFT_MARK
 from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
-from bot.questions.export import export
 
 from ..conftest import BRIEFS_DIR, minimal_brief
 

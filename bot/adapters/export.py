@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.answer import DRAFT_MARK, Answer, Citation, Item
 from bot.index.catalog import Catalog
+from bot.query import ask, dialogue_answer
 
 FORMATS = ("md", "csv", "json")
 TABLES = ("people", "positions")
@@ -218,8 +219,6 @@ def every_dialogue(catalog: Catalog, fmt: str, table: str = "people") -> str:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         return positions_table(catalog) if table == "positions" else people_table(catalog)
-    from bot.query import dialogue_answer
-
     return "\n".join(to_markdown(dialogue_answer(catalog, d)) for d in catalog.ordered)
 
 
@@ -229,8 +228,6 @@ def export(catalog: Catalog, question: str, fmt: str, table: str = "people") -> 
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if not question.strip():
         return every_dialogue(catalog, fmt, table), True
-    from bot.query import ask
-
     answer = ask(catalog, question)
     render = {"md": to_markdown, "csv": to_csv, "json": to_json}[fmt]
     return render(answer), answer.ok
