@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.errors import BriefError
-from bot.index.records import PartRecord, Summary, parts_from_data, summary_to_data
+from bot.index.records import PartRecord, Summary, parts_blob, parts_from_blob, summary_to_data
 from bot.index.rows import (
     CLASS_SHIFT,
     CLASSES,
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 11
+SCHEMA = 12
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -132,6 +132,9 @@ class CacheDB:
         self._empty_text = False  # bulk mode into an empty index: slots are counted in memory, nothing is dropped
         self._next_slot: dict[int, int] = {}  # date key -> the next free slot, in bulk mode
         self._summary_blobs: dict[str, bytes] | None = None  # summaries read by records(), kept for summaries()
+        # participants written to a cache still being built, by version: read from here while the background text
+        # index build holds the connection (a cold start's people index reads them all meanwhile)
+        self._fresh_parts: dict[str, bytes] = {}
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -235,6 +238,7 @@ class CacheDB:
                 Path(str(self.location) + suffix).unlink(missing_ok=True)
             os.replace(self.building, self.location)
         self.building = None
+        self._fresh_parts = {}
         self._tokenizer = False  # temp tables went with the old connection
         self.db = self._connect(str(self.location))
         self.db.execute("PRAGMA synchronous = OFF")  # first: switching to WAL would otherwise sync the file
@@ -247,6 +251,7 @@ class CacheDB:
         self.db.close()
         self.building.unlink(missing_ok=True)
         self._tokenizer = False
+        self._fresh_parts = {}
         self.db = self._open(self.location)
 
     def close(self) -> None:
@@ -283,10 +288,13 @@ class CacheDB:
 
     def participants(self, ver: str) -> tuple[PartRecord, ...]:
         """Return the participant records of one version."""
-        row = self.db.execute("SELECT data FROM parts WHERE ver = ?", (ver,)).fetchone()
-        if row is None:
-            return ()
-        return parts_from_data(marshal.loads(row[0]))
+        blob = self._fresh_parts.get(ver)
+        if blob is None:
+            row = self.db.execute("SELECT data FROM parts WHERE ver = ?", (ver,)).fetchone()
+            if row is None:
+                return ()
+            blob = row[0]
+        return parts_from_blob(blob)
 
     def get_meta(self, key: str) -> Any:
         """Return a marshalled value stored under key, or None."""
@@ -317,7 +325,8 @@ class CacheDB:
 
     def put_file(self, name: str, record: FileRecord, compiled: Compiled) -> None:
         """Record one compiled file (inside a transaction)."""
-        head, parts = summary_to_data(compiled.summary)
+        head = summary_to_data(compiled.summary)[0]
+        parts = compiled.parts if compiled.parts is not None else parts_blob(compiled.summary)
         self.db.execute(
             "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?)",
             (
@@ -332,7 +341,9 @@ class CacheDB:
         )
         self.db.execute("DELETE FROM bad WHERE name = ?", (name,))
         self.db.execute("INSERT OR IGNORE INTO details VALUES (?,?)", (record.ver, compiled.blob))
-        self.db.execute("INSERT OR IGNORE INTO parts VALUES (?,?)", (record.ver, marshal.dumps(parts)))
+        self.db.execute("INSERT OR IGNORE INTO parts VALUES (?,?)", (record.ver, parts))
+        if self.building is not None:
+            self._fresh_parts[record.ver] = parts
 
     def set_stamp(self, name: str, record: FileRecord) -> None:
         """Update the stamp of a file whose content is unchanged."""

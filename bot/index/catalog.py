@@ -591,19 +591,27 @@ class Catalog:
         reg = reg or self._by_spelling.get(part.keys.norm)
         return reg.id if reg else "name:" + part.keys.norm
 
-    def _person_data(self, key: str, apps: list[tuple[str, int, tuple[str, ...]]]) -> _PersonData:
+    def _person_data(
+        self,
+        key: str,
+        apps: list[tuple[str, int, tuple[str, ...]]],
+        seen: tuple[PartRecord, dict[str, None]] | None = None,
+    ) -> _PersonData:
+        """Return a person's index data from their appearances, newest first; seen, when given, is the newest
+        appearance's record and the names of all of them in order (else they are read again)."""
         parts_of = self._parts
+        if seen is None:
+            seen = (parts_of(apps[0][0])[apps[0][1]], dict.fromkeys(parts_of(did)[i].name for did, i, _ in apps))
+        newest, names = seen
         spellings: dict[str, None] = {}
         reg = self._reg_record.get(key) if not key.startswith("name:") else None
         if reg is not None:
             spellings.update(dict.fromkeys(self._reg_spellings[key]))
             name, honorific, country, registered = reg.name, reg.honorific, reg.country, True
         else:
-            first = parts_of(apps[0][0])[apps[0][1]]
-            name, honorific, country, registered = first.name, first.honorific, first.country, False
-        for did, i, _ in apps:
-            spellings.setdefault(parts_of(did)[i].name)
-        newest = parts_of(apps[0][0])[apps[0][1]]
+            name, honorific, country, registered = newest.name, newest.honorific, newest.country, False
+        for spelling in names:
+            spellings.setdefault(spelling)
         shown_honorific = newest.honorific or honorific
         role = role_text(newest.role, newest.affiliation)
         shown = (shown_name(shown_honorific, name), role)
@@ -640,10 +648,22 @@ class Catalog:
                             index[word] = current - {key}
 
     def _build_people(self) -> None:
+        # one pass over the participants, each dialogue's read once (a cold start keeps none in memory): what
+        # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes
         groups: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        newest: dict[str, PartRecord] = {}
+        names: dict[str, dict[str, None]] = {}
         for did in self._ordered_ids:  # newest first, so appearances are newest first
             for i, part in enumerate(self._parts(did)):
-                groups.setdefault(self._key(part), []).append((did, i, part.parts))
+                key = self._key(part)
+                apps = groups.get(key)
+                if apps is None:
+                    groups[key] = [(did, i, part.parts)]
+                    newest[key] = part
+                    names[key] = {part.name: None}
+                else:
+                    apps.append((did, i, part.parts))
+                    names[key].setdefault(part.name)
         self._people = {}
         self._exact = {}
         self._skeleton = {}
@@ -651,10 +671,11 @@ class Catalog:
         # registry people first, in registry order, as the index has always been filled
         for person in self.registry.people:
             if person.id in groups and person.id not in self._people:
-                self._people[person.id] = self._person_data(person.id, groups[person.id])
+                key = person.id
+                self._people[key] = self._person_data(key, groups[key], (newest[key], names[key]))
         for key, apps in groups.items():
             if key not in self._people:
-                self._people[key] = self._person_data(key, apps)
+                self._people[key] = self._person_data(key, apps, (newest[key], names[key]))
         for key, data in self._people.items():
             self._index(key, data.spellings, add=True, copy=False)
 

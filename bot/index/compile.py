@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from bot.errors import BriefError
 from bot.index.pack import pack
-from bot.index.records import Summary, parts_from_data, summarize, summary_from_head, summary_to_data
+from bot.index.records import Summary, parts_blob, parts_from_blob, summarize, summary_from_head, summary_to_data
 from bot.index.rows import (
     ItemGroup,
     ItemRow,
@@ -48,6 +48,7 @@ class Compiled(NamedTuple):
     items: tuple[ItemRow, ...] = ()
     prepared: tuple[PreparedRow, ...] | None = None  # the text rows as put_text() writes them (see prepare_text)
     groups: tuple[ItemGroup, ...] | None = None  # the items as put_text() stores them (see group_items)
+    parts: bytes | None = None  # the participants as the cache stores them (records.parts_blob), made in a worker
 
 
 def content_digest(raw: bytes) -> str:
@@ -92,20 +93,22 @@ def _to_wire(item: tuple[str, Compiled | None, list[BriefError], str]) -> Any:
     shown, compiled, errors, digest = item
     if compiled is None:
         return (shown, None, pickle.dumps(errors), digest)
-    head, parts = summary_to_data(compiled.summary)
+    head = summary_to_data(compiled.summary)[0]
+    parts = parts_blob(compiled.summary)
     return (shown, (head, parts, compiled.blob, compiled.prepared, compiled.groups), b"", digest)
 
 
-def _from_wire(data: Any) -> tuple[str, Compiled | None, list[BriefError], str]:
-    """Rebuild one compile result sent by _to_wire()."""
+def _from_wire(data: Any, lean: bool = False) -> tuple[str, Compiled | None, list[BriefError], str]:
+    """Rebuild one compile result sent by _to_wire(); lean: its summary without participant records (the cache
+    has them: a cold start keeps no per-person data of 50,000 briefs in memory)."""
     import pickle
 
     shown, body, errors, digest = data
     if body is None:
         return shown, None, pickle.loads(errors), digest
     head, parts, blob, prepared, groups = body
-    summary = summary_from_head(head, parts_from_data(parts))
-    return shown, Compiled(summary, blob, (), digest, (), prepared, groups), [], digest
+    summary = summary_from_head(head, () if lean else parts_from_blob(parts))
+    return shown, Compiled(summary, blob, (), digest, (), prepared, groups, parts), [], digest
 
 
 def _start_worker() -> None:
@@ -126,11 +129,12 @@ def _compile_chunk(chunk: list[str]) -> bytes:
 
 
 def compile_parallel(
-    paths: Sequence[str], workers: int, chunk_size: int = 32
+    paths: Sequence[str], workers: int, chunk_size: int = 32, lean: bool = False
 ) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
     """Compile files in a pool of worker processes (spawned afresh, so any caller is safe); yield the results in
     the order of paths. A few chunks per worker are in flight at a time, so finished results never pile up in
-    memory; the chunks of a pool that cannot start or dies are compiled in-process, in the same order."""
+    memory; the chunks of a pool that cannot start or dies are compiled in-process, in the same order.
+    lean: summaries come without participant records (see _from_wire)."""
     chunks = list(iter_chunks(paths, chunk_size))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
     pending: dict[int, Future[bytes]] = {}
@@ -143,7 +147,7 @@ def compile_parallel(
                 except Exception:  # no worker could start
                     log.warning("compile workers did not start; compiling in-process")
                     broken = True
-            got = _chunk_result(pending.pop(i, None), broken)
+            got = _chunk_result(pending.pop(i, None), broken, lean)
             broken = broken or got is None
             if got is None or [item[0] for item in got] != chunk:
                 got = [(shown, *compile_file(Path(shown))) for shown in chunk]
@@ -153,13 +157,13 @@ def compile_parallel(
 
 
 def _chunk_result(
-    future: Future[bytes] | None, broken: bool
+    future: Future[bytes] | None, broken: bool, lean: bool = False
 ) -> list[tuple[str, Compiled | None, list[BriefError], str]] | None:
     """Return a worker's results for one chunk, or None when the pool failed (the caller compiles the chunk)."""
     if future is None or broken:
         return None
     try:
-        return [_from_wire(item) for item in marshal.loads(future.result())]
+        return [_from_wire(item, lean) for item in marshal.loads(future.result())]
     except Exception:  # a dead pool: the rest is compiled here
         log.warning("a compile worker failed; finishing its files in-process")
         return None

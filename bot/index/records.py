@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import marshal
 from typing import Any, NamedTuple
 
 from bot.briefs.models import Dialogue, fold, normalize_name
 from bot.briefs.names import name_tokens, skeleton
+from bot.index.squeeze import squeeze, unsqueeze
 from bot.present import source_label
 
 
@@ -81,6 +83,16 @@ def summary_to_data(summary: Summary) -> Any:
     """Return a summary as plain tuples (for marshal): head (id, title, folded, date, status, cite), parts."""
     parts = tuple((*p[:5], tuple(p.keys), p.role, p.affiliation) for p in summary.participants)
     return (*summary[:5], summary.cite), parts
+
+
+def parts_blob(summary: Summary) -> bytes:
+    """Return a summary's participant records as the cache stores them: squeezed marshal of plain tuples."""
+    return squeeze(marshal.dumps(summary_to_data(summary)[1]))
+
+
+def parts_from_blob(blob: bytes) -> tuple[PartRecord, ...]:
+    """Rebuild participant records stored by parts_blob()."""
+    return parts_from_data(marshal.loads(unsqueeze(blob)))
 
 
 def parts_from_data(parts: Any) -> tuple[PartRecord, ...]:

@@ -679,7 +679,11 @@ class BriefStore:
             keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
             paths.sort(key=lambda shown: keys[shown])
         if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
-            results: Iterable[tuple[str, Compiled | None, list[BriefError], str]] = compile_parallel(paths, workers)
+            # a bulk first load keeps no participant records in memory (look_alikes is not run; the cache has them)
+            lean = len(names) >= BULK_MIN_FILES and self._catalog is None
+            results: Iterable[tuple[str, Compiled | None, list[BriefError], str]] = compile_parallel(
+                paths, workers, lean=lean
+            )
         else:
             results = ((shown, *compile_file(Path(shown))) for shown in paths)
         for shown, result, errors, digest in results:

@@ -3,10 +3,12 @@ index on a background thread: none of it may change an answer."""
 
 from __future__ import annotations
 
+import marshal
 import multiprocessing.spawn
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest import MonkeyPatch
@@ -141,3 +143,30 @@ def test_background_index_failure_raises_and_the_next_load_recovers(
     assert ask(again.catalog, "search pipeline").items
     warm = BriefStore(folder, cache_dir=tmp_path / "cache").load()
     assert (warm.loaded, warm.reused) == (0, len(brief_paths(folder)))
+
+
+def _plain(snapshot: Any) -> Any:
+    """Return a people_snapshot() with each person's packed appearances unpacked (marshal bytes may differ in
+    their back-references for equal values)."""
+    people, *maps = snapshot
+    return ({key: (*data[:5], marshal.loads(data[5]), *data[6:]) for key, data in people.items()}, *maps)
+
+
+def test_bulk_cold_start_keeps_no_participants_in_memory(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A bulk first load serves summaries without participant records (the cache holds them), yet every
+    dialogue's participants and the whole people index equal those of a per-file build."""
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    per_file.load()
+    _bulk_parallel(monkeypatch)
+    bulk = BriefStore(folder, cache_dir=tmp_path / "b")
+    bulk.load()
+    assert bulk._served is not None
+    assert all(not summary.participants for summary in bulk._served[0].values())
+    expected, got = per_file.catalog, bulk.catalog
+    assert any(expected.parts(did) for did in expected.ordered_ids())
+    assert all(got.parts(did) == expected.parts(did) for did in expected.ordered_ids())
+    assert _plain(got.people_snapshot()) == _plain(expected.people_snapshot())
+    per_file.close()
+    bulk.close()
