@@ -189,7 +189,8 @@ class _People(Mapping[str, PersonRecord]):
 
 _MISSING = object()
 _LAZY_PEOPLE = frozenset({"people", "_people", "_exact", "_skeleton", "_tokens"})
-_LAZY = _LAZY_PEOPLE | {"_folded_titles"}
+_REGISTRY_MAPS = frozenset({"_by_spelling", "_reg_by_id", "_reg_record", "_reg_spellings"})
+_LAZY = _LAZY_PEOPLE | _REGISTRY_MAPS | {"_folded_titles"}
 
 
 def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, str]) -> int:
@@ -326,6 +327,7 @@ class Catalog:
     ) -> None:
         self._summaries = summaries
         self._load = load
+        self._people_lock = threading.RLock()  # reentrant: reading the people index may make the registry maps
         self._spellings_changed = False
         self.registry = registry
         self.include_drafts = include_drafts
@@ -349,9 +351,7 @@ class Catalog:
         if previous is not None and previous.registry is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
-        else:
-            self._registry_maps()
-        self._people_lock = threading.Lock()
+        # else made on first use (__getattr__): answers from a saved people index need no registry maps
         if callable(people):  # read on first use (__getattr__): a question about no one never loads the people index
             self._people_loader: Callable[[], Any] | None = people
         elif people is not None:
@@ -418,6 +418,8 @@ class Catalog:
         if name not in _LAZY or "_people_lock" not in self.__dict__:
             raise AttributeError(name)
         with self._people_lock:
+            if name in _REGISTRY_MAPS and name not in self.__dict__:
+                self._registry_maps()
             if name == "_folded_titles" and name not in self.__dict__:
                 titles = self.__dict__.pop("_titles_loader", None)
                 found = titles() if titles is not None else None

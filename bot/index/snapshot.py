@@ -2,8 +2,9 @@
 
 Invariant: the snapshot is written only by a store that has just checked every file against the cache (a first
 load), and every later write to the cache deletes it in the same transaction. So while its file stamps equal the
-folder's, the cache holds exactly the state it describes (records are keyed by content): a start then compares one
-dict of stamps, serves the dialogues by id from it, and reads each summary from SQLite only when a question asks.
+folder's, the cache holds exactly the state it describes (records are keyed by content): a start then compares the
+folder's listing with two strings (names; sizes and mtimes), serves the dialogues by id from the snapshot, and reads
+each summary from SQLite only when a question asks.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import threading
+from array import array
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -20,17 +22,34 @@ if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB
 
 SNAPSHOT_KEY = "start"  # meta key of the snapshot
+STATE_KEY = "start_state"  # meta key of the served files and their ids (read by the first reload)
 TITLES_KEY = "start_titles"  # meta key of the folded titles, newest first (read on first use)
-FORMAT = "start-1"
+FORMAT = "start-2"
 SUMMARY_MEMO = 8192  # summaries kept once read
+
+
+class Listing(NamedTuple):
+    """A folder's brief files as one scan listed them: names and stamps in the folder's own order."""
+
+    names: list[str]
+    stamps: array[int]  # size, mtime_ns of each name in turn
+
+    def joined(self) -> str:
+        """Return the names as one string (file names hold no NUL)."""
+        return "\0".join(self.names)
+
+    def as_dict(self) -> dict[str, tuple[int, int]]:
+        """Return name -> (size, mtime_ns)."""
+        stamps = self.stamps
+        return dict(zip(self.names, zip(stamps[0::2], stamps[1::2], strict=True), strict=True))
 
 
 class Snapshot(NamedTuple):
     """The served state of a folder, as a first load left it."""
 
-    stamps: dict[str, tuple[int, int]]  # every file served or known broken: (size, mtime_ns)
-    good: list[str]  # the served files, in name order
-    dids: list[str]  # the dialogue id of each served file (aligned with good)
+    names: str  # every file served or known broken, NUL-joined, in the order the writer's scan listed them
+    stamps: bytes  # their sizes and mtimes (an array of int64: size, mtime_ns, size, ...)
+    n_good: int  # the files served
     win_dids: list[str]  # each dialogue id, in the order the store serves them
     win_names: list[str]  # the file that wins each id (aligned with win_dids)
     vers: list[str]  # the version key of each winner (aligned with win_dids)
@@ -39,6 +58,25 @@ class Snapshot(NamedTuple):
     bad: list[str]  # the files known broken (their errors are in the cache's bad table)
     duplicates: list[tuple[str, str, str]]  # (file, dialogue id, served file) of every duplicate id
     vtag: str  # a hash of the served versions (see versions_tag)
+
+    def matches(self, listing: Listing) -> bool:
+        """Return whether a scan lists exactly the files and stamps this snapshot describes (in any order)."""
+        if listing.joined() == self.names and listing.stamps.tobytes() == self.stamps:
+            return True  # the usual case, an unchanged folder listed in the same order: two string comparisons
+        return listing.as_dict() == self.listing().as_dict()
+
+    def listing(self) -> Listing:
+        """Return the files and stamps this snapshot describes."""
+        stamps = array("q")
+        stamps.frombytes(self.stamps)
+        return Listing(self.names.split("\0") if self.names else [], stamps)
+
+
+class State(NamedTuple):
+    """The served files of a snapshot and the dialogue id of each (what a first reload needs)."""
+
+    good: list[str]  # in name order
+    dids: list[str]
 
 
 def versions_tag(versions: Mapping[str, str]) -> str:
@@ -56,15 +94,24 @@ def read(db: CacheDB) -> Snapshot | None:
     return Snapshot(*raw[1:])
 
 
-def write(db: CacheDB, snapshot: Snapshot, titles: list[str]) -> None:
-    """Store the snapshot and its titles (inside a transaction)."""
+def read_state(db: CacheDB) -> State | None:
+    """Return the served files saved with the snapshot (None when they are gone)."""
+    raw = db.get_meta(STATE_KEY)
+    if not isinstance(raw, tuple) or len(raw) != len(State._fields):
+        return None
+    return State(*raw)
+
+
+def write(db: CacheDB, snapshot: Snapshot, state: State, titles: list[str]) -> None:
+    """Store the snapshot, its served files and its titles (inside a transaction)."""
     db.put_meta(SNAPSHOT_KEY, (FORMAT, *snapshot))
+    db.put_meta(STATE_KEY, tuple(state))
     db.put_meta(TITLES_KEY, titles)
 
 
 def drop(db: CacheDB) -> None:
     """Delete the snapshot (inside the transaction of a write that changes what it describes)."""
-    db.db.execute("DELETE FROM meta WHERE k IN (?, ?)", (SNAPSHOT_KEY, TITLES_KEY))
+    db.db.execute("DELETE FROM meta WHERE k IN (?, ?, ?)", (SNAPSHOT_KEY, STATE_KEY, TITLES_KEY))
 
 
 def data_version(db: CacheDB) -> int:

@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, not_a_brief
 from bot.briefs.models import Dialogue, PeopleRegistry
 from bot.errors import BriefError, BriefsUnavailable
+from bot.index.snapshot import Listing
 
 if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB, FileRecord
@@ -94,13 +96,14 @@ def _regular_stamp(path: Path) -> FileStamp | None:
     return FileStamp(st.st_size, st.st_mtime_ns) if (st.st_mode & 0o170000) == 0o100000 else None
 
 
-def _scan(directory: Path, problems: list[BriefError] | None = None, *, ordered: bool = True) -> dict[str, FileStamp]:
-    """Return the brief files of a folder with their stamps (one stat each), in name order (or, not ordered, in the
-    folder's own order: an unchanged folder is then one scan and one comparison of dicts).
+def _list_folder(directory: Path, problems: list[BriefError] | None = None) -> Listing:
+    """Return the brief files of a folder with their sizes and mtimes (one stat each), in the folder's own order: an
+    unchanged folder is then one scan and two string comparisons (Snapshot.matches).
 
     Names with a brief's suffix that are no regular file (symlink loops, FIFOs, devices...) go to problems.
     """
-    found: dict[str, FileStamp] = {}
+    names: list[str] = []
+    stamps: list[int] = []
     odd: list[tuple[str, BriefError]] = []
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -110,7 +113,7 @@ def _scan(directory: Path, problems: list[BriefError] | None = None, *, ordered:
         raise BriefsUnavailable(f"{directory} is not a folder") from None
     except OSError as exc:
         raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
-    new = tuple.__new__
+    add_name, add_stamp = names.append, stamps.append
     try:
         with os.scandir(fd) as entries:  # stat() of an entry is relative to the open folder: no path resolution
             for entry in entries:
@@ -124,7 +127,9 @@ def _scan(directory: Path, problems: list[BriefError] | None = None, *, ordered:
                         odd.append((name, problem))
                     continue
                 if (st.st_mode & 0o170000) == 0o100000:  # a regular file (symlinks followed)
-                    found[name] = new(FileStamp, (st.st_size, st.st_mtime_ns))
+                    add_name(name)
+                    add_stamp(st.st_size)
+                    add_stamp(st.st_mtime_ns)
                 elif problems is not None and (problem := not_a_brief(directory / name, st)) is not None:
                     odd.append((name, problem))
     except OSError as exc:
@@ -133,7 +138,20 @@ def _scan(directory: Path, problems: list[BriefError] | None = None, *, ordered:
         os.close(fd)
     if problems is not None:
         problems.extend(problem for _, problem in sorted(odd, key=lambda pair: pair[0]))
-    return dict(sorted(found.items())) if ordered else found
+    return Listing(names, array("q", stamps))
+
+
+def _in_name_order(listing: Listing) -> dict[str, FileStamp]:
+    """Return a listing's files with their stamps, in name order."""
+    stamps = listing.stamps
+    new = tuple.__new__
+    pairs = zip(listing.names, zip(stamps[0::2], stamps[1::2], strict=True), strict=True)
+    return {name: new(FileStamp, stamp) for name, stamp in sorted(pairs)}
+
+
+def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str, FileStamp]:
+    """Return the brief files of a folder with their stamps (one stat each), in name order (see _list_folder)."""
+    return _in_name_order(_list_folder(directory, problems))
 
 
 @dataclass(slots=True)
@@ -214,6 +232,7 @@ class BriefStore:
         self._lean: Snapshot | None = None
         self._vtag = ""  # versions_tag() of the served versions
         self._data_version: int | None = None  # the cache's data_version when a first load began
+        self._first_listing: Listing | None = None  # the folder as a first load listed it
         self.last_report = LoadReport()
 
     @property
@@ -301,7 +320,7 @@ class BriefStore:
             # the cache would first replay them (0.3 s after 36 reloads). Moving them now costs ~1 ms.
             self._db.checkpoint()
         self.last_report = report
-        if first and max(len(self._good), len(self._lean.good) if self._lean else 0) >= CACHE_MIN_FILES:
+        if first and max(len(self._good), self._lean.n_good if self._lean else 0) >= CACHE_MIN_FILES:
             # The index is a million small, acyclic objects that live as long as the process: keep the cyclic
             # garbage collector from re-scanning them on every later collection (pauses of 100+ ms).
             gc.freeze()
@@ -340,18 +359,19 @@ class BriefStore:
         from bot.index.cachedb import CacheDB
 
         problems: list[BriefError] = []
-        files = _scan(self.directory, problems, ordered=False)
+        listing = _list_folder(self.directory, problems)
         if self._db is None:
-            self._db = CacheDB(self.cache_location(len(files)))
+            self._db = CacheDB(self.cache_location(len(listing.names)))
         db = self._db
         if db.persistent and db.building is None:
             from bot.index.snapshot import data_version
 
             self._data_version = data_version(db)
-            report = self._serve_snapshot(files, problems)
+            report = self._serve_snapshot(listing, problems)
             if report is not None:
                 return report
-        return self._refresh(None, (dict(sorted(files.items())), problems))
+        self._first_listing = listing  # what the snapshot saved after this load will describe
+        return self._refresh(None, (_in_name_order(listing), problems))
 
     def _refresh(
         self, only: set[str] | None = None, scanned: tuple[dict[str, FileStamp], list[BriefError]] | None = None
@@ -844,32 +864,33 @@ class BriefStore:
 
     # ----- the start snapshot (bot.index.snapshot) ------------------------------------------------------------
 
-    def _serve_snapshot(self, files: dict[str, FileStamp], problems: list[BriefError]) -> LoadReport | None:
+    def _serve_snapshot(self, listing: Listing, problems: list[BriefError]) -> LoadReport | None:
         """Serve a first load from the start snapshot if the folder is exactly as it describes; else None.
 
-        Nothing is read per file: the scan's stamps are compared with the snapshot's as one dict, and each summary is
-        read from the cache when a question needs it. Known broken files report their cached errors as always.
+        Nothing is read per file: the folder's listing is compared with the snapshot's, and each summary is read from
+        the cache when a question needs it. Known broken files report their cached errors as always.
         """
         from bot.index.snapshot import LazySummaries, read
 
         db = self._db
         assert db is not None
         snap = read(db)
-        if snap is None or snap.stamps != files:
+        if snap is None or not snap.matches(listing):
             return None
         if self.settle:  # a file still settling is not served by a first load: that takes the file-by-file path
-            newest = max((st[1] for st in files.values()), default=0)
+            newest = max(listing.stamps[1::2], default=0)
             if self.clock() - newest < int(self.settle * 1e9):
                 return None
         report = LoadReport(errors=problems)
         if snap.bad:
             known = db.bad_files()
+            stamps = listing.as_dict()
             for name in snap.bad:
-                found = known.get(name)
-                if found is None or found[0].racy or (found[0].size, found[0].mtime_ns) != files[name]:
+                found, st = known.get(name), FileStamp(*stamps[name])
+                if found is None or found[0].racy or (found[0].size, found[0].mtime_ns) != st:
                     self._bad.clear()
                     return None  # a broken file whose record needs its content checked: the file-by-file path
-                self._bad[name] = (files[name], found[0].digest, found[1])
+                self._bad[name] = (st, found[0].digest, found[1])
                 report.errors.extend(found[1])
         for name, did, served in snap.duplicates:
             report.errors.append(duplicate_error(self.directory / name, did, self.directory / served))
@@ -879,81 +900,97 @@ class BriefStore:
         self._served = (summaries, versions, names)
         self._lean = snap
         self._vtag = snap.vtag
-        report.reused = len(snap.good)
-        report.changed = bool(snap.good)
+        report.reused = snap.n_good
+        report.changed = bool(snap.n_good)
         self._refresh_registry(report)
         return report
 
     def _materialise(self) -> bool:
         """Read the served state a start from the snapshot left in the cache (_good, _ids, _win and the summaries),
         so a reload can change it file by file; False (state reset) if the cache no longer holds that state."""
+        from bot.index.snapshot import read_state
+
         lean, db, catalog = self._lean, self._db, self._catalog
         assert lean is not None and db is not None and catalog is not None
         self._lean = None
-        records = db.records()
-        summaries = db.summaries(lean.good)
+        state = read_state(db)
+        records = db.records() if state is not None else {}
+        summaries = db.summaries(state.good) if state is not None else {}
+        stamps = lean.listing().as_dict()
         good: dict[str, _Good] = {}
         ids: dict[str, dict[str, None]] = {}
-        for name, did in zip(lean.good, lean.dids, strict=True):
+        for name, did in zip(state.good, state.dids, strict=True) if state is not None else ():
             record, summary = records.get(name), summaries.get(name)
-            if record is None or summary is None or summary.id != did or lean.stamps[name] != record[:2]:
-                self._bad.clear()
-                self._served = None
-                self._catalog = None
-                return False
+            if record is None or summary is None or summary.id != did or stamps[name] != record[:2]:
+                break
             good[name] = _Good(record, summary)
             ids.setdefault(did, {})[name] = None
-        self._good, self._ids = good, ids
-        self._win = {did: (name, good[name]) for did, name in zip(lean.win_dids, lean.win_names, strict=True)}
-        served = {did: entry.summary for did, (_, entry) in self._win.items()}
-        assert self._served is not None
-        self._served = (served, dict(self._served[1]), dict(self._served[2]))
-        catalog.harden(served)
-        return True
+        else:
+            if state is not None and len(good) == lean.n_good:
+                self._good, self._ids = good, ids
+                self._win = {did: (name, good[name]) for did, name in zip(lean.win_dids, lean.win_names, strict=True)}
+                served = {did: entry.summary for did, (_, entry) in self._win.items()}
+                assert self._served is not None
+                self._served = (served, dict(self._served[1]), dict(self._served[2]))
+                catalog.harden(served)
+                return True
+        self._bad.clear()
+        self._served = None
+        self._catalog = None
+        return False
 
     def _save_snapshot(self, report: LoadReport) -> None:
         """Save the start snapshot of a first load that checked every file (not while some record is racy or some
         file is settling: the next start must check those again), unless another process wrote meanwhile."""
         from bot.index.cachedb import is_racy
-        from bot.index.snapshot import Snapshot, data_version, write
+        from bot.index.snapshot import Snapshot, State, data_version, write
         from bot.index.sql import sqlite3
 
-        db, catalog = self._db, self._catalog
-        if db is None or catalog is None or not db.persistent or db.building is not None or self._served is None:
+        db, catalog, listing = self._db, self._catalog, self._first_listing
+        self._first_listing = None
+        if db is None or catalog is None or listing is None or not db.persistent or db.building is not None:
             return
-        if report.pending or self._unsettled or any(entry.record.racy for entry in self._good.values()):
+        if report.pending or self._unsettled or self._served is None:
             return
         now = time.time_ns()
-        if any(is_racy(st.mtime_ns, now) for st, _, _ in self._bad.values()):
+        good, bad, stamps = self._good, self._bad, listing.stamps
+        if len(listing.names) != len(good) + len(bad):
             return
-        stamps = {name: (entry.record.size, entry.record.mtime_ns) for name, entry in self._good.items()}
-        stamps.update((name, (st.size, st.mtime_ns)) for name, (st, _, _) in self._bad.items())
-        good = sorted(self._good)
+        for i, name in enumerate(listing.names):  # every file listed is served or broken, as recorded, and not racy
+            size, mtime_ns = stamps[2 * i], stamps[2 * i + 1]
+            entry = good.get(name)
+            if entry is not None:
+                if entry.record.racy or entry.record.size != size or entry.record.mtime_ns != mtime_ns:
+                    return
+            elif name not in bad or bad[name][0] != (size, mtime_ns) or is_racy(mtime_ns, now):
+                return
+        names = sorted(good)
         win = self._win
         duplicates = [
             (name, did, win[did][0])
-            for did, names in sorted(self._ids.items())
-            if len(names) > 1
-            for name in sorted(n for n in names if n != win[did][0])
+            for did, held in sorted(self._ids.items())
+            if len(held) > 1
+            for name in sorted(n for n in held if n != win[did][0])
         ]
         snap = Snapshot(
-            stamps,
-            good,
-            [self._good[name].summary.id for name in good],
+            listing.joined(),
+            stamps.tobytes(),
+            len(good),
             list(win),
             [name for name, _ in win.values()],
             [entry.record.ver for _, entry in win.values()],
             [did for did, (_, entry) in win.items() if entry.summary.status != "published"],
             list(catalog.ordered_ids()),
-            sorted(self._bad),
+            sorted(bad),
             duplicates,
             self._vtag,
         )
+        state = State(names, [good[name].summary.id for name in names])
         try:
             db.begin()
             try:
                 if self._data_version is None or data_version(db) == self._data_version:
-                    write(db, snap, list(catalog._folded_titles))
+                    write(db, snap, state, list(catalog._folded_titles))
             finally:
                 db.commit()
         except sqlite3.OperationalError:  # busy: another process writes; a later start saves it

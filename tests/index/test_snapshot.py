@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from array import array
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from pytest import MonkeyPatch
 
 from bot.index.cachedb import CacheDB
+from bot.index.snapshot import Listing, Snapshot
 from bot.index.store import BriefStore
 from bot.query import ask
 
@@ -189,3 +191,14 @@ def test_snapshot_goes_with_a_write(folder: Path, tmp_path: Path) -> None:
     os.utime(path, ns=(OLD_NS, OLD_NS))  # the stamp the snapshot recorded
     again = _store(folder, tmp_path / "cache")
     assert again.catalog.all[path.stem].title.startswith("Y")
+
+
+def test_listing_in_another_order_matches() -> None:
+    """The folder listed in another order matches the snapshot; another stamp or a missing file does not."""
+    listing = Listing(["a.yaml", "b.yaml"], array("q", [1, 2, 3, 4]))
+    snap = Snapshot(listing.joined(), listing.stamps.tobytes(), 2, [], [], [], [], [], [], [], "")
+    assert snap.matches(listing)
+    assert snap.matches(Listing(["b.yaml", "a.yaml"], array("q", [3, 4, 1, 2])))
+    assert not snap.matches(Listing(["b.yaml", "a.yaml"], array("q", [3, 4, 1, 3])))
+    assert not snap.matches(Listing(["a.yaml"], array("q", [1, 2])))
+    assert snap.listing().as_dict() == {"a.yaml": (1, 2), "b.yaml": (3, 4)}
