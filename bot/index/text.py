@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from bot.briefs.models import Dialogue, fold
 from bot.briefs.names import PARTICLES
 from bot.index.cachedb import CacheDB
-from bot.index.rows import CLASS_SHIFT, CLASSES, DATE_SHIFT, SEQ_MASK, WHO_MARK, display_row, text_fields, text_items
+from bot.index.rows import (
+    CLASS_SHIFT,
+    CLASSES,
+    DATE_SHIFT,
+    SEQ_MASK,
+    WHO_MARK,
+    DisplayRow,
+    display_row,
+    text_fields,
+    text_items,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,16 +171,7 @@ class TextIndex:
         match = "who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in words) + ")"
         return bool(self._cache.query_text("SELECT 1 FROM t WHERE t MATCH ? LIMIT 1", (match,)))
 
-    def items_of(self, dialogue_ids: Iterable[str], kind: str) -> dict[tuple[str, int], Any]:
-        """Return the display data of every session or position of these dialogues by (dialogue id, ref)."""
-        versions = self._versions
-        return {
-            (did, ref): display_row(kind, data)
-            for did, ref, ver, data in self._cache.items_of(dialogue_ids, kind)
-            if versions is None or versions.get(did) == ver
-        }
-
-    def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], Any]:
+    def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], DisplayRow]:
         """Return the display data of sessions and positions (see text_items) by (dialogue id, kind, ref)."""
         versions = self._versions
         return {
