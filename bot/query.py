@@ -228,7 +228,10 @@ def who(catalog: Catalog, name: str) -> Answer:
         )
         return not_found("Nobody by that name", intro)
     if not match.keys:
-        return not_found("Nobody by that name", f"No participant matches {quoted(name)}.", match.suggestions)
+        intro = f"No participant matches {quoted(name)}."
+        if not match.suggestions:
+            intro += f" No name in the briefs is close to it; `search {name}` looks for it anywhere in the text."
+        return not_found("Nobody by that name", intro, match.suggestions)
     if match.how != "exact":
         match = replace(match, keys=catalog.equally_close(name, match.keys))
     if len(match.keys) > 1:

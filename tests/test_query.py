@@ -80,11 +80,21 @@ def test_who_mahmood_lists_both_mahmoods(shipped_catalog: Catalog) -> None:
 
 
 def test_who_unknown_suggests_closest(shipped_catalog: Catalog) -> None:
-    """An unknown name says so and offers the closest names."""
-    answer = ask(shipped_catalog, "who Zbigniew Brzezinski")
+    """An unknown name close to known ones says so and offers the closest names."""
+    answer = ask(shipped_catalog, "who Somaye Morovaty Qwerty")
     assert answer.kind is AnswerKind.NOT_FOUND
     assert not answer.ok
     assert answer.choices and "Closest" in (answer.intro or "")
+    assert "Somaye Morovati" in (answer.intro or "")
+
+
+@pytest.mark.parametrize("name", ["Zbigniew Brzezinski", "xqzzy", "zzzzzzzzzz qqqq"])
+def test_who_unlike_anyone_offers_no_names(shipped_catalog: Catalog, name: str) -> None:
+    """A name like no one in the briefs is not offered arbitrary people: the answer points to search instead."""
+    answer = ask(shipped_catalog, f"who {name}")
+    assert answer.kind is AnswerKind.NOT_FOUND and not answer.ok
+    assert not answer.choices and "Closest" not in (answer.intro or "")
+    assert f"search {name}" in (answer.intro or "")
 
 
 def test_author_is_not_a_participant(shipped_catalog: Catalog) -> None:

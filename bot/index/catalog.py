@@ -208,6 +208,7 @@ def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, st
 
 RARE_WORD = 32  # a word shared by more spellings than this does not bring them all to the fuzzy shortlist
 FUZZY_PREFILTER = 256  # above this many spellings, fuzzy matching scores a prefiltered few
+SUGGEST_MIN_SCORE = 60  # a not-found answer offers names at least this alike (WRatio); below, they mislead
 _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 
 
@@ -757,7 +758,7 @@ class Catalog:
             best = ranked[0][1]
             close = tuple(k for k, s in ranked if s >= best - 3)
             return NameMatch(close, "fuzzy")
-        suggestions = tuple(self._people[k].name for k, _ in ranked[:3])
+        suggestions = tuple(self._people[k].name for k, score in ranked[:3] if score >= SUGGEST_MIN_SCORE)
         return NameMatch((), "none", suggestions)
 
     def find_speaker(self, query: str) -> NameMatch:
