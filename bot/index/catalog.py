@@ -160,6 +160,9 @@ class _PersonData(NamedTuple):
         return apps
 
 
+PEOPLE_BUILT = 1024  # person records kept built (each holds its appearances)
+
+
 class _People(Mapping[str, PersonRecord]):
     """People by key; each PersonRecord is built from compact data when first looked up."""
 
@@ -174,6 +177,8 @@ class _People(Mapping[str, PersonRecord]):
             d = self._data[key]
             apps = [Appearance(did, i, parts, self._dialogues) for did, i, parts in d.apps]
             record = PersonRecord(key, d.name, d.honorific, d.country, d.registered, set(d.spellings), apps)
+            if len(self._built) >= PEOPLE_BUILT:
+                self._built.clear()
             self._built[key] = record
         return record
 

@@ -20,7 +20,7 @@ V = TypeVar("V")
 KEY = "people_key"  # meta: the key (versions and registry) of the saved index
 GEN = "people_gen"  # meta: its generation
 PEOPLE, EXACT, SKELETON, TOKENS = range(4)  # the maps, in people_snapshot() order
-MEMO = 1 << 16  # rows kept once read, per map
+MEMO = 4096  # rows kept once read, per map (a fuzzy question reads a few dozen; more would only hold memory)
 _GONE: Any = object()  # an overlay entry for a deleted key
 
 _TABLES = """

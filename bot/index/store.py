@@ -233,6 +233,7 @@ class BriefStore:
         self._vtag = ""  # versions_tag() of the served versions
         self._data_version: int | None = None  # the cache's data_version when a first load began
         self._first_listing: Listing | None = None  # the folder as a first load listed it
+        self._lean_stamps: dict[str, tuple[int, int]] | None = None  # the snapshot's stamps by name, once needed
         self.last_report = LoadReport()
 
     @property
@@ -305,6 +306,12 @@ class BriefStore:
     def _load_locked(self, first: bool, changed: Iterable[Path | str] | None) -> LoadReport:
         """Refresh and swap in the new snapshot (the store's lock held)."""
         names = None if first or changed is None else self._names_in_folder(changed)
+        unchanged = None if first or self._lean is None else self._lean_unchanged(self._lean, names)
+        if unchanged is not None:  # nothing changed since a start from the snapshot: it still describes the folder
+            if unchanged.changed and self._db is not None:
+                self._db.checkpoint()
+            self.last_report = unchanged
+            return unchanged
         if not first and self._lean is not None and not self._materialise():
             first, names = True, None  # the cache changed under the snapshot: start over, as a first load
         try:
@@ -903,6 +910,35 @@ class BriefStore:
         report.reused = snap.n_good
         report.changed = bool(snap.n_good)
         self._refresh_registry(report)
+        return report
+
+    def _lean_unchanged(self, lean: Snapshot, names: set[str] | None) -> LoadReport | None:
+        """Return the report of a reload that finds the folder (or the named files) as the snapshot describes it,
+        as the file-by-file path would make it; None when something changed (or may have: a file not listed)."""
+        report = LoadReport()
+        if names is None:
+            if not lean.matches(_list_folder(self.directory, report.errors)):
+                return None
+            names = set(self._bad)
+            report.reused = lean.n_good
+        else:
+            if self._lean_stamps is None:
+                self._lean_stamps = lean.listing().as_dict()
+            for name in names:
+                if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
+                    continue
+                known = self._lean_stamps.get(name)
+                if known is None or _regular_stamp(self.directory / name) != known:
+                    return None
+                report.reused += name not in self._bad
+        for name in sorted(names):
+            if name in self._bad:
+                report.errors.extend(self._bad[name][2])
+        for name, did, served in lean.duplicates:
+            report.errors.append(duplicate_error(self.directory / name, did, self.directory / served))
+        self._refresh_registry(report)
+        if report.changed:  # the registry changed: a new catalog, the files as they are
+            self._catalog = self._build_catalog()
         return report
 
     def _materialise(self) -> bool:

@@ -202,3 +202,36 @@ def test_listing_in_another_order_matches() -> None:
     assert not snap.matches(Listing(["b.yaml", "a.yaml"], array("q", [3, 4, 1, 3])))
     assert not snap.matches(Listing(["a.yaml"], array("q", [1, 2])))
     assert snap.listing().as_dict() == {"a.yaml": (1, 2), "b.yaml": (3, 4)}
+
+
+def _summary(report: Any) -> tuple[object, ...]:
+    return (
+        report.loaded,
+        report.reused,
+        report.removed,
+        report.changed,
+        report.pending,
+        [str(e) for e in report.errors],
+    )
+
+
+@pytest.mark.parametrize("targeted", [True, False])
+def test_reload_without_change_reads_no_record(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, targeted: bool
+) -> None:
+    """A reload that finds nothing changed after a start from the snapshot reads no file record, and reports what
+    a store that read every record reports (broken files' errors and duplicate ids included)."""
+    path = brief_paths(folder)[0]
+    broken = folder / "broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    copy = folder / f"{path.stem}.yml"
+    copy.write_bytes(path.read_bytes())
+    for extra in (broken, copy):
+        os.utime(extra, ns=(OLD_NS, OLD_NS))
+    full = _store(folder, tmp_path / "cache")
+    _no_records(monkeypatch)
+    lean = _store(folder, tmp_path / "cache")
+    named = [broken, brief_paths(folder)[5], folder / "gone.yaml"] if targeted else None
+    named_full = [*named[:2]] if named else None
+    assert _summary(lean.reload(named[:2] if named else None)) == _summary(full.reload(named_full))
+    assert lean.last_report.errors and lean.catalog.summary(path.stem).title == full.catalog.summary(path.stem).title
