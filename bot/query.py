@@ -33,6 +33,36 @@ def _date_text(dialogue: Dialogue) -> str:
 def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     """Return the items of a full dialogue brief, each citing it."""
     cite = citation(dialogue)
+    items = [Item(heading=dialogue.title, fields=_overview(dialogue), citation=cite)]
+    if dialogue.participants:
+        bullets = []
+        for p in dialogue.participants:
+            parts = dialogue.parts_of(p.name)
+            bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
+        items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite, path="participants"))
+    for number, session in enumerate(dialogue.sessions):
+        chair = named(dialogue, session.moderator) if session.moderator else None
+        session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
+        summary = (session.summary,) if session.summary else ()
+        path = f"sessions[{number}]"
+        items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite, path=path))
+    for number, position in enumerate(dialogue.positions):
+        items.append(
+            replace(_position_item(dialogue, position, cite, with_dialogue=False), path=f"positions[{number}]")
+        )
+    extras = _extras(dialogue)
+    if extras:
+        items.append(Item(heading="Figures and names", fields=extras, citation=cite, path="figures"))
+    for number, source in enumerate(dialogue.sources):
+        bits = [b for b in (source.publisher, source.author and f"by {source.author}") if b]
+        bits.append(f"published {source.published.isoformat()}" if source.published else "publication date not given")
+        lines = (", ".join(bits), source.url or "no URL recorded")
+        items.append(Item(heading="Source", lines=lines, citation=cite, path=f"sources[{number}]"))
+    return tuple(items)
+
+
+def _overview(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
+    """Return the fields of a dialogue's first item: date, kind, place, organisers, host, moderators, chairs."""
     overview: list[tuple[str, str]] = [("Date", _date_text(dialogue))]
     if dialogue.date_note:
         overview.append(("Date note", dialogue.date_note))
@@ -56,23 +86,11 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     chairs = [f"{named(dialogue, s.moderator)} ({s.title})" for s in dialogue.sessions if s.moderator]
     if chairs:
         overview.append(("Session chairs", "; ".join(chairs)))
-    items = [Item(heading=dialogue.title, fields=tuple(overview), citation=cite)]
-    if dialogue.participants:
-        bullets = []
-        for p in dialogue.participants:
-            parts = dialogue.parts_of(p.name)
-            bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
-        items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite, path="participants"))
-    for number, session in enumerate(dialogue.sessions):
-        chair = named(dialogue, session.moderator) if session.moderator else None
-        session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
-        summary = (session.summary,) if session.summary else ()
-        path = f"sessions[{number}]"
-        items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite, path=path))
-    for number, position in enumerate(dialogue.positions):
-        items.append(
-            replace(_position_item(dialogue, position, cite, with_dialogue=False), path=f"positions[{number}]")
-        )
+    return tuple(overview)
+
+
+def _extras(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
+    """Return the fields of a dialogue's "Figures and names" item: figures, projects, forums, mentions, topics."""
     extras: list[tuple[str, str]] = [(f.what, f.value) for f in dialogue.figures]
     if dialogue.projects:
         extras.append(("Projects", "; ".join(dialogue.projects)))
@@ -82,14 +100,7 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
         extras.append((f"Mentioned: {mention.name}", mention.context or mention.role or ""))
     if dialogue.topics:
         extras.append(("Topics", ", ".join(dialogue.topics)))
-    if extras:
-        items.append(Item(heading="Figures and names", fields=tuple(extras), citation=cite, path="figures"))
-    for number, source in enumerate(dialogue.sources):
-        bits = [b for b in (source.publisher, source.author and f"by {source.author}") if b]
-        bits.append(f"published {source.published.isoformat()}" if source.published else "publication date not given")
-        lines = (", ".join(bits), source.url or "no URL recorded")
-        items.append(Item(heading="Source", lines=lines, citation=cite, path=f"sources[{number}]"))
-    return tuple(items)
+    return tuple(extras)
 
 
 def _draft_note(status: str) -> str:
