@@ -8,7 +8,7 @@ import datetime as dt
 import sys
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.answer import Answer, AnswerKind
@@ -17,10 +17,11 @@ from bot.errors import ConfigError
 
 if TYPE_CHECKING:
     from bot.digest.delivery import Checkpoint
+    from bot.digest.schedule import DigestService
     from bot.services import DigestStatus
 
 
-def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> Any:
+def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> DigestService:
     """Build the digest service of the config named by args (the command line's composition root)."""
     from bot.adapters import digest_posters
     from bot.config import load_config
@@ -43,7 +44,7 @@ def _service(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> 
     return DigestService(services, posters=digest_posters(config), checkpoint=checkpoint)
 
 
-def _check_name(service: Any, name: str) -> None:
+def _check_name(service: DigestService, name: str) -> None:
     if name not in service.names():
         raise ConfigError(f"no digest named {name!r} (configured: {', '.join(service.names()) or 'none'})")
 
@@ -51,7 +52,7 @@ def _check_name(service: Any, name: str) -> None:
 class _LockedRunner:
     """The digest service as a console's runner: posting now takes the state lock first, as `digest run` does."""
 
-    def __init__(self, service: Any) -> None:
+    def __init__(self, service: DigestService) -> None:
         self.service = service
 
     def names(self) -> list[str]:
@@ -60,8 +61,7 @@ class _LockedRunner:
 
     def preview(self, name: str) -> Answer:
         """Return what digest `name` would post now, changing nothing."""
-        answer: Answer = self.service.preview(name)
-        return answer
+        return self.service.preview(name)
 
     def status(self) -> list[DigestStatus]:
         """Return every digest's status."""
@@ -70,8 +70,7 @@ class _LockedRunner:
     async def run_now(self, name: str) -> Answer:
         """Post digest `name` now (refused while the bot's scheduler holds the state)."""
         self.service.lock.acquire()
-        answer: Answer = await self.service.run_now(name)
-        return answer
+        return await self.service.run_now(name)
 
 
 def console_digests(args: argparse.Namespace) -> Callable[[DigestQuestion], Answer]:
@@ -134,7 +133,7 @@ def cmd_run(args: argparse.Namespace, checkpoint: Checkpoint | None = None) -> i
     return asyncio.run(go())
 
 
-def _when(value: Any) -> str:
+def _when(value: dt.datetime | None) -> str:
     return value.isoformat(timespec="seconds") if value else "never"
 
 
