@@ -26,6 +26,8 @@ from bot.index.rows import (
     CLASSES,
     DATE_MASK,
     DATE_SHIFT,
+    FIELD_SQL,
+    KIND_SQL,
     SEQ_MASK,
     SLOT_MASK,
     SLOT_SHIFT,
@@ -46,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 12
+SCHEMA = 13
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -208,10 +210,10 @@ class CacheDB:
             CREATE INDEX IF NOT EXISTS textrows_slot ON textrows(datekey, slot, did, ver);
             CREATE TABLE IF NOT EXISTS items(did TEXT, kind TEXT, data BLOB);
             CREATE UNIQUE INDEX IF NOT EXISTS items_key ON items(did, kind);
-            CREATE TABLE IF NOT EXISTS textbody(rowid INTEGER PRIMARY KEY, kind TEXT, ref INT, field TEXT, body TEXT,
-                who TEXT);
-            CREATE VIEW IF NOT EXISTS textstore AS SELECT b.rowid AS rowid, r.did AS did, b.kind AS kind, b.ref AS ref,
-                b.field AS field, {_BODY} AS body, r.ver AS ver, b.who AS who
+            -- kind, field and body without a declared type: stored as given (codes as integers, long texts as blobs)
+            CREATE TABLE IF NOT EXISTS textbody(rowid INTEGER PRIMARY KEY, kind, ref INT, field, body, who TEXT);
+            CREATE VIEW IF NOT EXISTS textstore AS SELECT b.rowid AS rowid, r.did AS did, {KIND_SQL} AS kind,
+                b.ref AS ref, {FIELD_SQL} AS field, {_BODY} AS body, r.ver AS ver, b.who AS who
                 FROM textbody b CROSS JOIN textrows r ON r.datekey = (b.rowid >> {DATE_SHIFT}) & {DATE_MASK}
                 AND r.slot = (b.rowid >> {SLOT_SHIFT}) & {SLOT_MASK};
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,

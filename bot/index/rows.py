@@ -30,8 +30,8 @@ _PLAIN_WORDS = re.compile(r"[^\W_]+")
 TextRow = tuple[str, int, str, str]  # kind, ref, field path, text
 ItemRow = tuple[str, int, bytes]  # kind, ref, marshalled display data (see text_items)
 ItemGroup = tuple[str, bytes]  # kind, the dialogue's items of that kind as stored (see group_items)
-# row-id class and field number, kind, ref, field, text as stored (see stored_body), speakers
-PreparedRow = tuple[int, str, int, str, str | bytes, str]
+# row-id class and field number, kind, ref, field as stored (see stored_field), text as stored (stored_body), speakers
+PreparedRow = tuple[int, int | str, int, int | str, str | bytes, str]
 
 
 # ----- display rows: what answers show, stored as plain tuples (marshal) and read back typed ------------------
@@ -133,8 +133,61 @@ def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) ->
             log.warning("dialogue %s has more than %d text fields; the rest are not indexed", did, SEQ_MASK + 1)
             break
         low = (field_class(kind, field) << CLASS_SHIFT) | seq
-        out.append((low, kind, ref, field, stored_body(body), who.get(ref, "") if kind == "position" else ""))
+        code, sub = stored_field(kind, ref, field)
+        out.append((low, code, ref, sub, stored_body(body), who.get(ref, "") if kind == "position" else ""))
     return tuple(out)
+
+
+# ----- text rows as stored: kind and field path as small codes, long texts squeezed ---------------------------
+
+KINDS: tuple[str, ...] = (
+    *("title", "meta", "organizer", "participant", "session", "position"),
+    *("figure", "topic", "project", "forum", "mention"),
+)  # the kinds of text rows (text_fields), by their code in the text store
+META_FIELDS = ("kind", "series", "location", "host_unit")
+_KIND_CODE = {kind: code for code, kind in enumerate(KINDS)}
+_META_CODE = {name: code for code, name in enumerate(META_FIELDS)}
+_TITLE, _META, _SESSION = _KIND_CODE["title"], _KIND_CODE["meta"], _KIND_CODE["session"]
+
+
+def stored_field(kind: str, ref: int, field: str) -> tuple[int | str, int | str]:
+    """Return a text row's kind and field path as the text store keeps them: a kind code (KINDS) and a field
+    number the view spells out again (KIND_SQL, FIELD_SQL), or the text itself for a field of another shape."""
+    code = _KIND_CODE.get(kind)
+    if code is None:
+        return kind, field
+    sub: int | None = None
+    if code == _TITLE:
+        sub = 0 if field == "title" else None
+    elif code == _META:
+        sub = _META_CODE.get(field)
+    elif code == _SESSION:  # sessions[i].title -> 0, .summary -> 1, .takeaways[j] -> 2 + j
+        head = f"sessions[{ref}]."
+        rest = field[len(head) :] if field.startswith(head) else ""
+        if rest == "title":
+            sub = 0
+        elif rest == "summary":
+            sub = 1
+        elif rest.startswith("takeaways[") and rest.endswith("]"):
+            j = rest[10:-1]
+            sub = int(j) + 2 if j.isdigit() and str(int(j)) == j else None
+    elif field == f"{kind}s[{ref}]":
+        sub = 0
+    return code, field if sub is None else sub
+
+
+_KIND_WHENS = " ".join(f"WHEN {code} THEN '{kind}'" for code, kind in enumerate(KINDS))
+_LIST_WHENS = " ".join(f"WHEN {code} THEN '{kind}s'" for code, kind in enumerate(KINDS))
+_META_WHENS = " ".join(f"WHEN {code} THEN '{name}'" for code, name in enumerate(META_FIELDS))
+KIND_SQL = f"CASE b.kind {_KIND_WHENS} ELSE b.kind END"  # textbody b's kind, spelled out
+FIELD_SQL = (  # textbody b's field path, spelled out (the inverse of stored_field)
+    "CASE WHEN typeof(b.field) <> 'integer' THEN b.field"
+    f" WHEN b.kind = {_TITLE} THEN 'title'"
+    f" WHEN b.kind = {_META} THEN CASE b.field {_META_WHENS} END"
+    f" WHEN b.kind = {_SESSION} THEN 'sessions[' || b.ref || '].' || CASE b.field WHEN 0 THEN 'title'"
+    " WHEN 1 THEN 'summary' ELSE 'takeaways[' || (b.field - 2) || ']' END"
+    f" ELSE (CASE b.kind {_LIST_WHENS} END) || '[' || b.ref || ']' END"
+)
 
 
 LONG_BODY = 256  # a field's text of this many characters or more is stored squeezed (about half the bytes)
