@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bot import speakers
 from bot.answer import Answer, AnswerKind, Item
-from bot.briefs.models import fold
+from bot.briefs.keys import fold
 from bot.briefs.names import PARTICLES
 from bot.index.catalog import Catalog
 from bot.index.rows import PersonRow, PositionRow

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.answer import Citation
-from bot.briefs.models import Dialogue, Participant, Source
 from bot.briefs.names import role_text
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue, Participant, Source
 
 __all__ = [
     "citation",

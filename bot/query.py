@@ -6,11 +6,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot import questions, speakers
 from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
-from bot.briefs.models import Dialogue, Position, fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
 from bot.index.rows import PersonRow, PositionRow
@@ -19,6 +19,9 @@ from bot.positions import positions
 from bot.present import citation, describe, full_name, named, quoted
 from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, person_choices, summary_citation, summary_heading
 from bot.suggest import suggest
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue, Position
 
 MAX_QUESTION_CHARS = 300
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.briefs.models import fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, is_latin
 from bot.index.catalog import Catalog
 from bot.index.rows import PositionRow

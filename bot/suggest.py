@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.briefs.models import fold
+from bot.briefs.keys import fold
 from bot.index.catalog import Catalog
 
 _WORD = re.compile(r"\w+")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from bot.briefs.keys import HONORIFICS as HONORIFICS  # re-exported: the name keys live in keys.py
+from bot.briefs.keys import fold as fold
+from bot.briefs.keys import normalize_name as normalize_name
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,119}$"
@@ -188,86 +190,6 @@ class PeopleRegistry(_Frozen):
     """The people registry file (briefs/people.yaml)."""
 
     people: tuple[Person, ...] = ()
-
-
-HONORIFICS = (
-    "ambassador",
-    "amb",
-    "dr",
-    "prof",
-    "professor",
-    "mr",
-    "mrs",
-    "ms",
-    "miss",
-    "sir",
-    "h e",
-    "he",
-    "his excellency",
-    "her excellency",
-    "excellency",
-    "sen",
-    "senator",
-    "gen",
-    "general",
-    "lt gen",
-    "maj gen",
-    "brig",
-    "col",
-    "retd",
-    "rtd",
-    "engr",
-    "justice",
-    "hon",
-    "honourable",
-    "honorable",
-    "sheikh",
-    "syed",
-    "seyyed",
-)
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
-_TITLE_HONORIFICS = re.compile(
-    r"^(?:(?:ambassador|amb|dr|prof|professor|mr|mrs|ms|miss|sir|h\s?e|his excellency|her excellency"
-    r"|excellency|senator|hon)\s)+"
-)
-
-
-# Arabic, Persian and Urdu spell the same letters with different code points (Arabic yeh and kaf, Urdu heh goal, teh
-# marbuta); a zero-width non-joiner separates the parts of a Persian name like a space; tatweel is decoration only
-_ARABIC_SCRIPT = str.maketrans(
-    {
-        "\u064a": "\u06cc",
-        "\u0649": "\u06cc",
-        "\u0643": "\u06a9",
-        "\u0629": "\u0647",
-        "\u06c1": "\u0647",
-        "\u06c3": "\u0647",
-        "\u06be": "\u0647",
-        "\u0640": "",
-        "\u200c": " ",
-    }
-)
-
-
-def fold(text: str) -> str:
-    """Return text lowercased, without diacritics and punctuation, single-spaced (Arabic-script letter variants
-    unified: Arabic, Persian and Urdu spellings of a name fold alike)."""
-    if text.isascii():  # nothing to decompose (ASCII casefold is lower)
-        stripped = text.lower()
-    else:
-        import unicodedata
-
-        decomposed = unicodedata.normalize("NFKD", text.casefold())
-        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_ARABIC_SCRIPT)
-    return " ".join(_NON_WORD.sub(" ", stripped.replace("_", " ")).split())
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def normalize_name(name: str) -> str:
-    """Return a comparison key for a person's name: folded, honorifics like 'Ambassador' removed."""
-    folded = fold(name)
-    stripped = _TITLE_HONORIFICS.sub("", folded + " ").strip()
-    return stripped or folded
 
 
 def reference_problems(dialogue: Dialogue) -> list[tuple[tuple[str | int, ...], str]]:

@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from bot.briefs.models import Dialogue, normalize_name
+from bot.briefs.keys import normalize_name
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 CHANGE_CHARS = 300  # a change note never makes a digest entry much longer (platform limits hold as before)
 NAMES_SHOWN = 4

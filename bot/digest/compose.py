@@ -8,13 +8,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.answer import Answer, AnswerKind, Item
-from bot.briefs.models import Dialogue, fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.config import DigestConfig, DigestFilters
 from bot.digest.changes import snapshot
 from bot.index.catalog import Catalog, sort_key
 from bot.present import citation, moderators
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 MAX_POSITIONS = 3
 POSITION_CHARS = 300

@@ -54,6 +54,7 @@ RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-ch
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
 CODE_MODULES = (
     "bot.briefs.models",
+    "bot.briefs.keys",
     "bot.briefs.names",
     "bot.briefs.parsing",
     "bot.index.records",

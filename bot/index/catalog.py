@@ -8,9 +8,9 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
-from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person, fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import role_text, skeleton
 from bot.index.people import Stored, StoredMap, copy_maps
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
@@ -18,6 +18,13 @@ from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, displ
 from bot.index.snapshot import LazySummaries, LazyVisible
 from bot.index.text import TextIndex
 from bot.present import shown_name
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person
+
+    # a registry, a function returning it (unpacked when first needed: a question answered from the saved people
+    # index needs none, nor pydantic), or None for none
+    RegistrySource = PeopleRegistry | Callable[[], PeopleRegistry] | None
 
 
 class ShownPerson(NamedTuple):
@@ -86,7 +93,7 @@ def sort_key(dialogue: Dialogue) -> tuple[str, str]:
 # ----- lazy views: compact data in memory, full models built on demand -------------------------------------
 
 
-class _Dialogues(Mapping[str, Dialogue]):
+class _Dialogues(Mapping[str, "Dialogue"]):
     """Dialogues by id; each is built from compact data only when looked up."""
 
     __slots__ = ("_ids", "_load")
@@ -110,7 +117,7 @@ class _Dialogues(Mapping[str, Dialogue]):
         return len(self._ids)
 
 
-class _Ordered(Sequence[Dialogue]):
+class _Ordered(Sequence["Dialogue"]):
     """Dialogues newest first; each is built only when read."""
 
     __slots__ = ("_ids", "_load")
@@ -163,6 +170,15 @@ class _PersonData(NamedTuple):
 PEOPLE_BUILT = 1024  # person records kept built (each holds its appearances)
 
 
+def _registry_of(source: RegistrySource) -> PeopleRegistry:
+    """Return the registry a RegistrySource stands for."""
+    if source is None:
+        from bot.briefs.models import PeopleRegistry
+
+        return PeopleRegistry()
+    return source() if callable(source) else source
+
+
 class _People(Mapping[str, PersonRecord]):
     """People by key; each PersonRecord is built from compact data when first looked up."""
 
@@ -195,7 +211,7 @@ class _People(Mapping[str, PersonRecord]):
 _MISSING = object()
 _LAZY_PEOPLE = frozenset({"people", "_people", "_exact", "_skeleton", "_tokens"})
 _REGISTRY_MAPS = frozenset({"_by_spelling", "_reg_by_id", "_reg_record", "_reg_spellings"})
-_LAZY = _LAZY_PEOPLE | _REGISTRY_MAPS | {"_folded_titles"}
+_LAZY = _LAZY_PEOPLE | _REGISTRY_MAPS | {"_folded_titles", "registry"}
 
 
 def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, str]) -> int:
@@ -272,7 +288,7 @@ class Catalog:
             for p in s.participants:
                 _SPELLING_MEMO.setdefault(p.name, p.keys)
         self._parts = lambda did: summaries[did].participants
-        self._setup(summaries, models.__getitem__, registry or PeopleRegistry(), include_drafts, None)
+        self._setup(summaries, models.__getitem__, registry, include_drafts, None)
         self.text = TextIndex()
         self.text.add(self.ordered)
 
@@ -281,7 +297,7 @@ class Catalog:
         cls,
         summaries: Mapping[str, Summary],
         load: Callable[[str], Dialogue],
-        registry: PeopleRegistry,
+        registry: RegistrySource,
         text: TextIndex,
         *,
         include_drafts: bool = False,
@@ -323,7 +339,7 @@ class Catalog:
         self,
         summaries: Mapping[str, Summary],
         load: Callable[[str], Dialogue],
-        registry: PeopleRegistry,
+        registry: RegistrySource,
         include_drafts: bool,
         previous: Catalog | None,
         people: Any = None,
@@ -335,7 +351,7 @@ class Catalog:
         self._load = load
         self._people_lock = threading.RLock()  # reentrant: reading the people index may make the registry maps
         self._spellings_changed = False
-        self.registry = registry
+        self._registry_source = registry  # the registry attribute is made from it when first used (__getattr__)
         self.include_drafts = include_drafts
         self.all = _Dialogues(summaries, load)
         if order is not None:  # served from the snapshot: the order is known, summaries are read when asked for
@@ -354,7 +370,7 @@ class Catalog:
         self.ordered = _Ordered(self._ordered_ids, load)
         if order is None:
             self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
-        if previous is not None and previous.registry is registry:
+        if previous is not None and previous._registry_source is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
         # else made on first use (__getattr__): answers from a saved people index need no registry maps
@@ -424,6 +440,8 @@ class Catalog:
         if name not in _LAZY or "_people_lock" not in self.__dict__:
             raise AttributeError(name)
         with self._people_lock:
+            if name == "registry" and name not in self.__dict__:
+                self.registry = _registry_of(self._registry_source)
             if name in _REGISTRY_MAPS and name not in self.__dict__:
                 self._registry_maps()
             if name == "_folded_titles" and name not in self.__dict__:
@@ -572,7 +590,7 @@ class Catalog:
         catalog = Catalog.__new__(Catalog)
         catalog._parts = parts or (lambda did: summaries[did].participants)
         catalog.text = text
-        catalog._setup(summaries, load, self.registry, self.include_drafts, self, changed=changed)
+        catalog._setup(summaries, load, self._registry_source, self.include_drafts, self, changed=changed)
         return catalog
 
     # ----- people -----------------------------------------------------------------------------------------

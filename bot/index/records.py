@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 import marshal
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from bot.briefs.models import Dialogue, fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import name_tokens, skeleton
 from bot.index.squeeze import squeeze, unsqueeze
 from bot.present import source_label
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 
 class SpellingKeys(NamedTuple):

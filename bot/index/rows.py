@@ -11,12 +11,15 @@ import logging
 import marshal
 import re
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from bot.briefs.models import Dialogue, fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import role_text
 from bot.index.squeeze import squeeze, unsqueeze
 from bot.present import full_name, moderator_label
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,7 @@ re-indexes only the files whose size, mtime (or, for recently written files, con
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import logging
@@ -21,13 +22,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, not_a_brief
-from bot.briefs.models import Dialogue, PeopleRegistry
 from bot.errors import BriefError, BriefsUnavailable
 from bot.index.snapshot import Listing
 
 if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue, PeopleRegistry
     from bot.index.cachedb import CacheDB, FileRecord
-    from bot.index.catalog import Catalog
+    from bot.index.catalog import Catalog, RegistrySource
     from bot.index.compile import Compiled
     from bot.index.records import PartRecord, Summary
     from bot.index.snapshot import Snapshot
@@ -154,6 +155,13 @@ def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str
     return _in_name_order(_list_folder(directory, problems))
 
 
+def _unpack_registry(data: Any) -> PeopleRegistry:
+    """Rebuild a cached registry (see pack.unpack_registry); pack is imported here, as it needs pydantic."""
+    from bot.index.pack import unpack_registry
+
+    return unpack_registry(data)
+
+
 @dataclass(slots=True)
 class _Good:
     record: FileRecord
@@ -212,7 +220,7 @@ class BriefStore:
         self._good: dict[str, _Good] = {}
         self._bad: dict[str, tuple[FileStamp, str, list[BriefError]]] = {}
         self._cached_bad: dict[str, tuple[FileRecord, list[BriefError]]] = {}  # broken files the cache knows
-        self._registry: tuple[FileStamp | None, PeopleRegistry] = (None, PeopleRegistry())
+        self._registry: tuple[FileStamp | None, RegistrySource] = (None, None)
         self._registry_changed = False
         self._catalog: Catalog | None = None
         self._db: CacheDB | None = None
@@ -810,16 +818,15 @@ class BriefStore:
             self._indexed[did] = ver
 
     def _refresh_registry(self, report: LoadReport) -> None:
+        # compile and pack are imported only where used: a registry served from the cache needs no pydantic
         from bot.index.cachedb import is_racy
-        from bot.index.compile import content_digest
-        from bot.index.pack import pack_registry, unpack_registry
 
         registry_path = self.directory / REGISTRY_FILE
         reg_stamp = stamp(registry_path)
         if reg_stamp == self._registry[0]:
             return
         if reg_stamp is None:
-            self._registry = (None, PeopleRegistry())
+            self._registry = (None, None)
             report.changed = True
             self._registry_changed = True
             return
@@ -831,12 +838,14 @@ class BriefStore:
             size, mtime_ns, racy, digest, data = cached
             same = (size, mtime_ns) == (reg_stamp.size, reg_stamp.mtime_ns)
             if same and racy:
+                from bot.index.compile import content_digest
+
                 try:
                     same = content_digest(registry_path.read_bytes()) == digest
                 except OSError:
                     same = False
             if same:
-                self._registry = (reg_stamp, unpack_registry(data))
+                self._registry = (reg_stamp, functools.cache(lambda: _unpack_registry(data)))  # pydantic when needed
                 report.changed = True
                 self._registry_changed = True
                 return
@@ -850,6 +859,9 @@ class BriefStore:
         report.changed = True
         self._registry_changed = True
         if not errors:
+            from bot.index.compile import content_digest
+            from bot.index.pack import pack_registry
+
             try:
                 digest = content_digest(registry_path.read_bytes())
             except OSError:
@@ -1164,9 +1176,6 @@ class BriefStore:
         return parts
 
     def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
-        from bot.index.compile import compile_file
-        from bot.index.pack import unpack
-
         details = self._details
         lock = self._details_lock
         db = self._db
@@ -1180,6 +1189,10 @@ class BriefStore:
                     details.move_to_end(ver)
                     return dialogue
                 blob = db.detail(ver)
+            # imported here: the models (pydantic) only when a question needs a whole dialogue
+            from bot.index.compile import compile_file
+            from bot.index.pack import unpack
+
             if blob is None:  # pragma: no cover - only if the cache file was deleted under us
                 result, _, _ = compile_file(self.directory / files[did])
                 if result is None:

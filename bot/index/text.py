@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from bot.briefs.models import Dialogue, fold
+from bot.briefs.keys import fold
 from bot.briefs.names import PARTICLES
 from bot.index.cachedb import CacheDB
 from bot.index.rows import (
@@ -20,6 +21,9 @@ from bot.index.rows import (
     text_fields,
     text_items,
 )
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bot.answer import Answer, AnswerKind, Choice, Item
-from bot.briefs.models import Dialogue
 from bot.index.catalog import Catalog
 from bot.present import citation, quoted
 from bot.questions.subjects import series_of
+
+if TYPE_CHECKING:
+    from bot.briefs.models import Dialogue
 
 LIST_SCAN = 2000  # up to this many dialogues, `dialogue series` without a name lists every series by a scan
 

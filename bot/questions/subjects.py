@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.briefs.models import fold, normalize_name
+from bot.briefs.keys import fold, normalize_name
 from bot.index.catalog import Catalog, NameMatch
 from bot.present import role_text, shown_name
 

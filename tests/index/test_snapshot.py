@@ -4,6 +4,7 @@ would see: an edit (same size or not), an added, removed, broken or still-settli
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from array import array
 from pathlib import Path
@@ -235,3 +236,22 @@ def test_reload_without_change_reads_no_record(
     named_full = [*named[:2]] if named else None
     assert _summary(lean.reload(named[:2] if named else None)) == _summary(full.reload(named_full))
     assert lean.last_report.errors and lean.catalog.summary(path.stem).title == full.catalog.summary(path.stem).title
+
+
+def test_warm_who_imports_no_pydantic(folder: Path, tmp_path: Path) -> None:
+    """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser):
+    the models are built only when a question needs a whole dialogue."""
+    cold = _store(folder, tmp_path / "cache")
+    name = next(iter(cold.catalog.people.values())).name
+    script = (
+        "import sys\n"
+        "import bot.index.store\n"
+        "from bot.cli import main\n"
+        "bot.index.store.CACHE_MIN_FILES = 1  # this small folder uses its cache as a large one does\n"
+        f"code = main(['ask', '--briefs', {str(folder)!r}, {f'/who {name}'!r}])\n"
+        "print('LOADED', 'pydantic' in sys.modules, 'yaml' in sys.modules, code)\n"
+    )
+    env = {**os.environ, "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache")}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
+    assert name in out
+    assert out.strip().splitlines()[-1] == "LOADED False False 0"
