@@ -8,10 +8,11 @@ import threading
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from bot.briefs.keys import fold, normalize_name
-from bot.briefs.names import role_text, skeleton
+from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.people import Stored, StoredMap, copy_maps
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
@@ -242,6 +243,22 @@ def _keys_of(spelling: str) -> SpellingKeys:
     return keys
 
 
+_NAME_WORDS: dict[str, tuple[tuple[str, ...], str]] = {}
+
+
+def _name_words(name: str) -> tuple[tuple[str, ...], str]:
+    """Return what equally_close compares a person's name by: its words bar particles (as a set: "" for none), and
+    the same words in order, joined."""
+    found = _NAME_WORDS.get(name)
+    if found is None:
+        if len(_NAME_WORDS) > 200_000:
+            _NAME_WORDS.clear()
+        own = tuple(t for t in name_tokens(name) if t not in PARTICLES) or ("",)
+        whole = " ".join(w for w in normalize_name(name).replace("-", " ").split() if w not in PARTICLES)
+        found = _NAME_WORDS[name] = (own, whole)
+    return found
+
+
 def _add_found(out: set[int], found: int | tuple[int, ...] | None) -> None:
     """Add the spelling positions of one deletion-index entry to out."""
     if found is None:
@@ -383,6 +400,8 @@ class Catalog:
         else:
             self._update_people(previous, changed)
         self._spelling_memo: list[str] | None = None
+        self._token_memo: list[str] | None = None
+        self._token_set_memo: set[str] | None = None
         self._spelling_words: dict[str, list[int]] | None = None
         self._deletions: dict[str, int | tuple[int, ...]] | None = None
         self._positions_memo: dict[str, int] | None = None
@@ -482,6 +501,18 @@ class Catalog:
         if self._spelling_memo is None:
             self._spelling_memo = list(self._exact)
         return self._spelling_memo
+
+    def _token_list(self) -> list[str]:
+        """Every indexed name word (and word skeleton), built when first needed."""
+        if self._token_memo is None:
+            self._token_memo = list(self._tokens)
+        return self._token_memo
+
+    def _token_set(self) -> set[str]:
+        """The indexed name words as a set."""
+        if self._token_set_memo is None:
+            self._token_set_memo = set(self._token_list())
+        return self._token_set_memo
 
     def _order_changes(self, previous: Catalog, changed: set[str]) -> None:
         """Set the visible map and newest-first order from the previous snapshot's, moving only changed ids."""
@@ -816,36 +847,62 @@ class Catalog:
         from rapidfuzz.distance import Levenshtein
         from rapidfuzz.process import extract
 
-        from bot.briefs.names import PARTICLES, name_tokens
-
         words = [w for w in normalize_name(query).replace("-", " ").split() if w not in PARTICLES]
         present = tuple(k for k in keys if k in self._people)
         if not words or not present:
             return keys
 
         typed = " ".join(words)
+        distance = Levenshtein.distance
 
         def cost(key: str) -> int:
-            own = [t for t in name_tokens(self._people[key].name) if t not in PARTICLES] or [""]
-            by_word = sum(min(Levenshtein.distance(w, t) for t in own) for w in words)
+            own, whole = _name_words(self._people[key].name)
+            by_word = sum(min(distance(w, t) for t in own) for w in words)
             # the whole name too: a lost space ("ŞükrüMehmet Arslan") is one edit from one person, not five from
             # every Mehmet Arslan
-            name = normalize_name(self._people[key].name).replace("-", " ").split()  # in order (own is a set)
-            return min(by_word, Levenshtein.distance(typed, " ".join(w for w in name if w not in PARTICLES)))
+            return min(by_word, distance(typed, whole))
 
-        costs = {k: cost(k) for k in present}
+        costs: dict[str, int] = {}
+        for k in present:
+            costs[k] = cost(k)
+            if costs[k] == 0:  # an exact name part: nobody is closer (a family name shared by hundreds)
+                return keys
         best = min(costs.values())
-        if best == 0 or best > sum(max(2, len(w) // 2) for w in words):
+        if best > sum(max(2, len(w) // 2) for w in words):
             return keys
-        vocabulary = list(self._tokens)
-        candidates: set[str] | None = None
-        for w in words:
-            near = {t for t, _, _ in extract(w, vocabulary, scorer=Levenshtein.distance, score_cutoff=best, limit=None)}
-            found = {k for t in near for k in self._tokens.get(t, ())}
-            candidates = found if candidates is None else candidates & found
-        for k in candidates or ():
+        vocabulary = self._token_list()
+        tokens = self._tokens
+        # each word's indexed name words within `best` edits, with their distances; the people named by one of them
+        # for every typed word are the candidates (the smallest group first: intersections stay small)
+        nears = [
+            {t: d for t, d, _ in extract(w, vocabulary, scorer=distance, score_cutoff=best, limit=None)} for w in words
+        ]
+        groups = sorted(([s for t in near if (s := tokens.get(t))] for near in nears), key=lambda g: sum(map(len, g)))
+        candidates: set[str] = set().union(*groups[0])
+        for group in groups[1:]:
+            candidates = set().union(*(candidates & s for s in group)) if candidates else candidates
+        indexed = self._token_set()
+        cap = best + 1
+
+        def near_cost(key: str) -> int:
+            """Return cost(key) if it is at most best, else a number over best: a name word not among a typed word's
+            near ones is over best edits from it, and so is a whole name over best edits from what was typed."""
+            own, whole = _name_words(self._people[key].name)
+            by_word = 0
+            for w, near in zip(words, nears, strict=True):
+                closest = cap
+                for t in own:
+                    d = near.get(t)
+                    if d is None:
+                        d = cap if t in indexed else distance(w, t, score_cutoff=best)
+                    if d < closest:
+                        closest = d
+                by_word += closest
+            return min(by_word, distance(typed, whole, score_cutoff=best))
+
+        for k in candidates:
             if k not in costs:
-                costs[k] = cost(k)
+                costs[k] = near_cost(k)
         close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
         if len(close) <= len(present):
             return keys
@@ -939,15 +996,17 @@ class Catalog:
         return out
 
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
-        people = self._people
+        """Return the keys of known people, newest appearance first, then by name (ties keep the given order)."""
+        get = self._people.get  # one read per person: a family name is shared by hundreds at 50,000 briefs
         rank = self._rank
-        present = [k for k in keys if k in people]
-
-        def newest(k: str) -> tuple[int, str]:
-            data = people[k]
-            return (rank.get(data.newest, len(rank)) if data.newest else 1 << 30, data.name)
-
-        return tuple(sorted(present, key=newest))
+        unranked = len(rank)
+        ranked: list[tuple[tuple[int, str], str]] = []
+        for k in keys:
+            data = get(k)
+            if data is not None:
+                ranked.append(((rank.get(data.newest, unranked) if data.newest else 1 << 30, data.name), k))
+        ranked.sort(key=itemgetter(0))
+        return tuple(k for _, k in ranked)
 
     def shown_person(self, key: str) -> ShownPerson:
         """Return a person's name, the name with honorific and "role, affiliation" as of their newest dialogue."""
