@@ -135,8 +135,8 @@ class CacheDB:
         self._empty_text = False  # bulk mode into an empty index: slots are counted in memory, nothing is dropped
         self._next_slot: dict[int, int] = {}  # date key -> the next free slot, in bulk mode
         self._summary_blobs: dict[str, bytes] | None = None  # summaries read by records(), kept for summaries()
-        # participants written to a cache still being built, by version: read from here while the background text
-        # index build holds the connection (a cold start's people index reads them all meanwhile)
+        # participants written to a cache still being built, by version: read (once) from here while the background
+        # text index build holds the connection (a cold start's people index reads them all meanwhile)
         self._fresh_parts: dict[str, bytes] = {}
 
     @staticmethod
@@ -291,7 +291,8 @@ class CacheDB:
 
     def participants(self, ver: str) -> tuple[PartRecord, ...]:
         """Return the participant records of one version."""
-        blob = self._fresh_parts.get(ver)
+        # taken, not copied: the people index reads each once, and whatever reads one again reads the table
+        blob = self._fresh_parts.pop(ver, None)
         if blob is None:
             row = self.db.execute("SELECT data FROM parts WHERE ver = ?", (ver,)).fetchone()
             if row is None:

@@ -202,3 +202,25 @@ def test_stored_field_reads_back_through_the_view() -> None:
     assert all(isinstance(k, int) and isinstance(f, int) for k, f in coded[:17])
     assert all(isinstance(f, str) for _, f in coded[17:])
     db.close()
+
+
+def test_participants_of_a_cache_being_built_read_alike_twice(corpus: Path, tmp_path: Path) -> None:
+    """While a fresh cache is built, a version's participants come from memory once, then from the table: the same
+    records either way, and the same after the cache is moved into place."""
+    from bot.index.cachedb import FileRecord
+    from bot.index.compile import compile_file
+
+    path = brief_paths(corpus)[0]
+    compiled, errors, digest = compile_file(path)
+    assert compiled is not None, errors
+    db = CacheDB(tmp_path / "cache.sqlite")
+    assert db.building is not None
+    db.begin()
+    db.put_file(path.name, FileRecord(1, 2, False, digest, "v1"), compiled)
+    expected = compiled.summary.participants
+    assert expected and db.participants("v1") == expected  # from memory
+    assert db.participants("v1") == expected  # from the table
+    db.commit()
+    db.finish_fresh()
+    assert db.participants("v1") == expected
+    db.close()
