@@ -900,6 +900,7 @@ class Catalog:
                 by_word += closest
             return min(by_word, distance(typed, whole, score_cutoff=best))
 
+        self._prefetch_people(candidates)
         for k in candidates:
             if k not in costs:
                 costs[k] = near_cost(k)
@@ -995,8 +996,16 @@ class Catalog:
                     out.update(found)
         return out
 
+    def _prefetch_people(self, keys: Iterable[str]) -> None:
+        """Read many people of a saved index at once (see people.StoredMap.prefetch); nothing for one in memory."""
+        prefetch = getattr(self._people, "prefetch", None)
+        if prefetch is not None:
+            prefetch(keys)
+
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
         """Return the keys of known people, newest appearance first, then by name (ties keep the given order)."""
+        keys = list(keys)
+        self._prefetch_people(keys)
         get = self._people.get  # one read per person: a family name is shared by hundreds at 50,000 briefs
         rank = self._rank
         unranked = len(rank)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshal
 import threading
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
@@ -97,6 +97,21 @@ class Stored:
                     "SELECT word FROM people_words WHERE gen = ? AND kind = ? ORDER BY pos", (self.gen, kind)
                 ).fetchall()
         return [r[0] for r in rows]
+
+    def many(self, kind: int, keys: list[str]) -> list[tuple[str, bytes]]:
+        """Return (key, marshalled value) of those of these keys that one map holds (one query per 500)."""
+        out: list[tuple[str, bytes]] = []
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            with self.lock:
+                if kind == PEOPLE:
+                    sql = f"SELECT key, data FROM people WHERE gen = ? AND key IN ({marks})"
+                    out += self.db.db.execute(sql, (self.gen, *chunk)).fetchall()
+                else:
+                    sql = f"SELECT word, keys FROM people_words WHERE gen = ? AND kind = ? AND word IN ({marks})"
+                    out += self.db.db.execute(sql, (self.gen, kind, *chunk)).fetchall()
+        return out
 
     def rows(self, kind: int) -> dict[str, bytes]:
         """Return every (key, marshalled value) of one map."""
@@ -202,6 +217,20 @@ class StoredMap(MutableMapping[str, V], Generic[V]):
             self._memo.clear()
         self._memo[key] = found
         return found
+
+    def prefetch(self, keys: Iterable[str]) -> None:
+        """Read the rows of these keys at once (a family name can name hundreds of people: one query, not one each)."""
+        if self._shared.built is not None:
+            return
+        over, memo = self._over, self._memo
+        missing = [k for k in dict.fromkeys(keys) if k not in over and k not in memo]
+        if len(missing) < 2:
+            return
+        if len(memo) + len(missing) > MEMO:
+            memo.clear()
+        decode, loads = self._decode, marshal.loads
+        for key, blob in self._stored.many(self._kind, missing):
+            memo[key] = decode(loads(blob))
 
     def get(self, key: str, default: Any = None) -> Any:
         """Return the value of key, or default."""

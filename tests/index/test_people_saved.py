@@ -124,3 +124,21 @@ def test_catalog_outlives_its_rows(folder: Path, tmp_path: Path) -> None:
         assert warm.catalog.find_people(name) == cold.catalog.find_people(name), name
         assert ask(warm.catalog, f"who {name}") == ask(cold.catalog, f"who {name}"), name
     assert _names(warm) == names
+
+
+def test_a_name_shared_by_many_is_read_at_once(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """`who FAMILY-NAME` naming many people reads their rows in one query, not one query per person."""
+    cold = _store(folder, tmp_path / "cache")
+    word, keys = max(cold.catalog._tokens.items(), key=lambda item: len(item[1]))
+    assert len(keys) >= 3
+    warm = _store(folder, tmp_path / "cache")
+    calls: list[str] = []
+    one = Stored.person
+
+    def counted(self: Stored, key: str) -> bytes | None:
+        calls.append(key)
+        return one(self, key)
+
+    monkeypatch.setattr(Stored, "person", counted)
+    assert ask(warm.catalog, f"who {word}") == ask(cold.catalog, f"who {word}")
+    assert len(calls) < len(keys) // 2, (len(calls), len(keys))
