@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.errors import BriefError
-from bot.index.records import PartRecord, Summary, parts_blob, parts_from_blob, summary_to_data
+from bot.index.records import PartRecord, Summary, part_names_from_blob, parts_blob, parts_from_blob, summary_to_data
 from bot.index.rows import (
     CLASS_SHIFT,
     CLASSES,
@@ -287,6 +287,23 @@ class CacheDB:
             if name in wanted:
                 head = loads(blob)
                 out[name] = new(Summary, (*head[:5], (), head[5]))
+        return out
+
+    def participant_names(self, vers: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Return the participants' names of these versions, in brief order (one query per 500 versions)."""
+        out: dict[str, tuple[str, ...]] = {}
+        rest: list[str] = []
+        for ver in vers:
+            blob = self._fresh_parts.get(ver)
+            if blob is None:
+                rest.append(ver)
+            else:
+                out[ver] = part_names_from_blob(blob)
+        for start in range(0, len(rest), 500):
+            chunk = rest[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for ver, blob in self.db.execute(f"SELECT ver, data FROM parts WHERE ver IN ({marks})", chunk):
+                out[ver] = part_names_from_blob(blob)
         return out
 
     def participants(self, ver: str) -> tuple[PartRecord, ...]:

@@ -281,6 +281,7 @@ class Catalog:
     _skeleton: dict[str, set[str]]
     _tokens: dict[str, set[str]]
     _parts: Callable[[str], tuple[PartRecord, ...]]
+    _names: Callable[[Iterable[str]], Mapping[str, tuple[str, ...]]] | None = None  # many dialogues' names at once
     _summaries: Mapping[str, Summary]
     _visible: Mapping[str, Summary]
     _ordered_ids: list[str]
@@ -612,14 +613,17 @@ class Catalog:
         text: TextIndex,
         parts: Callable[[str], tuple[PartRecord, ...]] | None = None,
         changed: set[str] | None = None,
+        names: Callable[[Iterable[str]], Mapping[str, tuple[str, ...]]] | None = None,
     ) -> Catalog:
         """Return a new snapshot with these summaries, re-indexing only the people of changed dialogues.
 
         changed, when given, names every dialogue id whose summary may differ from this snapshot's; the order and
-        the people index are then updated for those alone.
+        the people index are then updated for those alone. names, when given, returns the participants' names of
+        many dialogues at once (else they are read dialogue by dialogue through parts).
         """
         catalog = Catalog.__new__(Catalog)
         catalog._parts = parts or (lambda did: summaries[did].participants)
+        catalog._names = names
         catalog.text = text
         catalog._setup(summaries, load, self._registry_source, self.include_drafts, self, changed=changed)
         return catalog
@@ -754,6 +758,7 @@ class Catalog:
                 for i, part in enumerate(self._parts(did)):
                     additions.setdefault(self._key(part), []).append((did, i, part.parts))
         rank = self._rank
+        names = self._names_of_many(affected, changed, additions)
         for key in affected:
             before = self._people.pop(key, None)
             if before is not None:
@@ -763,9 +768,28 @@ class Catalog:
             if not apps:
                 continue
             apps.sort(key=lambda a: (rank[a[0]], a[1]))
-            data = self._person_data(key, apps)
+            seen = None
+            if names is not None and all(did in names for did, _, _ in apps):
+                first = apps[0]
+                seen = (self._parts(first[0])[first[1]], dict.fromkeys(names[did][i] for did, i, _ in apps))
+            data = self._person_data(key, apps, seen)
             self._people[key] = data
             self._index(key, data.spellings, add=True, copy=True)
+
+    def _names_of_many(
+        self, affected: Iterable[str], changed: set[str], additions: Mapping[str, list[tuple[str, int, Any]]]
+    ) -> Mapping[str, tuple[str, ...]] | None:
+        """Return the participants' names of every dialogue the affected people appear in after an update, read at
+        once through the names loader (None without one)."""
+        if self._names is None:
+            return None
+        dids: dict[str, None] = {}
+        for key in affected:
+            before = self._people.get(key)
+            if before is not None:
+                dids.update(dict.fromkeys(did for did, _, _ in before.apps if did not in changed))
+            dids.update(dict.fromkeys(did for did, _, _ in additions.get(key, ())))
+        return self._names(dids)
 
     def find_people(self, query: str) -> NameMatch:
         """Resolve a name as typed (honorific, case, accents, part, misspelling, alias) to people."""

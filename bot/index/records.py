@@ -98,6 +98,11 @@ def parts_from_blob(blob: bytes) -> tuple[PartRecord, ...]:
     return parts_from_data(marshal.loads(unsqueeze(blob)))
 
 
+def part_names_from_blob(blob: bytes) -> tuple[str, ...]:
+    """Return the participants' names of a blob stored by parts_blob(), in order, building no record."""
+    return tuple(p[0] for p in marshal.loads(unsqueeze(blob)))
+
+
 def parts_from_data(parts: Any) -> tuple[PartRecord, ...]:
     """Rebuild participant records from plain tuples."""
     # tuple.__new__ skips the NamedTuple constructor's argument handling: 10,000 briefs x 8 people add up

@@ -1076,7 +1076,8 @@ class BriefStore:
         load = self._loader(versions, files)
         parts = self._parts_loader(summaries, versions)
         if previous is not None and not self._registry_changed:
-            return previous.updated(summaries, load, text, parts, changed=touched)
+            names = self._names_loader(summaries, versions)
+            return previous.updated(summaries, load, text, parts, changed=touched, names=names)
         self._registry_changed = False
         self._vtag = versions_tag(versions)
         return self._compiled_catalog(summaries, load, text, parts)
@@ -1174,6 +1175,36 @@ class BriefStore:
             return found
 
         return parts
+
+    def _names_loader(
+        self, summaries: Mapping[str, Summary], versions: dict[str, str]
+    ) -> Callable[[Iterable[str]], dict[str, tuple[str, ...]]]:
+        """Return the participants' names of many dialogues at once (a reload re-indexing people who appear in
+        hundreds of dialogues reads them in one query, building no participant record)."""
+        from bot.index.snapshot import is_lazy
+
+        db = self._db
+        assert db is not None
+        memo = self._parts_memo
+        in_memory = not is_lazy(summaries)
+
+        def names(dids: Iterable[str]) -> dict[str, tuple[str, ...]]:
+            out: dict[str, tuple[str, ...]] = {}
+            wanted: dict[str, str] = {}
+            for did in dids:
+                mine = summaries[did].participants if in_memory else ()
+                found = mine or memo.get(versions[did])
+                if found:
+                    out[did] = tuple(p.name for p in found)
+                else:
+                    wanted[versions[did]] = did
+            if wanted:
+                with self._details_lock:
+                    read = db.participant_names(list(wanted))
+                out.update((wanted[ver], found_names) for ver, found_names in read.items())
+            return out
+
+        return names
 
     def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
         details = self._details

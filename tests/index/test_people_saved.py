@@ -3,8 +3,10 @@ changes over the saved rows, and a catalog whose rows another process replaced s
 
 from __future__ import annotations
 
+import marshal
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,7 @@ import pytest
 from pytest import MonkeyPatch
 
 from bot.index import people as saved_people
+from bot.index.cachedb import CacheDB
 from bot.index.people import Stored
 from bot.index.store import BriefStore
 from bot.query import ask
@@ -142,3 +145,37 @@ def test_a_name_shared_by_many_is_read_at_once(folder: Path, tmp_path: Path, mon
     monkeypatch.setattr(Stored, "person", counted)
     assert ask(warm.catalog, f"who {word}") == ask(cold.catalog, f"who {word}")
     assert len(calls) < len(keys) // 2, (len(calls), len(keys))
+
+
+def _plain_index(snapshot: Any) -> Any:
+    """A people_snapshot() with each person's packed appearances unpacked (marshal bytes may differ for equal
+    values)."""
+    people, *maps = snapshot
+    return ({key: (*data[:5], marshal.loads(data[5]), *data[6:]) for key, data in people.items()}, *maps)
+
+
+def test_reload_reads_the_names_of_many_dialogues_at_once(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A reload re-indexes the people of a changed dialogue from the names in all their other dialogues, read in one
+    query without building participant records, to the very index a catalog updated in memory has: every
+    person's data with spellings in order, and every map in order."""
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    assert memory.catalog.people is not None and warm.catalog.people is not None
+    batches: list[int] = []
+    real = CacheDB.participant_names
+
+    def counted(self: CacheDB, vers: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        batches.append(len(vers))
+        return real(self, vers)
+
+    monkeypatch.setattr(CacheDB, "participant_names", counted)
+    for path in brief_paths(folder)[2:7]:
+        part = warm.catalog.parts(path.stem)[1]
+        _rename(path, part.name, part.name.upper())  # the same person (names fold case), a new spelling
+        for store in (warm, memory):
+            store.reload([path])
+        assert _plain_index(warm.catalog.people_snapshot()) == _plain_index(memory.catalog.people_snapshot())
+    assert batches and max(batches) > 1  # names of several dialogues in one read
