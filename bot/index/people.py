@@ -124,6 +124,25 @@ class Stored:
                 ).fetchall()
         return dict(rows)
 
+    def count(self) -> int:
+        """Return how many people this generation holds."""
+        with self.lock:
+            return int(self.db.db.execute("SELECT COUNT(*) FROM people WHERE gen = ?", (self.gen,)).fetchone()[0])
+
+    def whole(self) -> tuple[dict[str, Any], ...]:
+        """Return the whole index as a people_snapshot() (people as plain tuples, the other maps as sets), in order."""
+        loads = marshal.loads
+        out: list[dict[str, Any]] = []
+        with self.lock:
+            for kind in (PEOPLE, EXACT, SKELETON, TOKENS):
+                if kind == PEOPLE:
+                    rows = self.db.db.execute("SELECT key, data FROM people WHERE gen = ? ORDER BY pos", (self.gen,))
+                    out.append({k: loads(blob) for k, blob in rows})
+                else:
+                    sql = "SELECT word, keys FROM people_words WHERE gen = ? AND kind = ? ORDER BY pos"
+                    out.append({k: set(loads(blob)) for k, blob in self.db.db.execute(sql, (self.gen, kind))})
+        return tuple(out)
+
     def alive(self) -> bool:
         """Return whether this generation is still saved."""
         with self.lock:

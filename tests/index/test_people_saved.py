@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pytest import MonkeyPatch
 
+import bot.index.catalog as catalog_module
 from bot.index import people as saved_people
 from bot.index.cachedb import CacheDB
 from bot.index.people import Stored
@@ -23,6 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
 from tests.index.corpus import OLD_NS, brief_paths, private_copy
+
+
+@pytest.fixture(autouse=True)
+def _read_a_key_at_a_time(monkeypatch: MonkeyPatch) -> None:
+    """Treat these small indexes as large ones: read a key at a time (see Catalog._read_people)."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
 
 
 @pytest.fixture(scope="module")
@@ -179,3 +186,18 @@ def test_reload_reads_the_names_of_many_dialogues_at_once(
             store.reload([path])
         assert _plain_index(warm.catalog.people_snapshot()) == _plain_index(memory.catalog.people_snapshot())
     assert batches and max(batches) > 1  # names of several dialogues in one read
+
+
+def test_a_small_index_is_read_whole(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A saved index of at most PEOPLE_IN_MEMORY people is read whole on first use, a larger one a key at a time;
+    both answer as the index built in memory."""
+    cold = _store(folder, tmp_path / "cache")
+    name = _names(cold)[0]
+    lazy = _store(folder, tmp_path / "cache")
+    assert ask(lazy.catalog, f"who {name}") == ask(cold.catalog, f"who {name}")
+    assert isinstance(lazy.catalog._people, saved_people.StoredMap)
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", len(cold.catalog.people))
+    whole = _store(folder, tmp_path / "cache")
+    assert ask(whole.catalog, f"who {name}") == ask(cold.catalog, f"who {name}")
+    assert type(whole.catalog._people) is dict and list(whole.catalog._exact) == list(cold.catalog._exact)
+    assert _names(whole) == _names(cold)
