@@ -123,7 +123,9 @@ class TextIndex:
         extra = ""
         if speakers:
             extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
-        hits = self._query(f"body : ({' AND '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
+        every = f"body : ({' AND '.join(terms)}){extra}"
+        # (a speaker filter is not probed: `positions X by Iran` asks what some speakers said, and they said some)
+        hits = self._query(every, kind_set, limit, recent_limit, ranked, probe=len(terms) > 1 and not extra)
         if not hits and len(words) > 1:
             hits = self._query(f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
         return hits
@@ -185,9 +187,27 @@ class TextIndex:
         }
 
     def _query(
-        self, match: str, kinds: set[str] | None, limit: int, recent_limit: int | None, ranked: bool = True
+        self,
+        match: str,
+        kinds: set[str] | None,
+        limit: int,
+        recent_limit: int | None,
+        ranked: bool = True,
+        *,
+        probe: bool = False,
     ) -> list[TextHit]:
+        """Return the hits of one match (see search); probe: first ask, in ascending order, whether anything matches.
+
+        An AND of common words that no field holds together (`search security Kashmir pipeline`) is proven empty
+        only by reading every row list to its end: ascending, FTS5 does it in about half the time of the newest-first
+        walk, which then runs only if something matches (the first match, ascending, is soon found if any).
+        """
         ranges = _class_ranges(kinds)
+        if probe and not self._cache.query_text(
+            "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1",
+            (match, ranges[-1][0], ranges[0][1]),
+        ):
+            return []
         recent = recent_limit or limit
         # kinds may share a class with others (filtered out later): walk twice as far, unless their classes are theirs
         wanted = recent * 2 if kinds and not kinds <= _SOLE_CLASS_KINDS else recent

@@ -1,0 +1,71 @@
+"""Text search: an AND of several words is first probed in ascending row-id order, and the hits are the same."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.briefs.models import Dialogue
+from bot.index.catalog import Catalog
+from bot.index.store import BriefStore
+from bot.index.text import TextIndex
+from bot.query import ask
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.gen_corpus import NOUNS, TOPICS, generate
+from tests.conftest import minimal_brief
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    """A generated corpus of 300 briefs in a cache file."""
+    folder = tmp_path_factory.mktemp("briefs")
+    generate(folder, 300, seed=13)
+    store = BriefStore(folder, cache_dir=tmp_path_factory.mktemp("cache"))
+    assert store.load().ok
+    return store.catalog
+
+
+def _questions() -> list[str]:
+    rng = random.Random(5)
+    words = [*NOUNS, *(w for t in TOPICS for w in t.split())]
+    return [" ".join(rng.sample(words, rng.randint(2, 4))) for _ in range(150)]
+
+
+def test_probed_and_answers_as_the_walk(catalog: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For 150 queries of 2-4 common words (many with no field holding them all), search, session, positions and
+    dialogue list answer the same with the probe as without it, and the probe spared the walks of the empty ones."""
+    questions = _questions()
+    kinds = ("search", "session", "positions", "dialogue list")
+    probed = {(k, q): ask(catalog, f"{k} {q}") for k in kinds for q in questions}
+    spared = 0
+    real = TextIndex._query
+
+    def unprobed(self: TextIndex, *args: object, probe: bool = False, **kw: object) -> object:
+        nonlocal spared
+        if probe and not real(self, *args, probe=True, **kw):  # type: ignore[arg-type]
+            spared += 1
+        return real(self, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(TextIndex, "_query", unprobed)
+    for (kind, question), answer in probed.items():
+        assert ask(catalog, f"{kind} {question}") == answer, (kind, question)
+    assert spared > 10
+
+
+def test_probe_covers_every_class_asked() -> None:
+    """Kinds in classes far apart (titles and organisers: the first and the last class) are probed together: an
+    AND that matches only an organiser is found (not the OR of its words)."""
+    data = minimal_brief(
+        "probe-1",
+        title="Roundtable on water",
+        organizers=[{"name": "Quillfeather Zanzibarian Institute", "acronym": "QZI", "country": "Pakistan"}],
+    )
+    other = minimal_brief("probe-2", title="Quillfeather on water")  # one word of two: an OR would find it too
+    catalog = Catalog({d["id"]: Dialogue.model_validate(d) for d in (data, other)})
+    hits = catalog.text.search("quillfeather zanzibarian", kinds=("title", "organizer"), ranked=False)
+    assert [(h.dialogue_id, h.kind) for h in hits] == [("probe-1", "organizer")]
