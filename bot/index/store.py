@@ -1221,10 +1221,11 @@ class BriefStore:
                     return dialogue
                 blob = db.detail(ver)
             # imported here: the models (pydantic) only when a question needs a whole dialogue
-            from bot.index.compile import compile_file
             from bot.index.pack import unpack
 
             if blob is None:  # pragma: no cover - only if the cache file was deleted under us
+                from bot.index.compile import compile_file  # the YAML parser and the worker pool: rarely needed
+
                 result, _, _ = compile_file(self.directory / files[did])
                 if result is None:
                     raise KeyError(did)

@@ -238,9 +238,10 @@ def test_reload_without_change_reads_no_record(
     assert lean.last_report.errors and lean.catalog.summary(path.stem).title == full.catalog.summary(path.stem).title
 
 
-def test_warm_who_imports_no_pydantic(folder: Path, tmp_path: Path) -> None:
-    """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser):
-    the models are built only when a question needs a whole dialogue."""
+@pytest.mark.parametrize(("question", "loaded"), [("/who {name}", "False False"), ("dialogue latest", "True False")])
+def test_warm_ask_imports_what_it_needs(folder: Path, tmp_path: Path, question: str, loaded: str) -> None:
+    """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser): the
+    models are built only when a question needs a whole dialogue, and even then no YAML parser is imported."""
     cold = _store(folder, tmp_path / "cache")
     name = next(iter(cold.catalog.people.values())).name
     script = (
@@ -248,10 +249,10 @@ def test_warm_who_imports_no_pydantic(folder: Path, tmp_path: Path) -> None:
         "import bot.index.store\n"
         "from bot.cli import main\n"
         "bot.index.store.CACHE_MIN_FILES = 1  # this small folder uses its cache as a large one does\n"
-        f"code = main(['ask', '--briefs', {str(folder)!r}, {f'/who {name}'!r}])\n"
+        f"code = main(['ask', '--briefs', {str(folder)!r}, {question.format(name=name)!r}])\n"
         "print('LOADED', 'pydantic' in sys.modules, 'yaml' in sys.modules, code)\n"
     )
     env = {**os.environ, "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache")}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
-    assert name in out
-    assert out.strip().splitlines()[-1] == "LOADED False False 0"
+    assert out.strip().splitlines()[-1] == f"LOADED {loaded} 0"
+    assert name in out if question.startswith("/who") else "Latest" in out
