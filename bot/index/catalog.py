@@ -346,6 +346,7 @@ class Catalog:
         """Replace summaries read on demand (a start from the snapshot) by these, the same ones all in memory."""
         self._summaries = summaries
         self._visible = {did: s for did, s in summaries.items() if self.include_drafts or s.status == "published"}
+        _ = self._folded_titles  # read now, while the cache they come from is open
 
     def people_snapshot(self) -> Any:
         """Return the people index as plain data (for marshal), to skip rebuilding it next time."""

@@ -360,8 +360,11 @@ class BriefStore:
         return out
 
     def close(self) -> None:
-        """Close the cache database (the snapshot's people index, if not yet read from it, is read first)."""
+        """Close the cache database (what the snapshot would read from it later, summaries and the people index, is
+        read first)."""
         if self._db is not None:
+            if self._lean is not None and self._catalog is not None:
+                self._materialise()  # summaries read on demand are read now: the snapshot answers after closing
             if self._catalog is not None:
                 self._catalog.keep_people()
             self._db.close()

@@ -256,3 +256,16 @@ def test_warm_ask_imports_what_it_needs(folder: Path, tmp_path: Path, question: 
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
     assert out.strip().splitlines()[-1] == f"LOADED {loaded} 0"
     assert name in out if question.startswith("/who") else "Latest" in out
+
+
+def test_closed_store_keeps_summaries(folder: Path, tmp_path: Path) -> None:
+    """A store started from the snapshot and then closed still gives summaries, titles and people (what it kept in
+    memory before the snapshot)."""
+    cold = _store(folder, tmp_path / "cache")
+    store = _store(folder, tmp_path / "cache")
+    store.close()
+    for did in cold.catalog.ordered_ids()[:5]:
+        assert store.catalog.summary(did).title == cold.catalog.summary(did).title
+    name = next(iter(cold.catalog.people.values())).name
+    assert store.catalog.find_people(name) == cold.catalog.find_people(name)
+    assert store.catalog.dialogue_choices("", 5) == cold.catalog.dialogue_choices("", 5)
