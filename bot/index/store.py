@@ -228,6 +228,7 @@ class BriefStore:
         self._details: OrderedDict[str, Dialogue] = OrderedDict()
         self._details_lock = threading.Lock()
         self._parts_memo: dict[str, tuple[PartRecord, ...]] = {}
+        self._names_memo: dict[str, tuple[str, ...]] = {}  # participants' names by version, for reloads (see names)
         # dialogue id -> the files holding it, and the served (winning) file of each id, kept up to date per change
         self._ids: dict[str, dict[str, None]] = {}
         self._win: dict[str, tuple[str, _Good]] = {}
@@ -1189,21 +1190,30 @@ class BriefStore:
         db = self._db
         assert db is not None
         memo = self._parts_memo
+        known = self._names_memo  # a version's names never change: the people of popular dialogues recur
         in_memory = not is_lazy(summaries)
 
         def names(dids: Iterable[str]) -> dict[str, tuple[str, ...]]:
             out: dict[str, tuple[str, ...]] = {}
             wanted: dict[str, str] = {}
             for did in dids:
+                ver = versions[did]
+                seen = known.get(ver)
+                if seen is not None:
+                    out[did] = seen
+                    continue
                 mine = summaries[did].participants if in_memory else ()
-                found = mine or memo.get(versions[did])
+                found = mine or memo.get(ver)
                 if found:
                     out[did] = tuple(p.name for p in found)
                 else:
-                    wanted[versions[did]] = did
+                    wanted[ver] = did
             if wanted:
                 with self._details_lock:
                     read = db.participant_names(list(wanted))
+                if len(known) + len(read) > 16 * DETAIL_CACHE:
+                    known.clear()
+                known.update(read)
                 out.update((wanted[ver], found_names) for ver, found_names in read.items())
             return out
 
