@@ -272,8 +272,15 @@ def _add_found(out: set[int], found: int | tuple[int, ...] | None) -> None:
         out.update(found)
 
 
+def _deferred_people() -> None:
+    """The people loader of a catalog whose index is built on first use (Catalog.DEFERRED): it has no snapshot."""
+    return None
+
+
 class Catalog:
     """Published (and optionally draft) dialogues with people, date and text indexes, built once."""
+
+    DEFERRED = staticmethod(_deferred_people)  # compiled(people=DEFERRED): the index is built when first used
 
     all: Mapping[str, Dialogue]
     dialogues: Mapping[str, Dialogue]
@@ -347,6 +354,10 @@ class Catalog:
         self._summaries = summaries
         self._visible = {did: s for did, s in summaries.items() if self.include_drafts or s.status == "published"}
         _ = self._folded_titles  # read now, while the cache they come from is open
+
+    def people_deferred(self) -> bool:
+        """Return whether this catalog's people index is still to be built (made with people=DEFERRED)."""
+        return self.__dict__.get("_people_loader") is _deferred_people
 
     def people_snapshot(self) -> Any:
         """Return the people index as plain data (for marshal), to skip rebuilding it next time."""
@@ -720,33 +731,37 @@ class Catalog:
 
     def _build_people(self) -> None:
         # one pass over the participants, each dialogue's read once (a cold start keeps none in memory): what
-        # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes
+        # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes.
+        # Equal name parts are kept once (a person's appearances repeat them), and each person's appearances are let
+        # go as their data is made: at 50,000 briefs the appearances are the bulk of the build's memory.
         groups: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
         newest: dict[str, PartRecord] = {}
         names: dict[str, dict[str, None]] = {}
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         for did in self._ordered_ids:  # newest first, so appearances are newest first
             for i, part in enumerate(self._parts(did)):
                 key = self._key(part)
                 apps = groups.get(key)
+                parts = shared.setdefault(part.parts, part.parts)
                 if apps is None:
-                    groups[key] = [(did, i, part.parts)]
+                    groups[key] = [(did, i, parts)]
                     newest[key] = part
                     names[key] = {part.name: None}
                 else:
-                    apps.append((did, i, part.parts))
+                    apps.append((did, i, parts))
                     names[key].setdefault(part.name)
+        shared.clear()
         self._people = {}
         self._exact = {}
         self._skeleton = {}
         self._tokens = {}
         # registry people first, in registry order, as the index has always been filled
-        for person in self.registry.people:
-            if person.id in groups and person.id not in self._people:
-                key = person.id
-                self._people[key] = self._person_data(key, groups[key], (newest[key], names[key]))
-        for key, apps in groups.items():
-            if key not in self._people:
-                self._people[key] = self._person_data(key, apps, (newest[key], names[key]))
+        order = [person.id for person in self.registry.people if person.id in groups]
+        order += groups
+        for key in order:
+            apps_of = groups.pop(key, None)
+            if apps_of is not None:
+                self._people[key] = self._person_data(key, apps_of, (newest.pop(key), names.pop(key)))
         for key, data in self._people.items():
             self._index(key, data.spellings, add=True, copy=False)
 

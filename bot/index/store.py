@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
 PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
 BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt once rather than updated per file
+LEAN_MIN_FILES = 500  # a first load serving this many files ends as a start from its snapshot does (_end_lean)
 SKIPPED_IN_FULL = 3  # more broken briefs than this are logged as one warning line (each at INFO)
 DETAIL_CACHE = 1024  # full dialogues kept built in memory
 
@@ -242,6 +243,9 @@ class BriefStore:
         self._vtag = ""  # versions_tag() of the served versions
         self._data_version: int | None = None  # the cache's data_version when a first load began
         self._first_listing: Listing | None = None  # the folder as a first load listed it
+        self._first_problems: list[BriefError] = []  # the odd names that listing found
+        self._defer_people = False  # a first load's catalog is made without its people index (see _end_lean)
+        self._one_pass = False  # participants read while a people index is built are not memoised
         self._lean_stamps: dict[str, tuple[int, int]] | None = None  # the snapshot's stamps by name, once needed
         self.last_report = LoadReport()
 
@@ -325,12 +329,19 @@ class BriefStore:
             first, names = True, None  # the cache changed under the snapshot: start over, as a first load
         try:
             report = self._first_load() if first else self._refresh(names)
+            # a large first load read file by file builds its people index only once it serves from the snapshot
+            # it saves (_end_lean): never beside every file's state
+            self._defer_people = first and self._lean is None and len(self._good) >= LEAN_MIN_FILES
             if report.changed or self._catalog is None:
                 self._catalog = self._build_catalog()
         finally:
+            self._defer_people = False
             self._await_index()
         if first and self._lean is None:
-            self._save_snapshot(report)
+            listing, problems = self._first_listing, self._first_problems
+            saved = self._save_snapshot(report)
+            if not (saved and listing is not None and self._end_lean(listing, problems)):
+                self._save_people()
         if report.changed and self._db is not None:
             # a reload writes 1-3 MB of index pages to the write-ahead log; left there, the next process to open
             # the cache would first replay them (0.3 s after 36 reloads). Moving them now costs ~1 ms.
@@ -390,6 +401,7 @@ class BriefStore:
             if report is not None:
                 return report
         self._first_listing = listing  # what the snapshot saved after this load will describe
+        self._first_problems = list(problems)
         return self._refresh(None, (_in_name_order(listing), problems))
 
     def _refresh(
@@ -991,7 +1003,7 @@ class BriefStore:
         self._catalog = None
         return False
 
-    def _save_snapshot(self, report: LoadReport) -> None:
+    def _save_snapshot(self, report: LoadReport) -> bool:
         """Save the start snapshot of a first load that checked every file (not while some record is racy or some
         file is settling: the next start must check those again), unless another process wrote meanwhile."""
         from bot.index.cachedb import is_racy
@@ -1001,21 +1013,21 @@ class BriefStore:
         db, catalog, listing = self._db, self._catalog, self._first_listing
         self._first_listing = None
         if db is None or catalog is None or listing is None or not db.persistent or db.building is not None:
-            return
+            return False
         if report.pending or self._unsettled or self._served is None:
-            return
+            return False
         now = time.time_ns()
         good, bad, stamps = self._good, self._bad, listing.stamps
         if len(listing.names) != len(good) + len(bad):
-            return
+            return False
         for i, name in enumerate(listing.names):  # every file listed is served or broken, as recorded, and not racy
             size, mtime_ns = stamps[2 * i], stamps[2 * i + 1]
             entry = good.get(name)
             if entry is not None:
                 if entry.record.racy or entry.record.size != size or entry.record.mtime_ns != mtime_ns:
-                    return
+                    return False
             elif name not in bad or bad[name][0] != (size, mtime_ns) or is_racy(mtime_ns, now):
-                return
+                return False
         names = sorted(good)
         win = self._win
         duplicates = [
@@ -1041,12 +1053,47 @@ class BriefStore:
         try:
             db.begin()
             try:
-                if self._data_version is None or data_version(db) == self._data_version:
+                saved = self._data_version is None or data_version(db) == self._data_version
+                if saved:
                     write(db, snap, state, list(catalog._folded_titles))
             finally:
                 db.commit()
         except sqlite3.OperationalError:  # busy: another process writes; a later start saves it
             log.debug("start snapshot not saved", exc_info=True)
+            return False
+        return saved
+
+    def _end_lean(self, listing: Listing, problems: list[BriefError]) -> bool:
+        """End a large first load as a start from the snapshot it just saved does: the per-file state (records,
+        summaries, id maps) is let go, summaries are read on demand, and the people index is built now, from the
+        participants in the cache, then saved (a first load's memory peak is then one of the two, not their sum).
+        Return False (nothing changed) if the snapshot cannot be served."""
+        if self._catalog is None or len(self._good) < LEAN_MIN_FILES:
+            return False
+        bad = self._bad
+        self._bad = {}
+        if self._serve_snapshot(listing, list(problems)) is None:  # pragma: no cover - the snapshot was just saved
+            self._bad = bad
+            return False
+        self._good, self._ids, self._win, self._indexed = {}, {}, {}, {}
+        self._catalog = None
+        self._parts_memo.clear()
+        self._one_pass = True
+        try:
+            self._catalog = self._build_catalog()  # the saved people index is not this one's: it is built and saved
+        finally:
+            self._one_pass = False
+        return True
+
+    def _save_people(self) -> None:
+        """Build and save the people index a first load deferred (when it could not end as a snapshot start)."""
+        catalog = self._catalog
+        if catalog is not None and catalog.people_deferred() and self._db is not None and self._db.persistent:
+            from bot.index import people as saved_people
+
+            key = self._people_key()
+            snapshot = catalog.people_snapshot()
+            self._save_later("people", lambda db: saved_people.save(db, key, snapshot))
 
     # ----- the catalog snapshot ---------------------------------------------------------------------------
 
@@ -1118,11 +1165,12 @@ class BriefStore:
 
         db = self._db
         assert db is not None
-        # the people index of exactly this set of versions and registry, if an earlier run saved it
-        key = hashlib.blake2b(f"{self._vtag}\0{self._registry[0]!r}".encode(), digest_size=16).hexdigest()
+        key = self._people_key()
         # none in a cache being built
         saved = db.get_meta(saved_people.KEY) if self._index_job is None else None
         people = self._people_reader(key) if saved == key else None  # read on the first question about people
+        if people is None and self._defer_people:
+            people = Catalog.DEFERRED  # built once the first load lets go of its per-file state (see _end_lean)
         catalog = Catalog.compiled(
             summaries,
             load,
@@ -1137,6 +1185,10 @@ class BriefStore:
             snapshot = catalog.people_snapshot()
             self._save_later("people", lambda db: saved_people.save(db, key, snapshot))
         return catalog
+
+    def _people_key(self) -> str:
+        """Return the key of the people index of exactly the served versions and registry."""
+        return hashlib.blake2b(f"{self._vtag}\0{self._registry[0]!r}".encode(), digest_size=16).hexdigest()
 
     def _people_reader(self, key: str) -> Callable[[], object]:
         """Return a function reading the saved people index of this key (None if it is gone or another's)."""
@@ -1173,6 +1225,8 @@ class BriefStore:
             if found is None:
                 with self._details_lock:
                     found = db.participants(ver)
+                if self._one_pass:  # a people index being built reads each dialogue once: nothing to keep
+                    return found
                 if len(memo) > 4 * DETAIL_CACHE:
                     memo.clear()
                 memo[ver] = found

@@ -23,7 +23,7 @@ from bot.query import ask
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.index.corpus import brief_paths, private_copy
+from tests.index.corpus import OLD_NS, brief_paths, private_copy
 
 QUESTIONS = (
     "dialogue latest",
@@ -170,3 +170,85 @@ def test_bulk_cold_start_keeps_no_participants_in_memory(
     assert _plain(got.people_snapshot()) == _plain(expected.people_snapshot())
     per_file.close()
     bulk.close()
+
+
+def _same_answers(got: BriefStore, expected: BriefStore) -> None:
+    """Assert that two stores over the same folder answer, list and serve alike."""
+    assert _answers(got) == _answers(expected)
+    a, b = got.catalog, expected.catalog
+    assert list(a.ordered_ids()) == list(b.ordered_ids())
+    assert a.published_keys() == b.published_keys()
+    assert list(a.all) == list(b.all)
+    assert all(a.parts(did) == b.parts(did) for did in b.ordered_ids())
+    assert all(a.summary(did)._replace(participants=()) == b.summary(did)._replace(participants=()) for did in b.all)
+    assert all(got.file_of(did) == expected.file_of(did) for did in b.all)
+    assert _plain(a.people_snapshot()) == _plain(b.people_snapshot())
+
+
+def test_large_first_load_ends_as_a_start_from_its_snapshot(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A large cold start lets go of its per-file state and serves from the snapshot it saved, with the people index
+    built then (and saved): it answers as a per-file build and as a warm start over its cache."""
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    expected_report = per_file.load()
+    assert per_file._lean is None and per_file._good  # below LEAN_MIN_FILES: as before
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 1)
+    cold = BriefStore(folder, cache_dir=tmp_path / "b")
+    report = cold.load()
+    assert cold._lean is not None
+    assert not cold._good and not cold._win and not cold._ids
+    assert (report.loaded, report.reused, report.errors) == (expected_report.loaded, 0, expected_report.errors)
+    _same_answers(cold, per_file)
+    warm = BriefStore(folder, cache_dir=tmp_path / "b")
+    warm.load()
+    assert warm.last_report.loaded == 0 and warm._lean is not None
+    assert callable(warm.catalog.__dict__.get("_people_loader"))  # the people index the cold start saved
+    _same_answers(warm, cold)
+    for store in (per_file, cold, warm):
+        store.close()
+
+
+def test_first_load_that_saves_no_snapshot_still_saves_its_people(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A large first load that cannot save its snapshot (a file just written) keeps its per-file state, and its
+    people index, built all the same, is saved for the next start."""
+    from bot.index import people as saved_people
+
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 1)
+    brief_paths(folder)[0].touch()  # racy: the next start must check it again, so no snapshot
+    store = BriefStore(folder, cache_dir=tmp_path / "cache")
+    store.load()
+    assert store._lean is None and store._good
+    assert not store.catalog.people_deferred()
+    assert store._db is not None and store._db.get_meta(saved_people.KEY) == store._people_key()
+    per_file = BriefStore(folder, cache_dir=tmp_path / "other")
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 10**9)
+    per_file.load()
+    _same_answers(store, per_file)
+    store.close()
+    per_file.close()
+
+
+def test_reload_after_a_large_first_load(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A file edited after a cold start that ended as a snapshot start is served by the next reload."""
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 1)
+    store = BriefStore(folder, cache_dir=tmp_path / "cache")
+    store.load()
+    assert store._lean is not None
+    path = brief_paths(folder)[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
+    os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+    report = store.load([path])
+    assert report.loaded == 1
+    assert store.catalog.all[path.stem].title.startswith("Edited ")
+    fresh = BriefStore(folder, cache_dir=tmp_path / "fresh")
+    fresh.load()
+    _same_answers(store, fresh)
+    store.close()
+    fresh.close()
