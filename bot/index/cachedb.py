@@ -138,6 +138,9 @@ class CacheDB:
         # participants written to a cache still being built, by version: read (once) from here while the background
         # text index build holds the connection (a cold start's people index reads them all meanwhile)
         self._fresh_parts: dict[str, bytes] = {}
+        # a fresh cache's participants kept in memory for a people index built while its text index is (False: the
+        # store builds that index only once the cache is finished, reading the table)
+        self.keep_fresh_parts = True
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -363,7 +366,7 @@ class CacheDB:
         self.db.execute("DELETE FROM bad WHERE name = ?", (name,))
         self.db.execute("INSERT OR IGNORE INTO details VALUES (?,?)", (record.ver, compiled.blob))
         self.db.execute("INSERT OR IGNORE INTO parts VALUES (?,?)", (record.ver, parts))
-        if self.building is not None:
+        if self.building is not None and self.keep_fresh_parts:
             self._fresh_parts[record.ver] = parts
 
     def set_stamp(self, name: str, record: FileRecord) -> None:

@@ -734,7 +734,7 @@ class Catalog:
         # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes.
         # Equal name parts are kept once (a person's appearances repeat them), and each person's appearances are let
         # go as their data is made: at 50,000 briefs the appearances are the bulk of the build's memory.
-        groups: dict[str, list[tuple[str, int, tuple[str, ...]]]] = {}
+        groups: dict[str, list[Any]] = {}  # key -> its appearances flat: did, index, name parts, did, ...
         newest: dict[str, PartRecord] = {}
         names: dict[str, dict[str, None]] = {}
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
@@ -744,11 +744,11 @@ class Catalog:
                 apps = groups.get(key)
                 parts = shared.setdefault(part.parts, part.parts)
                 if apps is None:
-                    groups[key] = [(did, i, parts)]
+                    groups[key] = [did, i, parts]
                     newest[key] = part
                     names[key] = {part.name: None}
                 else:
-                    apps.append((did, i, parts))
+                    apps += (did, i, parts)
                     names[key].setdefault(part.name)
         shared.clear()
         self._people = {}
@@ -759,8 +759,9 @@ class Catalog:
         order = [person.id for person in self.registry.people if person.id in groups]
         order += groups
         for key in order:
-            apps_of = groups.pop(key, None)
-            if apps_of is not None:
+            flat = groups.pop(key, None)
+            if flat is not None:
+                apps_of = list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
                 self._people[key] = self._person_data(key, apps_of, (newest.pop(key), names.pop(key)))
         for key, data in self._people.items():
             self._index(key, data.spellings, add=True, copy=False)

@@ -331,7 +331,8 @@ class BriefStore:
             report = self._first_load() if first else self._refresh(names)
             # a large first load read file by file builds its people index only once it serves from the snapshot
             # it saves (_end_lean): never beside every file's state
-            self._defer_people = first and self._lean is None and len(self._good) >= LEAN_MIN_FILES
+            lean = len(self._good) >= LEAN_MIN_FILES or (self._db is not None and not self._db.keep_fresh_parts)
+            self._defer_people = first and self._lean is None and lean
             if report.changed or self._catalog is None:
                 self._catalog = self._build_catalog()
         finally:
@@ -632,6 +633,9 @@ class BriefStore:
         assert db is not None
         if len(to_compile) >= BULK_MIN_FILES:
             db.begin_bulk()
+        # a large first load builds its people index once the cache is finished (see _end_lean): no participant
+        # blob need wait in memory for it
+        db.keep_fresh_parts = not (self._catalog is None and len(to_compile) >= LEAN_MIN_FILES)
         for name, record in restamp:
             db.set_stamp(name, record)
         fresh: dict[str, _Good] = {}
@@ -1088,11 +1092,13 @@ class BriefStore:
     def _save_people(self) -> None:
         """Build and save the people index a first load deferred (when it could not end as a snapshot start)."""
         catalog = self._catalog
-        if catalog is not None and catalog.people_deferred() and self._db is not None and self._db.persistent:
+        if catalog is None or not catalog.people_deferred() or self._db is None:
+            return
+        snapshot = catalog.people_snapshot()  # built now, as a first load always has
+        if self._db.persistent:
             from bot.index import people as saved_people
 
             key = self._people_key()
-            snapshot = catalog.people_snapshot()
             self._save_later("people", lambda db: saved_people.save(db, key, snapshot))
 
     # ----- the catalog snapshot ---------------------------------------------------------------------------
