@@ -444,13 +444,7 @@ class BriefStore:
                     for name in stale:
                         db.drop_file(name)
                 self._sync_text(None if first else self._touched)
-                if db.bulk and db.building is not None:
-                    # a fresh cache: its text index is built in C (the GIL released) while this thread goes on to
-                    # the registry and the people index; whoever next needs the database waits (_await_index)
-                    self._index_job = _IndexJob(self._finish_fresh_index)
-                else:
-                    db.end_bulk()
-                    db.commit()
+                self._commit_written(db)
             except BaseException:
                 self._undo_write()
                 raise
@@ -468,6 +462,16 @@ class BriefStore:
         report.errors.extend(self._check_duplicate_ids())
         self._refresh_registry(report)
         return report
+
+    def _commit_written(self, db: CacheDB) -> None:
+        """Commit what a refresh wrote; a fresh cache's text index is first built by a job of its own."""
+        if db.bulk and db.building is not None:
+            # a fresh cache: its text index is built in C (the GIL released) while this thread goes on to
+            # the registry and the people index; whoever next needs the database waits (_await_index)
+            self._index_job = _IndexJob(self._finish_fresh_index)
+        else:
+            db.end_bulk()
+            db.commit()
 
     def _changed_files(
         self,
