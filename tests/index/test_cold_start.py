@@ -252,3 +252,30 @@ def test_reload_after_a_large_first_load(folder: Path, tmp_path: Path, monkeypat
     _same_answers(store, fresh)
     store.close()
     fresh.close()
+
+
+def test_first_load_with_too_few_good_files_builds_its_people(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A first load that compiled enough files to keep no participants in memory, but serves too few to end as a
+    snapshot start (one is broken), builds its people index once the cache is finished, and saves it."""
+    from bot.index import people as saved_people
+
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    per_file.load()
+    _bulk_parallel(monkeypatch)
+    broken = folder / "zz-broken.yaml"
+    broken.write_text("id: [unclosed\n", encoding="utf-8")
+    os.utime(broken, ns=(OLD_NS, OLD_NS))
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", len(brief_paths(folder)))
+    store = BriefStore(folder, cache_dir=tmp_path / "b")
+    report = store.load()
+    assert report.errors and store._db is not None and not store._db.keep_fresh_parts
+    assert store._lean is None and len(store._good) == len(brief_paths(folder)) - 1
+    assert not store.catalog.people_deferred()
+    assert store._db.get_meta(saved_people.KEY) == store._people_key()
+    broken.unlink()
+    assert _plain(store.catalog.people_snapshot()) == _plain(per_file.catalog.people_snapshot())
+    assert _answers(store) == _answers(per_file)
+    store.close()
+    per_file.close()
