@@ -895,7 +895,6 @@ class Catalog:
         an alias far from the name (Sheikholeslami) is a deliberate spelling.
         """
         from rapidfuzz.distance import Levenshtein
-        from rapidfuzz.process import extract
 
         words = [w for w in normalize_name(query).replace("-", " ").split() if w not in PARTICLES]
         present = tuple(k for k in keys if k in self._people)
@@ -920,17 +919,7 @@ class Catalog:
         best = min(costs.values())
         if best > sum(max(2, len(w) // 2) for w in words):
             return keys
-        vocabulary = self._token_list()
-        tokens = self._tokens
-        # each word's indexed name words within `best` edits, with their distances; the people named by one of them
-        # for every typed word are the candidates (the smallest group first: intersections stay small)
-        nears = [
-            {t: d for t, d, _ in extract(w, vocabulary, scorer=distance, score_cutoff=best, limit=None)} for w in words
-        ]
-        groups = sorted(([s for t in near if (s := tokens.get(t))] for near in nears), key=lambda g: sum(map(len, g)))
-        candidates: set[str] = set().union(*groups[0])
-        for group in groups[1:]:
-            candidates = set().union(*(candidates & s for s in group)) if candidates else candidates
+        nears, candidates = self._near_candidates(words, best)
         indexed = self._token_set()
         cap = best + 1
 
@@ -951,14 +940,31 @@ class Catalog:
             return min(by_word, distance(typed, whole, score_cutoff=best))
 
         self._prefetch_people(candidates)
-        for k in candidates:
-            if k not in costs:
-                costs[k] = near_cost(k)
+        costs.update((k, near_cost(k)) for k in candidates if k not in costs)
         close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
         if len(close) <= len(present):
             return keys
         order = {k: i for i, k in enumerate(self._by_recency(close))}
         return tuple(sorted(close, key=lambda k: (costs[k], order[k])))  # closest first, then most recent
+
+    def _near_candidates(self, words: list[str], best: int) -> tuple[list[dict[str, int]], set[str]]:
+        """Return each typed word's indexed name words within `best` edits, with their distances, and the people
+        named by one of them for every typed word: the candidates."""
+        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.process import extract
+
+        vocabulary = self._token_list()
+        tokens = self._tokens
+        distance = Levenshtein.distance
+        nears = [
+            {t: d for t, d, _ in extract(w, vocabulary, scorer=distance, score_cutoff=best, limit=None)} for w in words
+        ]
+        # the smallest group first: intersections stay small
+        groups = sorted(([s for t in near if (s := tokens.get(t))] for near in nears), key=lambda g: sum(map(len, g)))
+        candidates: set[str] = set().union(*groups[0])
+        for group in groups[1:]:
+            candidates = set().union(*(candidates & s for s in group)) if candidates else candidates
+        return nears, candidates
 
     def _one_edit(self, key: str) -> set[int]:
         """Return the positions of spellings one edit from key: a letter or space dropped, added or changed.
