@@ -299,6 +299,8 @@ def _said(position: PositionRow, index: int) -> str:
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
     """Return the profile of one person across dialogues."""
     first = record.appearances[0]
+    # every appearance's summary is shown (a heading and a citation each): read together, not one query each
+    summaries = catalog.summaries([a.dialogue_id for a in record.appearances])
     recent = _shown_appearances(catalog, record.appearances[:WHO_FULL])
     newest = recent.get((first.dialogue_id, first.index))
     if newest is None:
@@ -327,9 +329,8 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         cite = summary_citation(catalog, did)
         path = f"participants[{appearance.index}]"
         items.append(Item(summary_heading(catalog, did), tuple(fields), (), compact.bullets, cite, path=path))
-    summary_of = catalog.summary
-    for appearance in record.appearances[WHO_FULL:]:  # older dialogues: one line each, from the summaries
-        summary = summary_of(appearance.dialogue_id)
+    for appearance, summary in zip(record.appearances[WHO_FULL:], summaries[WHO_FULL:], strict=True):
+        # older dialogues: one line each, from the summaries
         # as summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
         label, url = summary.cite
         cite = Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")

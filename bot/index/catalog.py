@@ -567,6 +567,13 @@ class Catalog:
         """Return the compact summary of a dialogue (id, title, date, status, first source), without loading it."""
         return self._summaries[dialogue_id]
 
+    def summaries(self, dialogue_ids: Sequence[str]) -> list[Summary]:
+        """Return the summaries of these dialogues, read from the cache together rather than one query each."""
+        source = self._summaries
+        if isinstance(source, LazySummaries):
+            source.prefetch(dialogue_ids)
+        return [source[did] for did in dialogue_ids]
+
     def parts(self, dialogue_id: str) -> tuple[PartRecord, ...]:
         """Return the compact records of every participant of a dialogue, in brief order."""
         return self._parts(dialogue_id)

@@ -269,3 +269,17 @@ def test_closed_store_keeps_summaries(folder: Path, tmp_path: Path) -> None:
     name = next(iter(cold.catalog.people.values())).name
     assert store.catalog.find_people(name) == cold.catalog.find_people(name)
     assert store.catalog.dialogue_choices("", 5) == cold.catalog.dialogue_choices("", 5)
+
+
+def test_summaries_of_many_dialogues_are_read_in_one_query(folder: Path, tmp_path: Path) -> None:
+    """A start from the snapshot reads the summaries a question names together (a person's dialogues), not one by one."""
+    cold = _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    ids = list(cold.catalog.ordered_ids())
+    statements: list[str] = []
+    assert warm._db is not None
+    warm._db.db.set_trace_callback(statements.append)
+    assert warm.catalog.summaries(ids) == [cold.catalog.summary(did)._replace(participants=()) for did in ids]
+    assert len([s for s in statements if "FROM files" in s]) == 1
+    assert [warm.catalog.summary(did) for did in ids] == warm.catalog.summaries(ids)
+    assert len([s for s in statements if "FROM files" in s]) == 1  # the rest from memory
