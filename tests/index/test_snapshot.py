@@ -272,7 +272,7 @@ def test_closed_store_keeps_summaries(folder: Path, tmp_path: Path) -> None:
 
 
 def test_summaries_of_many_dialogues_are_read_in_one_query(folder: Path, tmp_path: Path) -> None:
-    """A start from the snapshot reads the summaries a question names together (a person's dialogues), not one by one."""
+    """After a start from the snapshot, the summaries a question names (a person's dialogues) are read together."""
     cold = _store(folder, tmp_path / "cache")
     warm = _store(folder, tmp_path / "cache")
     ids = list(cold.catalog.ordered_ids())
