@@ -148,10 +148,14 @@ def child_queries(corpus: Path, cache: Path, count: int, seed: int) -> dict[str,
     """Warm-load the store, then time questions of each kind and a reload after one file changes."""
     from bot.index.store import BriefStore
     from bot.query import ask
+    from bot.questions.subjects import warm
 
     store = BriefStore(corpus, cache_dir=cache)
     store.load()
     catalog = store.catalog
+    # as `briefbot run` does after a load (Services.warm_questions, in a thread): questions are timed in a bot
+    catalog.warm_names()
+    warm(catalog)
     rng = random.Random(seed)
     questions = make_questions(catalog, rng, count)
     out: dict[str, Any] = {}

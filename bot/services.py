@@ -9,12 +9,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.answer import Answer
 from bot.config import BotConfig
 from bot.index.store import BriefStore, LoadReport
 from bot.ops.metrics import Metrics
+
+if TYPE_CHECKING:
+    from bot.index.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -135,10 +138,15 @@ class Services:
         return report
 
     def warm_questions(self) -> asyncio.Future[None]:
-        """Build the new snapshot's indexes for timeline/network/compare in a worker thread, not on a question."""
+        """Build the new snapshot's indexes for names and timeline/network/compare in a worker thread, not on a
+        question."""
         from bot.questions.subjects import warm
 
-        return asyncio.get_running_loop().run_in_executor(None, warm, self.store.catalog)
+        def warm_all(catalog: Catalog) -> None:
+            catalog.warm_names()
+            warm(catalog)
+
+        return asyncio.get_running_loop().run_in_executor(None, warm_all, self.store.catalog)
 
     def merge_text_index(self) -> asyncio.Future[int]:
         """Merge the text index's segments in a worker thread, in small steps, so no question or reload waits."""

@@ -979,23 +979,7 @@ class Catalog:
         The index maps every spelling with one character deleted to the spellings it came from (SymSpell); it is
         built on the first fuzzy question and shared by snapshots with the same spellings.
         """
-        index = self._deletions
-        if index is None:
-            built: dict[str, int | tuple[int, ...]] = {}  # mostly one spelling: a bare position, no container
-            get = built.get
-            for i, spelling in enumerate(self._spellings):
-                for j in range(len(spelling)):
-                    deleted = spelling[:j] + spelling[j + 1 :]
-                    before = get(deleted)
-                    if before is None:
-                        built[deleted] = i
-                    elif isinstance(before, int):
-                        if before != i:
-                            built[deleted] = (before, i)
-                    elif i not in before:
-                        built[deleted] = (*before, i)
-            index = self._deletions = built
-            self._spelling_positions()  # needed by most one-edit lookups: built now, with the deletion index
+        index = self._deletion_index()
         out = self._edits_of(key, index)
         if out:
             # other spellings one edit from those (Rifat, Riffat) may score within a few points: scored too
@@ -1014,6 +998,27 @@ class Catalog:
                     if found is not None:
                         out.add(found)
         return out
+
+    def _deletion_index(self) -> dict[str, int | tuple[int, ...]]:
+        """Return every spelling with one character deleted -> the positions of the spellings it came from."""
+        index = self._deletions
+        if index is None:
+            built: dict[str, int | tuple[int, ...]] = {}  # mostly one spelling: a bare position, no container
+            get = built.get
+            for i, spelling in enumerate(self._spellings):
+                for j in range(len(spelling)):
+                    deleted = spelling[:j] + spelling[j + 1 :]
+                    before = get(deleted)
+                    if before is None:
+                        built[deleted] = i
+                    elif isinstance(before, int):
+                        if before != i:
+                            built[deleted] = (before, i)
+                    elif i not in before:
+                        built[deleted] = (*before, i)
+            index = self._deletions = built
+            self._spelling_positions()  # needed by most one-edit lookups: built now, with the deletion index
+        return index
 
     def _edits_of(self, key: str, index: dict[str, int | tuple[int, ...]]) -> set[int]:
         """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
@@ -1039,12 +1044,8 @@ class Catalog:
             memo = self._positions_memo = {s: i for i, s in enumerate(self._spellings)}
         return memo
 
-    def _word_neighbours(self, words: list[str]) -> set[int]:
-        """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
-
-        A word that many spellings share (a common first name) says little about who is meant and would bring
-        hundreds of spellings to score: it is left to the edit-ratio shortlist.
-        """
+    def _word_index(self) -> dict[str, list[int]]:
+        """Return every word (and word skeleton) of the spellings -> the positions of the spellings holding it."""
         index = self._spelling_words
         if index is None:
             built: dict[str, list[int]] = {}
@@ -1052,6 +1053,24 @@ class Catalog:
                 for word in _keys_of(spelling).tokens:
                     built.setdefault(word, []).append(i)
             index = self._spelling_words = built
+        return index
+
+    def warm_names(self) -> None:
+        """Read the people index and build the misspelling indexes now (a bot does, after a load), so that the first
+        misspelt name does not wait; a people index too large to hold in memory is left read a key at a time."""
+        self.people  # noqa: B018 - the first use reads the people index
+        if isinstance(self._people, StoredMap):
+            return
+        self._deletion_index()
+        self._word_index()
+
+    def _word_neighbours(self, words: list[str]) -> set[int]:
+        """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
+
+        A word that many spellings share (a common first name) says little about who is meant and would bring
+        hundreds of spellings to score: it is left to the edit-ratio shortlist.
+        """
+        index = self._word_index()
         out: set[int] = set()
         for word in words:
             for found in (index.get(word), index.get(skeleton(word))):

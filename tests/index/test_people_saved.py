@@ -201,3 +201,27 @@ def test_a_small_index_is_read_whole(folder: Path, tmp_path: Path, monkeypatch: 
     assert ask(whole.catalog, f"who {name}") == ask(cold.catalog, f"who {name}")
     assert type(whole.catalog._people) is dict and list(whole.catalog._exact) == list(cold.catalog._exact)
     assert _names(whole) == _names(cold)
+
+
+def test_warm_names_builds_the_misspelling_indexes_of_an_index_held_in_memory(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """warm_names (run by the bot after a load) reads a small people index and builds its misspelling indexes, so the
+    first misspelt name waits for neither; the answers do not change."""
+    cold = _store(folder, tmp_path / "cache")
+    name = _misspelt(_names(cold)[0])
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", len(cold.catalog.people))
+    warm = _store(folder, tmp_path / "cache")
+    warm.catalog.warm_names()
+    assert type(warm.catalog._people) is dict
+    assert warm.catalog._deletions is not None and warm.catalog._spelling_words is not None
+    assert ask(warm.catalog, f"who {name}") == ask(cold.catalog, f"who {name}")
+
+
+def test_warm_names_leaves_a_large_index_read_a_key_at_a_time(folder: Path, tmp_path: Path) -> None:
+    """A people index larger than PEOPLE_IN_MEMORY is not read whole by warm_names, nor indexed by spelling."""
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    warm.catalog.warm_names()
+    assert isinstance(warm.catalog._people, saved_people.StoredMap)
+    assert warm.catalog._deletions is None and warm.catalog._spelling_words is None
