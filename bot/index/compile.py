@@ -137,6 +137,9 @@ def compile_parallel(
     lean: summaries come without participant records (see _from_wire)."""
     chunks = list(iter_chunks(paths, chunk_size))
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+    # every worker started with the pool's manager thread, not one per submit: CPython 3.11 adds workers on submit
+    # while that thread may be iterating over them ("dictionary changed size during iteration", seen in the tests)
+    pool._safe_to_dynamically_spawn_children = False  # type: ignore[attr-defined]
     pending: dict[int, Future[bytes]] = {}
     broken = False
     try:

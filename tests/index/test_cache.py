@@ -6,7 +6,6 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
 from pytest import MonkeyPatch
 
 import bot.index.text as text_module
@@ -20,21 +19,9 @@ from bot.query import ask
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.gen_corpus import generate
-from tests.index.corpus import private_copy
 
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 40 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 40, seed=3)
-    return folder
-
-
-@pytest.fixture
-def folder(corpus: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the corpus, its files dated in the past (so their mtimes are not racy)."""
-    return private_copy(corpus, tmp_path)
+CORPUS_SIZE = 40  # briefs generated for this module (see conftest)
+CORPUS_SEED = 3
 
 
 def _first(folder: Path) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import marshal
 import multiprocessing.spawn
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +18,9 @@ from bot.index.compile import compile_parallel, predicted_date_key
 from bot.index.rows import date_key
 from bot.index.store import BriefStore
 from bot.query import ask
+from tests.index.corpus import OLD_NS, brief_paths
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
-from tests.index.corpus import OLD_NS, brief_paths, private_copy
+CORPUS_SIZE = 60  # briefs generated for this module (see conftest)
 
 QUESTIONS = (
     "dialogue latest",
@@ -34,20 +31,6 @@ QUESTIONS = (
     "positions trade",
     "positions energy by Iran",
 )
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 60 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 60, seed=5)
-    return folder
-
-
-@pytest.fixture
-def folder(corpus: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the corpus."""
-    return private_copy(corpus, tmp_path)
 
 
 def _answers(store: BriefStore) -> list[object]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import marshal
-import sys
 from pathlib import Path
 
 import pytest
@@ -27,19 +26,7 @@ from bot.index.rows import (
     ungroup_items,
 )
 from bot.index.store import BriefStore
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
 from tests.index.corpus import brief_paths, private_copy
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 30 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 30, seed=5)
-    return folder
 
 
 def _dialogues(corpus: Path) -> list[Dialogue]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,31 +18,15 @@ from bot.index.cachedb import CacheDB
 from bot.index.people import Stored
 from bot.index.store import BriefStore
 from bot.query import ask
+from tests.index.corpus import OLD_NS, brief_paths
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
-from tests.index.corpus import OLD_NS, brief_paths, private_copy
+CORPUS_SEED = 9
 
 
 @pytest.fixture(autouse=True)
 def _read_a_key_at_a_time(monkeypatch: MonkeyPatch) -> None:
     """Treat these small indexes as large ones: read a key at a time (see Catalog._read_people)."""
     monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 30 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 30, seed=9)
-    return folder
-
-
-@pytest.fixture
-def folder(corpus: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the corpus with old mtimes."""
-    return private_copy(corpus, tmp_path)
 
 
 def _store(folder: Path, cache: Path | None) -> BriefStore:

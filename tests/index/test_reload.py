@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,25 +12,7 @@ from bot.index.store import BriefStore, LoadReport
 from bot.query import ask
 from bot.run import watch_briefs
 from bot.services import Services
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
-from tests.index.corpus import brief_paths, private_copy
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 30 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 30, seed=5)
-    return folder
-
-
-@pytest.fixture
-def folder(corpus: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the corpus with old mtimes."""
-    return private_copy(corpus, tmp_path)
+from tests.index.corpus import brief_paths
 
 
 def _store(folder: Path, cache: Path) -> BriefStore:

@@ -17,27 +17,9 @@ from bot.index.cachedb import CacheDB
 from bot.index.snapshot import Listing, Snapshot
 from bot.index.store import BriefStore
 from bot.query import ask
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
-from tests.index.corpus import OLD_NS, brief_paths, private_copy
+from tests.index.corpus import OLD_NS, brief_paths
 
 QUESTIONS = ("dialogue latest", "dialogue list", "session Afghanistan", "positions energy", "search trade")
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Return a folder of 30 generated briefs and a people registry."""
-    folder = tmp_path_factory.mktemp("corpus")
-    generate(folder, 30, seed=5)
-    return folder
-
-
-@pytest.fixture
-def folder(corpus: Path, tmp_path: Path) -> Path:
-    """Return a private copy of the corpus with old mtimes (records are not racy, so a snapshot is saved)."""
-    return private_copy(corpus, tmp_path)
 
 
 def _store(folder: Path, cache: Path, **options: Any) -> BriefStore:
