@@ -12,16 +12,21 @@ REGISTRY_FILE = "people.yaml"
 BRIEF_SUFFIXES = (".yaml", ".yml")
 
 
+def folder_unavailable(directory: Path, exc: OSError) -> BriefsUnavailable:
+    """Return the error for a briefs folder that cannot be listed: missing, not a folder, or unreadable."""
+    if isinstance(exc, FileNotFoundError):
+        return BriefsUnavailable(f"briefs folder {directory} does not exist")
+    if isinstance(exc, NotADirectoryError):
+        return BriefsUnavailable(f"{directory} is not a folder")
+    return BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}")
+
+
 def brief_files(directory: Path) -> list[Path]:
     """Return the brief files of a folder (not the people registry, not hidden files), sorted."""
     try:
         entries = list(directory.iterdir())
-    except FileNotFoundError:
-        raise BriefsUnavailable(f"briefs folder {directory} does not exist") from None
-    except NotADirectoryError:
-        raise BriefsUnavailable(f"{directory} is not a folder") from None
     except OSError as exc:
-        raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
+        raise folder_unavailable(directory, exc) from None
     return sorted(
         p
         for p in entries

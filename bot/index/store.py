@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, not_a_brief
+from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, folder_unavailable, not_a_brief
 from bot.errors import BriefError, BriefsUnavailable
 from bot.index.snapshot import Listing
 
@@ -109,12 +109,8 @@ def _list_folder(directory: Path, problems: list[BriefError] | None = None) -> L
     odd: list[tuple[str, BriefError]] = []
     try:
         fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except FileNotFoundError:
-        raise BriefsUnavailable(f"briefs folder {directory} does not exist") from None
-    except NotADirectoryError:
-        raise BriefsUnavailable(f"{directory} is not a folder") from None
     except OSError as exc:
-        raise BriefsUnavailable(f"cannot read briefs folder {directory}: {exc.strerror or exc}") from None
+        raise folder_unavailable(directory, exc) from None
     add_name, add_stamp = names.append, stamps.append
     try:
         with os.scandir(fd) as entries:  # stat() of an entry is relative to the open folder: no path resolution
