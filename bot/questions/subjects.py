@@ -13,9 +13,10 @@ import itertools
 import re
 import threading
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 from bot.briefs.keys import fold, normalize_name
 from bot.index.catalog import Catalog, NameMatch
@@ -133,30 +134,30 @@ class _Series:
 
 
 _GROUPS: weakref.WeakKeyDictionary[Catalog, _Groups] = weakref.WeakKeyDictionary()
+T = TypeVar("T")
 _SERIES: weakref.WeakKeyDictionary[Catalog, _Series] = weakref.WeakKeyDictionary()
 _BUILD = threading.Lock()
 
 
-def groups(catalog: Catalog) -> _Groups:
-    """Return the institute and country index of a snapshot (built on first use)."""
-    index = _GROUPS.get(catalog)
+def _built(cache: weakref.WeakKeyDictionary[Catalog, T], catalog: Catalog, make: Callable[[Catalog], T]) -> T:
+    """Return the index a cache holds for a snapshot, building it once (threads asking meanwhile wait for it)."""
+    index = cache.get(catalog)
     if index is None:
         with _BUILD:
-            index = _GROUPS.get(catalog)
+            index = cache.get(catalog)
             if index is None:
-                index = _GROUPS[catalog] = _Groups(catalog)
+                index = cache[catalog] = make(catalog)
     return index
+
+
+def groups(catalog: Catalog) -> _Groups:
+    """Return the institute and country index of a snapshot (built on first use)."""
+    return _built(_GROUPS, catalog, _Groups)
 
 
 def series_index(catalog: Catalog) -> _Series:
     """Return the series index of a snapshot (built on first use)."""
-    index = _SERIES.get(catalog)
-    if index is None:
-        with _BUILD:
-            index = _SERIES.get(catalog)
-            if index is None:
-                index = _SERIES[catalog] = _Series(catalog)
-    return index
+    return _built(_SERIES, catalog, _Series)
 
 
 def warm(catalog: Catalog) -> None:
