@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,17 +14,14 @@ from bot.briefs.names import PARTICLES, name_tokens
 from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
+CORPUS_SIZE = 400  # briefs generated for this module (see conftest)
+CORPUS_SEED = 11
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+def catalog(corpus: Path) -> Catalog:
     """A generated corpus: families of namesakes, registry aliases, transliterations."""
-    folder = tmp_path_factory.mktemp("briefs")
-    generate(folder, 400, seed=11)
-    store = BriefStore(folder)
+    store = BriefStore(corpus)
     assert store.load().ok
     return store.catalog
 

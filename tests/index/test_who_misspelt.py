@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,14 @@ from rapidfuzz import fuzz, process
 from bot.index.catalog import FUZZY_PREFILTER, Catalog
 from bot.index.store import BriefStore
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.gen_corpus import generate
+CORPUS_SIZE = 400  # briefs generated for this module (see conftest)
+CORPUS_SEED = 5
 
 
 @pytest.fixture(scope="module")
-def catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+def catalog(corpus: Path) -> Catalog:
     """A generated corpus with more spellings than the fuzzy prefilter threshold."""
-    folder = tmp_path_factory.mktemp("briefs")
-    generate(folder, 400, seed=5)
-    store = BriefStore(folder)
+    store = BriefStore(corpus)
     assert store.load().ok
     assert len(store.catalog._spellings) > FUZZY_PREFILTER
     return store.catalog
