@@ -286,6 +286,7 @@ class Catalog:
     dialogues: Mapping[str, Dialogue]
     ordered: Sequence[Dialogue]
     people: Mapping[str, PersonRecord]
+    registry: PeopleRegistry  # unpacked on first use (see __getattr__)
     _people: dict[str, _PersonData]
     _exact: dict[str, set[str]]
     _skeleton: dict[str, set[str]]
@@ -470,27 +471,29 @@ class Catalog:
         self._people = {k: new(_PersonData, v) for k, v in snapshot[0].items()}
         self._exact, self._skeleton, self._tokens = snapshot[1], snapshot[2], snapshot[3]
 
-    def __getattr__(self, name: str) -> Any:
-        """Load the people index (or the folded titles) on first use, for a catalog made with a loader (compiled)."""
-        if name not in _LAZY or "_people_lock" not in self.__dict__:
-            raise AttributeError(name)
-        with self._people_lock:
-            if name == "registry" and name not in self.__dict__:
-                self.registry = _registry_of(self._registry_source)
-            if name in _REGISTRY_MAPS and name not in self.__dict__:
-                self._registry_maps()
-            if name == "_folded_titles" and name not in self.__dict__:
-                titles = self.__dict__.pop("_titles_loader", None)
-                found = titles() if titles is not None else None
-                if found is None or len(found) != len(self._ordered_ids):
-                    found = [self._summaries[did].folded_title for did in self._ordered_ids]
-                self._folded_titles = found
-            if name not in self.__dict__:
-                loader = self.__dict__.pop("_people_loader", None)
-                if loader is None:
-                    raise AttributeError(name)
-                self._read_people(loader)
-            return self.__dict__[name]
+    if not TYPE_CHECKING:  # mypy then checks every attribute name; the lazy ones are declared on the class
+
+        def __getattr__(self, name: str) -> Any:
+            """Load the people index (or titles, registry) on first use, for a catalog made with a loader (compiled)."""
+            if name not in _LAZY or "_people_lock" not in self.__dict__:
+                raise AttributeError(name)
+            with self._people_lock:
+                if name == "registry" and name not in self.__dict__:
+                    self.registry = _registry_of(self._registry_source)
+                if name in _REGISTRY_MAPS and name not in self.__dict__:
+                    self._registry_maps()
+                if name == "_folded_titles" and name not in self.__dict__:
+                    titles = self.__dict__.pop("_titles_loader", None)
+                    found = titles() if titles is not None else None
+                    if found is None or len(found) != len(self._ordered_ids):
+                        found = [self._summaries[did].folded_title for did in self._ordered_ids]
+                    self._folded_titles = found
+                if name not in self.__dict__:
+                    loader = self.__dict__.pop("_people_loader", None)
+                    if loader is None:
+                        raise AttributeError(name)
+                    self._read_people(loader)
+                return self.__dict__[name]
 
     def _read_people(self, loader: Callable[[], Any]) -> None:
         """Set the people index from the loader's snapshot (or build it), as the store makes a first load."""
