@@ -1,5 +1,9 @@
 """The start snapshot: what a start over an unchanged folder needs, saved in the cache as a few marshalled values.
 
+Each value is a tuple of fields stored in meta rows: a head row, and every long field (list, str or bytes) in pieces
+of its own rows, so neither the write nor SQLite's copies of it ever hold more than one piece (one 10 MB blob cost
+a cold start ~30 MB at its peak).
+
 Invariant: the snapshot is written only by a store that has just checked every file against the cache (a first
 load), and every later write to the cache deletes it in the same transaction. So while its file stamps equal the
 folder's, the cache holds exactly the state it describes (records are keyed by content): a start then compares the
@@ -24,7 +28,9 @@ if TYPE_CHECKING:
 SNAPSHOT_KEY = "start"  # meta key of the snapshot
 STATE_KEY = "start_state"  # meta key of the served files and their ids (read by the first reload)
 TITLES_KEY = "start_titles"  # meta key of the folded titles, newest first (read on first use)
-FORMAT = "start-2"
+FORMAT = "start-3"
+PIECE_ITEMS = 8192  # list items per stored piece
+PIECE_CHARS = 1 << 18  # characters (of a str) or bytes per stored piece
 SUMMARY_MEMO = 8192  # summaries kept once read
 PREFETCH_BATCH = 500  # summaries read by one query (SQLite allows 32,766 parameters)
 
@@ -87,32 +93,77 @@ def versions_tag(versions: Mapping[str, str]) -> str:
     return tag.hexdigest()
 
 
+def _piece_key(key: str, field: int, piece: int) -> str:
+    return f"{key}#{field:02d}.{piece:06d}"  # zero-padded: the key order is the piece order
+
+
+def _put(db: CacheDB, key: str, values: tuple[Any, ...]) -> None:
+    """Store a tuple of values under key: short ones in its head row, long ones in pieces (inside a transaction)."""
+    layout = []
+    head: list[Any] = []
+    for i, value in enumerate(values):
+        size = PIECE_ITEMS if isinstance(value, list) else PIECE_CHARS
+        if isinstance(value, list | str | bytes) and len(value) > size:
+            count = 0
+            for count, start in enumerate(range(0, len(value), size), start=1):
+                db.put_meta(_piece_key(key, i, count - 1), value[start : start + size])
+            layout.append(type(value).__name__[0])  # l, s or b
+            head.append(count)
+        else:
+            layout.append("v")
+            head.append(value)
+    db.put_meta(key, ("".join(layout), *head))
+
+
+def _get(db: CacheDB, key: str, fields: int) -> tuple[Any, ...] | None:
+    """Return the tuple of `fields` values stored by _put() under key, or None when it is gone or malformed."""
+    raw = db.get_meta(key)
+    if not isinstance(raw, tuple) or len(raw) != fields + 1 or not isinstance(raw[0], str) or len(raw[0]) != fields:
+        return None
+    layout, values = raw[0], list(raw[1:])
+    if layout.strip("v"):
+        pieces: dict[int, list[Any]] = {}
+        rows = db.db.execute("SELECT k, v FROM meta WHERE k > ? AND k < ? ORDER BY k", (f"{key}#", f"{key}$"))
+        for k, blob in rows:
+            pieces.setdefault(int(k[len(key) + 1 : len(key) + 3]), []).append(marshal.loads(blob))
+        for i, kind in enumerate(layout):
+            if kind == "v":
+                continue
+            parts = pieces.get(i, [])
+            if len(parts) != values[i]:
+                return None
+            if kind == "l":
+                values[i] = [item for part in parts for item in part]
+            else:
+                values[i] = "".join(parts) if kind == "s" else b"".join(parts)
+    return tuple(values)
+
+
 def read(db: CacheDB) -> Snapshot | None:
     """Return the cache's snapshot, or None when there is none (or one of another format)."""
-    raw = db.get_meta(SNAPSHOT_KEY)
-    if not isinstance(raw, tuple) or len(raw) != len(Snapshot._fields) + 1 or raw[0] != FORMAT:
+    raw = _get(db, SNAPSHOT_KEY, len(Snapshot._fields) + 1)
+    if raw is None or raw[0] != FORMAT:
         return None
     return Snapshot(*raw[1:])
 
 
 def read_state(db: CacheDB) -> State | None:
     """Return the served files saved with the snapshot (None when they are gone)."""
-    raw = db.get_meta(STATE_KEY)
-    if not isinstance(raw, tuple) or len(raw) != len(State._fields):
-        return None
-    return State(*raw)
+    raw = _get(db, STATE_KEY, len(State._fields))
+    return None if raw is None else State(*raw)
 
 
 def write(db: CacheDB, snapshot: Snapshot, state: State, titles: list[str]) -> None:
     """Store the snapshot, its served files and its titles (inside a transaction)."""
-    db.put_meta(SNAPSHOT_KEY, (FORMAT, *snapshot))
-    db.put_meta(STATE_KEY, tuple(state))
-    db.put_meta(TITLES_KEY, titles)
+    _put(db, SNAPSHOT_KEY, (FORMAT, *snapshot))
+    _put(db, STATE_KEY, tuple(state))
+    _put(db, TITLES_KEY, (titles,))
 
 
 def drop(db: CacheDB) -> None:
     """Delete the snapshot (inside the transaction of a write that changes what it describes)."""
-    db.db.execute("DELETE FROM meta WHERE k IN (?, ?, ?)", (SNAPSHOT_KEY, STATE_KEY, TITLES_KEY))
+    for key in (SNAPSHOT_KEY, STATE_KEY, TITLES_KEY):
+        db.db.execute("DELETE FROM meta WHERE k = ? OR (k > ? AND k < ?)", (key, f"{key}#", f"{key}$"))
 
 
 def data_version(db: CacheDB) -> int:
@@ -123,8 +174,8 @@ def data_version(db: CacheDB) -> int:
 def read_titles(db: CacheDB, lock: threading.Lock) -> list[str] | None:
     """Return the folded titles saved with the snapshot (None when they are gone)."""
     with lock:
-        titles = db.get_meta(TITLES_KEY)
-    return titles if isinstance(titles, list) else None
+        raw = _get(db, TITLES_KEY, 1)
+    return raw[0] if raw is not None and isinstance(raw[0], list) else None
 
 
 class LazySummaries(Mapping[str, Summary]):

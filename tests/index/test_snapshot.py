@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from pytest import MonkeyPatch
 
+from bot.index import snapshot
 from bot.index.cachedb import CacheDB
 from bot.index.snapshot import Listing, Snapshot
 from bot.index.store import BriefStore
@@ -185,6 +186,42 @@ def test_listing_in_another_order_matches() -> None:
     assert not snap.matches(Listing(["b.yaml", "a.yaml"], array("q", [3, 4, 1, 3])))
     assert not snap.matches(Listing(["a.yaml"], array("q", [1, 2])))
     assert snap.listing().as_dict() == {"a.yaml": (1, 2), "b.yaml": (3, 4)}
+
+
+def test_snapshot_is_stored_in_pieces(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """The snapshot, its state and its titles are stored in small rows (never one blob of every file's data): a start
+    from them answers as the first load did, and a write drops every piece."""
+    monkeypatch.setattr(snapshot, "PIECE_ITEMS", 7)
+    monkeypatch.setattr(snapshot, "PIECE_CHARS", 64)
+    cold = _store(folder, tmp_path / "cache")
+    assert cold._db is not None
+    sizes = dict(cold._db.db.execute("SELECT k, length(v) FROM meta WHERE k LIKE 'start%'").fetchall())
+    assert len(sizes) > 10 and max(sizes.values()) < 600, sizes
+    _no_records(monkeypatch)
+    warm = _store(folder, tmp_path / "cache")
+    assert warm._lean is not None and warm.last_report.reused == 30
+    for question in QUESTIONS:
+        assert ask(warm.catalog, question) == ask(cold.catalog, question), question
+    assert warm.catalog.dialogue_choices("", 40) == cold.catalog.dialogue_choices("", 40)
+    assert warm._db is not None and snapshot.read_state(warm._db) == snapshot.State(
+        sorted(cold._good), [cold._good[n].summary.id for n in sorted(cold._good)]
+    )
+    monkeypatch.undo()
+    path = brief_paths(folder)[1]
+    _edit_title(path, "Fresh")
+    warm.reload([path])
+    assert warm._db.db.execute("SELECT count(*) FROM meta WHERE k LIKE 'start%'").fetchone() == (0,)
+
+
+def test_snapshot_with_a_missing_piece_is_not_served(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A snapshot one of whose pieces is gone is not served (the next start reads file by file)."""
+    monkeypatch.setattr(snapshot, "PIECE_ITEMS", 7)
+    cold = _store(folder, tmp_path / "cache")
+    assert cold._db is not None
+    cold._db.db.execute("DELETE FROM meta WHERE k = (SELECT max(k) FROM meta WHERE k LIKE 'start#%')")
+    assert snapshot.read(cold._db) is None
+    again = _store(folder, tmp_path / "cache")
+    assert again._lean is None and again.last_report.reused == 30
 
 
 def _summary(report: Any) -> tuple[object, ...]:
