@@ -6,6 +6,7 @@ import gc
 import marshal
 import threading
 import weakref
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
+from bot.index.fuzzy import Deletions, word_index
 from bot.index.people import Stored, StoredMap, copy_maps
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
@@ -262,16 +264,6 @@ def _name_words(name: str) -> tuple[tuple[str, ...], str]:
     return found
 
 
-def _add_found(out: set[int], found: int | tuple[int, ...] | None) -> None:
-    """Add the spelling positions of one deletion-index entry to out."""
-    if found is None:
-        return
-    if isinstance(found, int):
-        out.add(found)
-    else:
-        out.update(found)
-
-
 def _deferred_people() -> None:
     """The people loader of a catalog whose index is built on first use (Catalog.DEFERRED): it has no snapshot."""
     return None
@@ -419,8 +411,8 @@ class Catalog:
         self._spelling_memo: list[str] | None = None
         self._token_memo: list[str] | None = None
         self._token_set_memo: set[str] | None = None
-        self._spelling_words: dict[str, list[int]] | None = None
-        self._deletions: dict[str, int | tuple[int, ...]] | None = None
+        self._spelling_words: dict[str, array[int]] | None = None
+        self._deletions: Deletions | None = None
         self._positions_memo: dict[str, int] | None = None
         if previous is not None and not self._spellings_changed:
             self._spelling_memo = previous._spelling_memo  # the same spellings: share the list and its word index
@@ -1002,31 +994,18 @@ class Catalog:
                         out.add(found)
         return out
 
-    def _deletion_index(self) -> dict[str, int | tuple[int, ...]]:
+    def _deletion_index(self) -> Deletions:
         """Return every spelling with one character deleted -> the positions of the spellings it came from."""
         index = self._deletions
         if index is None:
-            built: dict[str, int | tuple[int, ...]] = {}  # mostly one spelling: a bare position, no container
-            get = built.get
-            for i, spelling in enumerate(self._spellings):
-                for j in range(len(spelling)):
-                    deleted = spelling[:j] + spelling[j + 1 :]
-                    before = get(deleted)
-                    if before is None:
-                        built[deleted] = i
-                    elif isinstance(before, int):
-                        if before != i:
-                            built[deleted] = (before, i)
-                    elif i not in before:
-                        built[deleted] = (*before, i)
-            index = self._deletions = built
+            index = self._deletions = Deletions(self._spellings)
             self._spelling_positions()  # needed by most one-edit lookups: built now, with the deletion index
         return index
 
-    def _edits_of(self, key: str, index: dict[str, int | tuple[int, ...]]) -> set[int]:
+    def _edits_of(self, key: str, index: Deletions) -> set[int]:
         """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
         out: set[int] = set()
-        _add_found(out, index.get(key))  # a letter dropped from a spelling
+        index.add_to(out, key)  # a letter dropped from a spelling
         exact = self._exact
         positions: dict[str, int] | None = None
         for j in range(len(key)):
@@ -1037,7 +1016,7 @@ class Catalog:
                 found = positions.get(shorter)
                 if found is not None:
                     out.add(found)
-            _add_found(out, index.get(shorter))  # a letter changed
+            index.add_to(out, shorter)  # a letter changed
         return out
 
     def _spelling_positions(self) -> dict[str, int]:
@@ -1047,23 +1026,21 @@ class Catalog:
             memo = self._positions_memo = {s: i for i, s in enumerate(self._spellings)}
         return memo
 
-    def _word_index(self) -> dict[str, list[int]]:
+    def _word_index(self) -> dict[str, array[int]]:
         """Return every word (and word skeleton) of the spellings -> the positions of the spellings holding it."""
         index = self._spelling_words
         if index is None:
-            built: dict[str, list[int]] = {}
-            for i, spelling in enumerate(self._spellings):
-                for word in _keys_of(spelling).tokens:
-                    built.setdefault(word, []).append(i)
-            index = self._spelling_words = built
+            # the keys memos read, not filled: 37,000 spellings' keys at 50,000 briefs would stay in memory (~30 MB)
+            memo, uncached = _SPELLING_MEMO, spelling_keys.__wrapped__
+            keys = ((memo.get(s) or uncached(s)).tokens for s in self._spellings)
+            index = self._spelling_words = word_index(keys)
         return index
 
     def warm_names(self) -> None:
-        """Read the people index and build the misspelling indexes now (a bot does, after a load), so that the first
-        misspelt name does not wait; a people index too large to hold in memory is left read a key at a time."""
+        """Read the people index and build the (compact) misspelling indexes now (a bot does, after a load), so that
+        the first misspelt name does not wait; a people index too large to hold in memory stays read a key at a
+        time."""
         self.people  # noqa: B018 - the first use reads the people index
-        if isinstance(self._people, StoredMap):
-            return
         self._deletion_index()
         self._word_index()
 
