@@ -48,7 +48,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 13
+SCHEMA = 14
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -224,7 +224,8 @@ class CacheDB:
                 field UNINDEXED, body, ver UNINDEXED, who, content='textstore', content_rowid='rowid',
                 tokenize='unicode61 remove_diacritics 2');
             CREATE VIRTUAL TABLE IF NOT EXISTS tv USING fts5vocab(t, 'row');
-            CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY) WITHOUT ROWID;
+            -- docs: about how many rows hold the term (exact after a build, then only added to): plans, never answers
+            CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, docs INT) WITHOUT ROWID;
             COMMIT;
             """
         )
@@ -503,7 +504,10 @@ class CacheDB:
             self.db.execute(
                 f"INSERT INTO t(rowid, body, who) SELECT rowid, {_BODY}, who FROM textbody b ORDER BY rowid"
             )
-            self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM tv")
+            self.db.execute(
+                "INSERT INTO terms SELECT term, doc FROM tv WHERE true"
+                " ON CONFLICT(term) DO UPDATE SET docs = excluded.docs"
+            )
 
     def merge_text_index(
         self, pages: int = MERGE_STEP_PAGES, lock: contextlib.AbstractContextManager[object] | None = None
@@ -539,7 +543,10 @@ class CacheDB:
             self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.tokv USING fts5vocab(temp, tok, 'row')")
             self._tokenizer = True
         self.db.executemany("INSERT INTO temp.tok(body) VALUES (?)", ((b,) for b in bodies))
-        self.db.execute("INSERT OR IGNORE INTO terms SELECT term FROM temp.tokv")
+        self.db.execute(
+            "INSERT INTO terms SELECT term, doc FROM temp.tokv WHERE true"
+            " ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs"
+        )
         self.db.execute("DELETE FROM temp.tok")
 
     def terms(self, prefix: str, limit: int) -> list[str]:
@@ -548,6 +555,14 @@ class CacheDB:
             "SELECT term FROM terms WHERE term >= ? AND term < ? LIMIT ?", (prefix, prefix + "\U0010ffff", limit)
         )
         return [r[0] for r in rows]
+
+    def term_docs(self, prefix: str, limit: int) -> list[tuple[str, int]]:
+        """Return up to limit indexed words starting with prefix, in order, each with about how many rows hold it."""
+        rows = self.db.execute(
+            "SELECT term, docs FROM terms WHERE term >= ? AND term < ? LIMIT ?",
+            (prefix, prefix + "\U0010ffff", limit),
+        )
+        return [(term, docs or 0) for term, docs in rows]
 
     def items(self, keys: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str, int], tuple[str, bytes]]:
         """Return (version, data) of display items by (dialogue id, kind, ref)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.briefs.keys import fold
 from bot.briefs.names import PARTICLES
@@ -18,6 +18,7 @@ from bot.index.rows import (
     WHO_MARK,
     DisplayRow,
     display_row,
+    plain_body,
     text_fields,
     text_items,
 )
@@ -46,6 +47,9 @@ STOP_WORDS = frozenset({"a", "an", "and", "at", "by", "for", "from", "in", "of",
 SHORT_WORD = 2  # query words this short match whole words only
 PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
 BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
+PAIR_CAP = 400  # an AND's two rarest words held together by at most this many fields: the others are read in their text
+_PAIRS = ((0, 1), (0, 2))  # which two of an AND's words (rarest first) are tried, in order
+_ASCII_WORD = re.compile(r"[a-z0-9]+")  # the words FTS5's unicode61 tokenizer makes of an ASCII text, lowered
 _SOLE_CLASS_KINDS = frozenset({"session", "position"})  # no other kind shares their field classes
 _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
 
@@ -60,6 +64,25 @@ def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
         else:
             ranges.append([c, c])
     return [(lo << CLASS_SHIFT, ((hi + 1) << CLASS_SHIFT) - 1) for lo, hi in reversed(ranges)]
+
+
+class _Word(NamedTuple):
+    """One word of a query as the index matches it: its FTS5 text, the indexed words it stands for, and a size."""
+
+    query: str  # e.g. `"un"`, `("pipeline" OR "pipelines")` or `"pipe"*`
+    tokens: tuple[str, ...]  # the indexed words it matches; empty for a prefix query
+    prefix: str | None  # a prefix query: every indexed word starting with this
+    docs: int  # about how many rows hold it (the term counts, for planning: never an answer)
+
+    def plain(self) -> bool:
+        """Return whether an ASCII text can be tested for this word in Python exactly as FTS5 tests it."""
+        return all(_ASCII_WORD.fullmatch(t) for t in (*self.tokens, *((self.prefix,) if self.prefix else ())))
+
+    def in_words(self, words: set[str]) -> bool:
+        """Return whether a text of these (unicode61, lowered) words holds this word."""
+        if self.prefix is not None:
+            return any(w.startswith(self.prefix) for w in words)
+        return not words.isdisjoint(self.tokens)
 
 
 class TextIndex:
@@ -119,24 +142,36 @@ class TextIndex:
             return []
         kind_set = set(kinds) if kinds else None
         # a word of one or two letters ("al", "UN") is matched whole: as a prefix it matches "along", "until"
-        terms = [f'"{w}"' if len(w) <= SHORT_WORD else self._prefix(w) for w in words]
+        parts = [self._whole(w) if len(w) <= SHORT_WORD else self._prefix(w) for w in words]
+        terms = [p.query for p in parts]
         extra = ""
         if speakers:
             extra = " AND who : (" + " AND ".join(f'"{WHO_MARK}{w}"' for w in speakers) + ")"
         every = f"body : ({' AND '.join(terms)}){extra}"
         # (a speaker filter is not probed: `positions X by Iran` asks what some speakers said, and they said some)
-        hits = self._query(every, kind_set, limit, recent_limit, ranked, probe=len(terms) > 1 and not extra)
+        probe = len(terms) > 1 and not extra
+        hits = self._query(every, kind_set, limit, recent_limit, ranked, probe=probe, words=parts)
         if not hits and len(words) > 1:
             hits = self._query(f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
         return hits
 
-    def _prefix(self, word: str) -> str:
+    def _whole(self, word: str) -> _Word:
+        """Return the query for one whole word."""
+        found = self._cache.term_docs(word, 1)
+        return _Word(f'"{word}"', (word,), None, found[0][1] if found and found[0][0] == word else 0)
+
+    def _prefix(self, word: str) -> _Word:
         """Return the query for words starting with word: the indexed words spelled out, as FTS5 walks a list of
         words lazily but builds the whole match list of a `word*` prefix query before it can stop early."""
-        found = self._cache.terms(word, PREFIX_TERMS + 1)
+        found = self._cache.term_docs(word, PREFIX_TERMS + 1)
         if not found or len(found) > PREFIX_TERMS:
-            return f'"{word}"*'
-        return "(" + " OR ".join(f'"{t}"' for t in found) + ")"
+            return _Word(f'"{word}"*', (), word, 1 << 62 if found else 0)
+        return _Word(
+            "(" + " OR ".join(f'"{t}"' for t, _ in found) + ")",
+            tuple(t for t, _ in found),
+            None,
+            sum(n for _, n in found),
+        )
 
     def vocabulary(self, prefix: str, limit: int) -> list[str]:
         """Return up to limit indexed words starting with prefix, in order (words of removed briefs may linger)."""
@@ -195,18 +230,28 @@ class TextIndex:
         ranked: bool = True,
         *,
         probe: bool = False,
+        words: Sequence[_Word] = (),
     ) -> list[TextHit]:
-        """Return the hits of one match (see search); probe: first ask, in ascending order, whether anything matches.
+        """Return the hits of one match (see search); probe: first find out more cheaply whether anything matches.
 
         An AND of common words that no field holds together (`search security Kashmir pipeline`) is proven empty
-        only by reading every row list to its end: ascending, FTS5 does it in about half the time of the newest-first
-        walk, which then runs only if something matches (the first match, ascending, is soon found if any).
+        only by reading every row list to its end. Probed, an AND of three or more words (its `words`) is answered
+        from its two rarest words' fields, the others read in their text (see _every); failing that, FTS5 is asked
+        in ascending order (about half the time of the newest-first walk) whether anything matches, and the walk
+        runs only if something does.
         """
         ranges = _class_ranges(kinds)
-        if probe and not self._cache.query_text(
-            "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1",
-            (match, ranges[-1][0], ranges[0][1]),
+        every = self._every(words, ranges) if probe else None
+        if (
+            every is None
+            and probe
+            and not self._cache.query_text(
+                "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1",
+                (match, ranges[-1][0], ranges[0][1]),
+            )
         ):
+            return []
+        if every is not None and not every:
             return []
         recent = recent_limit or limit
         # kinds may share a class with others (filtered out later): walk twice as far, unless their classes are theirs
@@ -214,8 +259,8 @@ class TextIndex:
         walk = (max(BM25_MAX, wanted) if ranked else wanted) + 1
         # one walk in row-id order (cheap: FTS5 stops at the limit) both counts the matches and, if there are
         # many, gives the newest ones
-        ids: list[int] = []
-        for lo, hi in ranges:
+        ids: list[int] = [] if every is None else every[:walk]
+        for lo, hi in ranges if every is None else ():
             ids += [
                 r[0]
                 for r in self._cache.query_text(
@@ -226,10 +271,60 @@ class TextIndex:
             if len(ids) >= walk:
                 break
         if len(ids) > BM25_MAX or (ids and not ranked):
-            return self._recent(match, ids, kinds, recent, wanted)
+            return self._recent(match, ids, kinds, recent, wanted, every)
         if not ids:  # nothing matches: no second pass for BM25 (its term statistics cost as much as the walk)
             return []
         return self._bm25(match, kinds, ranges, limit)
+
+    def _every(self, words: Sequence[_Word], ranges: list[tuple[int, int]]) -> list[int] | None:
+        """Return every row id in these ranges whose body holds all these words, highest first; None when that is
+        not cheap to know (fewer than three words, or each pair tried (the rarest with the next two) held by more
+        than PAIR_CAP fields, or leaving a word not testable in Python).
+
+        FTS5 intersects the row lists of an AND in step, so an AND of three common words costs about the sum of
+        their lists even when nothing matches. Two of the rarest lists are intersected alone; each field found is
+        then read, and the other words looked for in its text as the tokenizer splits it (ASCII), or by FTS5, one
+        word and row at a time (any other text).
+        """
+        if len(words) < 3:
+            return None
+        ordered = sorted(words, key=lambda w: w.docs)
+        for i, j in _PAIRS:  # the rarest pair first; words often said together ("non-proliferation") are skipped
+            rest = [w for k, w in enumerate(ordered) if k not in (i, j)]
+            if not all(w.plain() for w in rest):
+                continue
+            rows = self._cache.query_text(
+                "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
+                (f"body : ({ordered[i].query} AND {ordered[j].query})", ranges[-1][0], ranges[0][1], PAIR_CAP + 1),
+            )
+            if len(rows) <= PAIR_CAP:
+                return self._holding([r[0] for r in rows if any(lo <= r[0] <= hi for lo, hi in ranges)], rest)
+        return None
+
+    def _holding(self, ids: list[int], rest: Sequence[_Word]) -> list[int]:
+        """Return those of these row ids whose body holds all these words, highest first."""
+        out = []
+        if ids:
+            marks = ",".join("?" * len(ids))
+            for rowid, stored in self._cache.query_text(
+                f"SELECT rowid, body FROM textbody WHERE rowid IN ({marks})", ids
+            ):
+                text = plain_body(stored)
+                if text.isascii():
+                    found = set(_ASCII_WORD.findall(text.lower()))
+                    held = all(w.in_words(found) for w in rest)
+                else:
+                    held = all(self._holds(w, rowid) for w in rest)
+                if held:
+                    out.append(rowid)
+        out.sort(reverse=True)
+        return out
+
+    def _holds(self, word: _Word, rowid: int) -> bool:
+        """Return whether one row's body holds a word, as FTS5 matches it (one word: FTS5 stops at the row)."""
+        return bool(
+            self._cache.query_text("SELECT 1 FROM t WHERE t MATCH ? AND rowid = ?", (f"body : ({word.query})", rowid))
+        )
 
     def _bm25(self, match: str, kinds: set[str] | None, ranges: list[tuple[int, int]], limit: int) -> list[TextHit]:
         where = " OR ".join("rowid BETWEEN ? AND ?" for _ in ranges)
@@ -253,7 +348,16 @@ class TextIndex:
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 
-    def _recent(self, match: str, ids: list[int], kinds: set[str] | None, limit: int, wanted: int) -> list[TextHit]:
+    def _recent(
+        self,
+        match: str,
+        ids: list[int],
+        kinds: set[str] | None,
+        limit: int,
+        wanted: int,
+        every: list[int] | None = None,
+    ) -> list[TextHit]:
+        """Return the newest `limit` of the hits walked (ids, highest first; every: all of them, when known)."""
         take = ids[:wanted]
         if len(ids) > wanted:
             # within one class and date, rows are in slot order, not id order: take the whole last date
@@ -262,13 +366,17 @@ class TextIndex:
             more = [i for i in rest if i >> DATE_SHIFT == group]
             take += more
             if len(more) == len(rest):  # the date goes on past the rows walked
-                take += [
-                    r[0]
-                    for r in self._cache.query_text(
-                        "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?",
-                        (match, group << DATE_SHIFT, take[-1] - 1),
-                    )
-                ]
+                lo, hi = group << DATE_SHIFT, take[-1] - 1
+                take += (
+                    [i for i in every if lo <= i <= hi]
+                    if every is not None
+                    else [
+                        r[0]
+                        for r in self._cache.query_text(
+                            "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ?", (match, lo, hi)
+                        )
+                    ]
+                )
         marks = ",".join("?" * len(take))
         rows = self._cache.query_text(
             f"SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE rowid IN ({marks})", take

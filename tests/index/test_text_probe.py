@@ -69,3 +69,30 @@ def test_probe_covers_every_class_asked() -> None:
     catalog = Catalog({d["id"]: Dialogue.model_validate(d) for d in (data, other)})
     hits = catalog.text.search("quillfeather zanzibarian", kinds=("title", "organizer"), ranked=False)
     assert [(h.dialogue_id, h.kind) for h in hits] == [("probe-1", "organizer")]
+
+
+def test_and_of_three_words_reads_the_fields_of_its_two_rarest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An AND of three words is answered from the fields holding its two rarest words, the third looked for in
+    their text: in Python for ASCII text, by the index for other text (here accented titles), as the walk finds."""
+    titles = {
+        "and-1": "Énergie digital management security",
+        "and-2": "Digital management roundtable",
+        "and-3": "Énergie digital management",
+        "and-4": "Security roundtable",
+        "and-5": "Security pipeline dialogue",
+    }
+    catalog = Catalog({did: Dialogue.model_validate(minimal_brief(did, title=title)) for did, title in titles.items()})
+    decided: list[list[int] | None] = []
+    real = TextIndex._every
+
+    def every(self: TextIndex, *args: object) -> list[int] | None:
+        decided.append(real(self, *args))  # type: ignore[arg-type]
+        return decided[-1]
+
+    monkeypatch.setattr(TextIndex, "_every", every)
+    hits = catalog.text.search("digital management security", kinds=("title",), ranked=False)
+    assert [h.dialogue_id for h in hits] == ["and-1"]
+    assert decided and decided[0] is not None and len(decided[0]) == 1
+    decided.clear()
+    catalog.text.search("digital management pipeline", kinds=("title",), ranked=False)
+    assert decided == [[]]  # proven empty: no field of the two rarest words' (and-1 to and-3) holds "pipeline"
