@@ -15,12 +15,20 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.errors import BriefError
-from bot.index.records import PartRecord, Summary, part_names_from_blob, parts_blob, parts_from_blob, summary_to_data
+from bot.index.records import (
+    PartRecord,
+    Summary,
+    part_fields_from_blob,
+    part_names_from_blob,
+    parts_blob,
+    parts_from_blob,
+    summary_to_data,
+)
 from bot.index.rows import (
     CLASS_SHIFT,
     CLASSES,
@@ -295,20 +303,26 @@ class CacheDB:
 
     def participant_names(self, vers: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Return the participants' names of these versions, in brief order (one query per 500 versions)."""
-        out: dict[str, tuple[str, ...]] = {}
+        return {ver: part_names_from_blob(blob) for ver, blob in self._part_blobs(vers)}
+
+    def participant_fields(self, vers: Sequence[str]) -> dict[str, tuple[str | None, ...]]:
+        """Return the participants' affiliation and country of these versions, flat and in brief order (one query
+        per 500 versions), building no participant record."""
+        return {ver: part_fields_from_blob(blob) for ver, blob in self._part_blobs(vers)}
+
+    def _part_blobs(self, vers: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield (version, participants blob) of these versions (not copied from a fresh cache's blobs)."""
         rest: list[str] = []
         for ver in vers:
             blob = self._fresh_parts.get(ver)
             if blob is None:
                 rest.append(ver)
             else:
-                out[ver] = part_names_from_blob(blob)
+                yield ver, blob
         for start in range(0, len(rest), 500):
             chunk = rest[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for ver, blob in self.db.execute(f"SELECT ver, data FROM parts WHERE ver IN ({marks})", chunk):
-                out[ver] = part_names_from_blob(blob)
-        return out
+            yield from self.db.execute(f"SELECT ver, data FROM parts WHERE ver IN ({marks})", chunk)
 
     def participants(self, ver: str) -> tuple[PartRecord, ...]:
         """Return the participant records of one version."""

@@ -103,6 +103,12 @@ def part_names_from_blob(blob: bytes) -> tuple[str, ...]:
     return tuple(p[0] for p in marshal.loads(unsqueeze(blob)))
 
 
+def part_fields_from_blob(blob: bytes) -> tuple[str | None, ...]:
+    """Return the affiliation and country of each participant of a blob stored by parts_blob(), flat and in order
+    (affiliation, country, affiliation, ...), building no record."""
+    return tuple(f for p in marshal.loads(unsqueeze(blob)) for f in (p[7], p[2]))
+
+
 def parts_from_data(parts: Any) -> tuple[PartRecord, ...]:
     """Rebuild participant records from plain tuples."""
     # tuple.__new__ skips the NamedTuple constructor's argument handling: 10,000 briefs x 8 people add up

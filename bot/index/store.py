@@ -28,7 +28,7 @@ from bot.index.snapshot import Listing
 if TYPE_CHECKING:
     from bot.briefs.models import Dialogue, PeopleRegistry
     from bot.index.cachedb import CacheDB, FileRecord
-    from bot.index.catalog import Catalog, RegistrySource
+    from bot.index.catalog import Catalog, Fields, RegistrySource
     from bot.index.compile import Compiled
     from bot.index.records import PartRecord, Summary
     from bot.index.snapshot import Snapshot
@@ -41,6 +41,7 @@ BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt 
 LEAN_MIN_FILES = 500  # a first load serving this many files ends as a start from its snapshot does (_end_lean)
 SKIPPED_IN_FULL = 3  # more broken briefs than this are logged as one warning line (each at INFO)
 DETAIL_CACHE = 1024  # full dialogues kept built in memory
+FIELDS_BATCH = 500  # dialogues whose participants' affiliations and countries one query reads
 
 
 class FileStamp(NamedTuple):
@@ -1134,7 +1135,8 @@ class BriefStore:
         parts = self._parts_loader(summaries, versions)
         if previous is not None and not self._registry_changed:
             names = self._names_loader(summaries, versions)
-            return previous.updated(summaries, load, text, parts, changed=touched, names=names)
+            fields = self._fields_loader(summaries, versions)
+            return previous.updated(summaries, load, text, parts, changed=touched, names=names, fields=fields)
         self._registry_changed = False
         self._vtag = versions_tag(versions)
         return self._compiled_catalog(summaries, load, text, parts)
@@ -1185,6 +1187,7 @@ class BriefStore:
             include_drafts=self.include_drafts,
             people=people,
             parts=parts,
+            fields=self._fields_loader(summaries, text.versions or {}),
             **lean,
         )
         if people is None and db.persistent:
@@ -1278,6 +1281,41 @@ class BriefStore:
             return out
 
         return names
+
+    def _fields_loader(self, summaries: Mapping[str, Summary], versions: Mapping[str, str]) -> Fields:
+        """Return a reader of many dialogues' participants' affiliations and countries (flat), in the order asked: from
+        the summaries in memory, else from the cache a batch of versions a query (no participant record is built,
+        nothing is memoised: an index over every dialogue reads each once)."""
+        from bot.index.snapshot import is_lazy
+
+        db = self._db
+        assert db is not None
+        in_memory = not is_lazy(summaries)
+        lock = self._details_lock
+
+        def read(batch: list[str]) -> Iterator[tuple[str, tuple[str | None, ...]]]:
+            if not batch:
+                return iter(())
+            with lock:
+                found = db.participant_fields([versions[did] for did in batch])
+            return ((did, found.get(versions[did], ())) for did in batch)
+
+        def fields(dids: Iterable[str]) -> Iterator[tuple[str, tuple[str | None, ...]]]:
+            batch: list[str] = []
+            for did in dids:
+                mine = summaries[did].participants if in_memory else ()
+                if mine:
+                    yield from read(batch)
+                    batch = []
+                    yield did, tuple(f for p in mine for f in (p.affiliation, p.country))
+                    continue
+                batch.append(did)
+                if len(batch) >= FIELDS_BATCH:
+                    yield from read(batch)
+                    batch = []
+            yield from read(batch)
+
+        return fields
 
     def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
         details = self._details

@@ -13,9 +13,11 @@ import itertools
 import re
 import threading
 import weakref
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import TypeVar
 
 from bot.briefs.keys import fold, normalize_name
@@ -81,56 +83,101 @@ def _key(text: str) -> str:
     return " ".join(_split(text))
 
 
+def _postings() -> array[int]:
+    return array("i")
+
+
+def _add(index: dict[str, array[int]], key: str, rank: int) -> None:
+    """Add a rank to a key's postings; ranks arrive in ascending order, so a repeat is the last one."""
+    ranks = index.get(key)
+    if ranks is None:
+        index[key] = array("i", (rank,))
+    elif ranks[-1] != rank:
+        ranks.append(rank)
+
+
 class _Groups:
     """Institutes and countries of one catalog snapshot: the dialogues each organised or sent people to.
 
     Built once per snapshot on first use, from the organiser rows of the text index and the participants'
-    affiliation and country; it holds dialogue ids only (the participants shown are found again in the few
-    dialogues an answer shows), and every list is newest first, so a question reads only its head.
+    affiliation and country (read in batches, no participant record kept). A dialogue is held as its newest-first
+    rank in the snapshot (an int in an array, not an id in a set: ~4 bytes a posting instead of ~40), every posting
+    list is ascending, i.e. newest first, so a question reads only its head, and the participants shown are found
+    again in the few dialogues an answer shows.
     """
 
     def __init__(self, catalog: Catalog) -> None:
+        self.order = catalog.ordered_ids()  # rank -> dialogue id
         rank = catalog.rank
         visible = catalog.dialogues
-        self.org_exact: dict[str, list[str]] = {}
-        self.org_words: dict[str, set[str]] = {}
-        self.org_text: dict[str, list[str]] = {}  # dialogue id -> its organiser rows
-        for did, _, _, body in catalog.text.rows_of_kind("organizer"):
-            if did not in visible:
-                continue
-            self.org_text.setdefault(did, []).append(body)
+        self.org_exact: dict[str, array[int]] = {}
+        self.org_words: dict[str, array[int]] = {}
+        self.bodies: list[str] = []  # each distinct organiser row once
+        self.org_first = array("i", [-1]) * len(self.order)  # rank -> its first organiser row (in bodies), or -1
+        self.org_more: dict[int, list[int]] = {}  # rank -> its further organiser rows, when it has several
+        numbered: dict[str, int] = {}
+        rows = [(rank(did), body) for did, _, _, body in catalog.text.rows_of_kind("organizer") if did in visible]
+        rows.sort(key=itemgetter(0))  # stable: a dialogue's rows keep their order
+        for at, body in rows:
+            number = numbered.get(body)
+            if number is None:
+                number = numbered[body] = len(self.bodies)
+                self.bodies.append(body)
+            if self.org_first[at] < 0:
+                self.org_first[at] = number
+            else:
+                self.org_more.setdefault(at, []).append(number)
             for key in _org_keys(body):
-                self.org_exact.setdefault(key, []).append(did)
+                _add(self.org_exact, key, at)
             for word in _split(body):
-                self.org_words.setdefault(word, set()).add(did)
-        for dids in self.org_exact.values():
-            dids[:] = sorted(set(dids), key=rank)
-        self.part_exact: dict[str, list[str]] = {}
-        self.part_words: dict[str, set[str]] = {}
-        for did in catalog.ordered_ids():  # newest first
-            fields = {f for part in catalog.parts(did) for f in (part.affiliation, part.country) if f}
-            for field in fields:
-                exact = self.part_exact.setdefault(_key(field), [])
-                if not exact or exact[-1] != did:
-                    exact.append(did)
+                _add(self.org_words, word, at)
+        del rows
+        self.part_exact: dict[str, array[int]] = {}
+        self.part_words: dict[str, array[int]] = {}
+        for at, (_, flat) in enumerate(catalog.participant_fields(self.order)):  # newest first
+            for field in {f for f in flat if f}:
+                _add(self.part_exact, _key(field), at)
                 for word in _split(field):
-                    self.part_words.setdefault(word, set()).add(did)
+                    _add(self.part_words, word, at)
         self.counts: dict[tuple[str, bool], int] = {}  # (key, exact) -> dialogues, memoised as asked
+
+    def organiser_rows(self, at: int) -> list[str]:
+        """Return the organiser rows of the dialogue at this rank, in the text index's order."""
+        first = self.org_first[at]
+        if first < 0:
+            return []
+        return [self.bodies[first], *(self.bodies[i] for i in self.org_more.get(at, ()))]
+
+    def matching(self, words: list[str]) -> tuple[set[int], set[int]]:
+        """Return the ranks of the dialogues whose organiser rows, and whose participants' affiliation or country,
+        hold every word."""
+        return _every(self.org_words, words), _every(self.part_words, words)
+
+
+def _every(index: dict[str, array[int]], words: list[str]) -> set[int]:
+    """Return the ranks posted under every one of the words (none if one is missing)."""
+    lists = [index.get(w, _postings()) for w in words]
+    lists.sort(key=len)
+    found = set(lists[0])
+    for ranks in lists[1:]:
+        found.intersection_update(ranks)
+    return found
 
 
 class _Series:
-    """The series named in one catalog snapshot: dialogue ids by the series' folded name, newest first."""
+    """The series named in one catalog snapshot: dialogue ranks by the series' folded name, newest first."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.series: dict[str, list[str]] = {}
+        self.order = catalog.ordered_ids()
+        self.series: dict[str, array[int]] = {}
         self.series_name: dict[str, str] = {}
         for did, _, field, body in catalog.text.rows_of_kind("meta"):
             if field == "series" and did in catalog.dialogues:
                 key = _key(body)
-                self.series.setdefault(key, []).append(did)
+                self.series.setdefault(key, _postings()).append(catalog.rank(did))
                 self.series_name.setdefault(key, body)
-        for dids in self.series.values():
-            dids.sort(key=catalog.rank)
+        for key, ranks in self.series.items():
+            self.series[key] = array("i", sorted(ranks))
 
 
 _GROUPS: weakref.WeakKeyDictionary[Catalog, _Groups] = weakref.WeakKeyDictionary()
@@ -167,10 +214,6 @@ def warm(catalog: Catalog) -> None:
     groups(catalog)
 
 
-def _newest(catalog: Catalog, dids: Iterable[str], limit: int) -> list[str]:
-    return heapq.nsmallest(limit, dids, key=catalog.rank)
-
-
 def _members(catalog: Catalog, did: str, key: str, words: list[str], exact: bool) -> tuple[GroupPart, ...]:
     """Return the participants of a dialogue who belong to the institute or country."""
     out = []
@@ -193,20 +236,20 @@ def group_dialogues(catalog: Catalog, name: str, *, exact: bool = False, limit: 
     index = groups(catalog)
     key = " ".join(words)
     if exact:  # both lists are newest first: merged, their heads are the newest dialogues
-        organised = index.org_exact.get(key, [])
-        attended = index.part_exact.get(key, [])
-        merged = heapq.merge(organised[:limit], attended[:limit], key=catalog.rank)
-        dids = list(itertools.islice(dict.fromkeys(merged), limit))
+        organised = index.org_exact.get(key, _postings())
+        attended = index.part_exact.get(key, _postings())
+        merged = heapq.merge(organised[:limit], attended[:limit])
+        ranks = list(itertools.islice(dict.fromkeys(merged), limit))
         org_set = set(organised[:limit])
     else:
-        org_set = set.intersection(*(index.org_words.get(w, set()) for w in words))
-        attended_set = set.intersection(*(index.part_words.get(w, set()) for w in words))
-        dids = _newest(catalog, org_set | attended_set, limit)
+        org_set, attended_set = index.matching(words)
+        ranks = heapq.nsmallest(limit, org_set | attended_set)
     out = []
-    for did in dids:
+    for at in ranks:
+        did = index.order[at]
         organiser = None
-        if did in org_set:  # the organiser rows of the dialogue ("name acronym country"), the matching one first
-            rows = index.org_text.get(did, [])
+        if at in org_set:  # the organiser rows of the dialogue ("name acronym country"), the matching one first
+            rows = index.organiser_rows(at)
             organiser = rows[0] if len(rows) == 1 else next((r for r in rows if _holds(r, words)), rows[0])
         out.append(GroupDialogue(did, organiser, _members(catalog, did, key, words, exact)))
     return out
@@ -224,8 +267,7 @@ def group_count(catalog: Catalog, name: str, *, exact: bool = False) -> int:
         if exact:
             count = len(set(index.org_exact.get(key, ())) | set(index.part_exact.get(key, ())))
         else:
-            organised = set.intersection(*(index.org_words.get(w, set()) for w in words))
-            attended = set.intersection(*(index.part_words.get(w, set()) for w in words))
+            organised, attended = index.matching(words)
             count = len(organised | attended)
         index.counts[(key, exact)] = count
     return count
@@ -255,10 +297,8 @@ def is_group(catalog: Catalog, name: str, *, exact: bool = False) -> bool:
     index = groups(catalog)
     if exact:
         return bool(index.org_exact.get(key) or index.part_exact.get(key))
-    return bool(
-        set.intersection(*(index.org_words.get(w, set()) for w in words))
-        or set.intersection(*(index.part_words.get(w, set()) for w in words))
-    )
+    organised, attended = index.matching(words)
+    return bool(organised or attended)
 
 
 PROBE = 40  # text rows read to tell whether a name is an institute or country exactly, before the index exists
@@ -293,7 +333,8 @@ def series_of(catalog: Catalog, name: str) -> list[tuple[str, str]]:
         if not near:
             return []
         key = max(near, key=lambda k: (len(index.series[k]), k))
-    return [(did, index.series_name[key]) for did in index.series[key]]
+    name_of = index.series_name[key]
+    return [(index.order[at], name_of) for at in index.series[key]]
 
 
 def is_series(catalog: Catalog, name: str) -> bool:
