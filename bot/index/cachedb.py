@@ -36,6 +36,7 @@ from bot.index.rows import (
     DATE_SHIFT,
     FIELD_SQL,
     KIND_SQL,
+    ROW_TOP,
     SEQ_MASK,
     SLOT_MASK,
     SLOT_SHIFT,
@@ -47,6 +48,7 @@ from bot.index.rows import (
     group_items,
     plain_body,
     prepare_text,
+    row_id,
     ungroup_items,
 )
 from bot.index.sql import sqlite3
@@ -56,7 +58,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 14
+SCHEMA = 15
 FTS_BUILD_HASH_BYTES = 16 << 20
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
@@ -201,8 +203,8 @@ class CacheDB:
     def _create(db: sqlite3.Connection, version: str) -> None:
         """Create the tables.
 
-        The text of each field is stored once, in textbody, keyed by its row id (see rows.py); its dialogue id and
-        version are those of the textrows row its row id's date and slot name. The view textstore joins the two
+        The text of each field is stored once, in textbody, keyed by its row id (see rows.row_id); its dialogue id
+        and version are those of the textrows row its key's date and slot name. The view textstore joins the two
         (textbody first: every reader names row ids) and is the FTS5 table's external content.
         """
         # before the first table (a no-op on an existing file): 16 kB pages leave less of each page unused by 1-5 kB
@@ -226,8 +228,9 @@ class CacheDB:
             CREATE TABLE IF NOT EXISTS textbody(rowid INTEGER PRIMARY KEY, kind, ref INT, field, body, who TEXT);
             CREATE VIEW IF NOT EXISTS textstore AS SELECT b.rowid AS rowid, r.did AS did, {KIND_SQL} AS kind,
                 b.ref AS ref, {FIELD_SQL} AS field, {_BODY} AS body, r.ver AS ver, b.who AS who
-                FROM textbody b CROSS JOIN textrows r ON r.datekey = (b.rowid >> {DATE_SHIFT}) & {DATE_MASK}
-                AND r.slot = (b.rowid >> {SLOT_SHIFT}) & {SLOT_MASK};
+                FROM textbody b CROSS JOIN textrows r
+                ON r.datekey = (({ROW_TOP} - b.rowid) >> {DATE_SHIFT}) & {DATE_MASK}
+                AND r.slot = (({ROW_TOP} - b.rowid) >> {SLOT_SHIFT}) & {SLOT_MASK};
             CREATE VIRTUAL TABLE IF NOT EXISTS t USING fts5(did UNINDEXED, kind UNINDEXED, ref UNINDEXED,
                 field UNINDEXED, body, ver UNINDEXED, who, content='textstore', content_rowid='rowid',
                 tokenize='unicode61 remove_diacritics 2');
@@ -425,8 +428,8 @@ class CacheDB:
     ) -> None:
         """Index (or re-index) the text of one dialogue and its display items (inside a transaction).
 
-        Row ids encode (field class, event date, slot, field number), so a walk in descending row-id order meets
-        titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
+        Row ids encode (field class, event date, slot, field number) (rows.row_id), so a walk in ascending row-id
+        order meets titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
         A position's row also indexes its speakers' affiliation, country and role (column `who`), so a question
         "positions X by Iran" is one index query. The display items are stored one row per kind (group_items),
         with groups when the compile workers made them already. An item's version is its dialogue's in textrows.
@@ -440,13 +443,13 @@ class CacheDB:
         cur = self.db.cursor()
         cur.executemany(
             "INSERT INTO textbody VALUES (?,?,?,?,?,?)",
-            [(low | base, kind, ref, field, body, who) for low, kind, ref, field, body, who in prepared],
+            [(row_id(low | base), kind, ref, field, body, who) for low, kind, ref, field, body, who in prepared],
         )
         if self.bulk:  # the index is rebuilt by end_bulk()
             self._staged.add(did)
         else:
             batch = [
-                (low | base, did, kind, ref, field, plain_body(body), ver, who)
+                (row_id(low | base), did, kind, ref, field, plain_body(body), ver, who)
                 for low, kind, ref, field, body, who in prepared
             ]
             cur.executemany(
@@ -479,7 +482,7 @@ class CacheDB:
             base = (row[0] << DATE_SHIFT) | (row[1] << SLOT_SHIFT)
             for cls in range(CLASSES):
                 lo = (cls << CLASS_SHIFT) | base
-                span = (lo, lo | SEQ_MASK)
+                span = (row_id(lo | SEQ_MASK), row_id(lo))
                 if not self.bulk:
                     self.db.execute(
                         "INSERT INTO t(t, rowid, did, kind, ref, field, body, ver, who) SELECT 'delete', rowid, did,"
@@ -494,7 +497,7 @@ class CacheDB:
     def begin_bulk(self) -> None:
         """Start writing many dialogues' text: the index is rebuilt once, in row-id order, by end_bulk().
 
-        Text rows go straight to textbody. A cold start sends them in date order (predicted_date_key), so within
+        Text rows go straight to textbody. A cold start sends them newest first (predicted_date_key), so within
         each field class they are appended in row-id order and fill the pages densely.
         """
         self._staged = set()

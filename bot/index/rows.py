@@ -1,8 +1,9 @@
 """How a dialogue becomes index rows: its text fields, its display items and the row-id layout of the text index.
 
-The one contract between the writer (compile, CacheDB) and the readers (TextIndex, query): row id = field class
-(3 bits) | event date (27 bits) | slot (19 bits) | field number (14 bits), so a walk in descending row-id order
-meets titles before bodies and, within a class, newer dialogues first, whenever the rows were written.
+The one contract between the writer (compile, CacheDB) and the readers (TextIndex, query): a row's key = field
+class (3 bits) | event date (27 bits) | slot (19 bits) | field number (14 bits), and its row id = ROW_TOP - key
+(row_id, row_key), so a walk in ascending row-id order meets titles before bodies and, within a class, newer
+dialogues first, whenever the rows were written. (FTS5 walks its row lists about twice as fast ascending.)
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def ungroup_items(blob: bytes) -> tuple[tuple[int, bytes], ...]:
     return rows
 
 
-# ----- text row ids: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) ---------------
+# ----- text row keys: class (3 bits) | date (27 bits) | slot (19 bits) | field number (14 bits) --------------
 
 CLASSES = 5
 CLASS_SHIFT = 60
@@ -122,10 +123,21 @@ SEQ_MASK = (1 << SLOT_SHIFT) - 1
 SLOT_MASK = (1 << (DATE_SHIFT - SLOT_SHIFT)) - 1
 DATE_MASK = (1 << (CLASS_SHIFT - DATE_SHIFT)) - 1
 CLASS_HEAD, CLASS_SESSION_TITLE, CLASS_SESSION, CLASS_POSITION, CLASS_REST = 4, 3, 2, 1, 0
+ROW_TOP = (1 << 63) - 1  # a row id is ROW_TOP - its key: the highest key (newest title) is the lowest row id
+
+
+def row_id(key: int) -> int:
+    """Return the row id of a text row's key (class | date | slot | field number): the highest key, the lowest id."""
+    return ROW_TOP - key
+
+
+def row_key(rowid: int) -> int:
+    """Return the key (class | date | slot | field number) of a text row id (the inverse of row_id)."""
+    return ROW_TOP - rowid
 
 
 def prepare_text(did: str, rows: Iterable[TextRow], items: Iterable[ItemRow]) -> tuple[PreparedRow, ...]:
-    """Return a dialogue's text rows with the date-free part of their row ids and their speakers' words."""
+    """Return a dialogue's text rows with the date-free part of their keys (see row_id) and their speakers' words."""
     who: dict[int, str] = {}
     for kind, ref, data in items:
         if kind == "position":

@@ -731,9 +731,10 @@ class BriefStore:
         paths = [str(self.directory / n) for n in names]
         workers = min(os.cpu_count() or 1, 4)
         if len(names) >= BULK_MIN_FILES:
-            # oldest first, as the text index orders its rows: the staged rows then arrive in row-id order
+            # newest first, as the text index orders its rows (rows.row_id): the staged rows then arrive in row-id
+            # order (files of one date keep their order, and so the slots they had)
             keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
-            paths.sort(key=lambda shown: keys[shown])
+            paths.sort(key=lambda shown: -keys[shown])
         if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
             # a bulk first load keeps no participant records in memory (look_alikes is not run; the cache has them)
             lean = len(names) >= BULK_MIN_FILES and self._catalog is None

@@ -19,6 +19,8 @@ from bot.index.rows import (
     DisplayRow,
     display_row,
     plain_body,
+    row_id,
+    row_key,
     text_fields,
     text_items,
 )
@@ -55,7 +57,7 @@ _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1
 
 
 def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
-    """Return the row-id ranges (highest class first) holding the fields of these kinds."""
+    """Return the row-id ranges (ascending: highest class first) holding the fields of these kinds."""
     classes = sorted({c for k in kinds for c in _KIND_CLASSES.get(k, (0,))} if kinds else range(CLASSES))
     ranges: list[list[int]] = []
     for c in classes:
@@ -63,7 +65,7 @@ def _class_ranges(kinds: set[str] | None) -> list[tuple[int, int]]:
             ranges[-1][1] = c
         else:
             ranges.append([c, c])
-    return [(lo << CLASS_SHIFT, ((hi + 1) << CLASS_SHIFT) - 1) for lo, hi in reversed(ranges)]
+    return [(row_id(((hi + 1) << CLASS_SHIFT) - 1), row_id(lo << CLASS_SHIFT)) for lo, hi in reversed(ranges)]
 
 
 class _Word(NamedTuple):
@@ -89,8 +91,9 @@ class TextIndex:
     """SQLite FTS5 full-text index over every text field of the briefs.
 
     Up to BM25_MAX matching fields are ranked with BM25. A query matching more (a one-word topic over thousands
-    of briefs) is answered by walking the index in row-id order, which the row ids make "titles and topics, then
-    session titles, session text, positions, the rest; newest first within each", stopping after `limit` hits.
+    of briefs) is answered by walking the index in ascending row-id order, which the row ids make "titles and
+    topics, then session titles, session text, positions, the rest; newest first within each" (rows.row_id),
+    stopping after `limit` hits.
     """
 
     def __init__(self, db: CacheDB | None = None, versions: Mapping[str, str] | None = None) -> None:
@@ -186,7 +189,7 @@ class TextIndex:
         ranges = _class_ranges({"position"})
         rows = self._cache.query_text(
             "SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE kind = 'position'"
-            " AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+            " AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?",
             (ranges[0][0], ranges[-1][1], limit * 4),
         )
         versions = self._versions
@@ -197,8 +200,9 @@ class TextIndex:
         """Return (dialogue id, ref, field, text) of every served row of one kind (a scan: for indexes built once)."""
         ranges = _class_ranges({kind})
         rows = self._cache.query_text(
-            "SELECT did, ref, field, body, ver FROM textstore WHERE kind = ? AND rowid BETWEEN ? AND ?",
-            (kind, ranges[-1][0], ranges[0][1]),
+            "SELECT did, ref, field, body, ver FROM textstore WHERE kind = ? AND rowid BETWEEN ? AND ?"
+            " ORDER BY rowid DESC",
+            (kind, ranges[0][0], ranges[-1][1]),
         )
         versions = self._versions
         return [
@@ -236,18 +240,19 @@ class TextIndex:
 
         An AND of common words that no field holds together (`search security Kashmir pipeline`) is proven empty
         only by reading every row list to its end. Probed, an AND of three or more words (its `words`) is answered
-        from its two rarest words' fields, the others read in their text (see _every); failing that, FTS5 is asked
-        in ascending order (about half the time of the newest-first walk) whether anything matches, and the walk
-        runs only if something does.
+        from its rarest words' fields, the others read in their text (see _every); failing that, over kinds in
+        row-id ranges apart FTS5 is first asked whether anything matches in their whole span (a walk of each
+        range would read the lists to their end once per range), and the walk runs only if something does.
         """
         ranges = _class_ranges(kinds)
         every = self._every(words, ranges) if probe else None
         if (
             every is None
             and probe
+            and len(ranges) > 1  # over one range, the walk below finds the first match as soon
             and not self._cache.query_text(
                 "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT 1",
-                (match, ranges[-1][0], ranges[0][1]),
+                (match, ranges[0][0], ranges[-1][1]),
             )
         ):
             return []
@@ -264,7 +269,7 @@ class TextIndex:
             ids += [
                 r[0]
                 for r in self._cache.query_text(
-                    "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?",
+                    "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid LIMIT ?",
                     (match, lo, hi, walk - len(ids)),
                 )
             ]
@@ -277,7 +282,7 @@ class TextIndex:
         return self._bm25(match, kinds, ranges, limit)
 
     def _every(self, words: Sequence[_Word], ranges: list[tuple[int, int]]) -> list[int] | None:
-        """Return every row id in these ranges whose body holds all these words, highest first; None when that is
+        """Return every row id in these ranges whose body holds all these words, in walk order; None when that is
         not cheap to know (fewer than three words, or each pair tried (the rarest with the next two) held by more
         than PAIR_CAP fields, or leaving a word not testable in Python).
 
@@ -295,14 +300,14 @@ class TextIndex:
                 continue
             rows = self._cache.query_text(
                 "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
-                (f"body : ({ordered[i].query} AND {ordered[j].query})", ranges[-1][0], ranges[0][1], PAIR_CAP + 1),
+                (f"body : ({ordered[i].query} AND {ordered[j].query})", ranges[0][0], ranges[-1][1], PAIR_CAP + 1),
             )
             if len(rows) <= PAIR_CAP:
                 return self._holding([r[0] for r in rows if any(lo <= r[0] <= hi for lo, hi in ranges)], rest)
         return None
 
     def _holding(self, ids: list[int], rest: Sequence[_Word]) -> list[int]:
-        """Return those of these row ids whose body holds all these words, highest first."""
+        """Return those of these row ids whose body holds all these words, in walk order (ascending)."""
         out = []
         if ids:
             marks = ",".join("?" * len(ids))
@@ -317,7 +322,7 @@ class TextIndex:
                     held = all(self._holds(w, rowid) for w in rest)
                 if held:
                     out.append(rowid)
-        out.sort(reverse=True)
+        out.sort()
         return out
 
     def _holds(self, word: _Word, rowid: int) -> bool:
@@ -333,14 +338,14 @@ class TextIndex:
         if kinds:
             sql += f" AND kind IN ({','.join('?' * len(kinds))})"
             params.extend(sorted(kinds))
-        sql += " ORDER BY bm25(t), rowid DESC LIMIT ?"
+        sql += " ORDER BY bm25(t), rowid LIMIT ?"
         params.append(limit * 4)
         rows = self._cache.query_text(sql, params)
         versions = self._versions
         rows = [r for r in rows if versions is None or versions.get(r[1]) == r[7]]
         # equal scores: newer dialogue first (date, then id, descending), then field order
-        rows.sort(key=lambda r: r[0] & SEQ_MASK)
-        rows.sort(key=lambda r: ((r[0] >> DATE_SHIFT) & 0x7FFFFFF, r[1]), reverse=True)
+        rows.sort(key=lambda r: row_key(r[0]) & SEQ_MASK)
+        rows.sort(key=lambda r: ((row_key(r[0]) >> DATE_SHIFT) & 0x7FFFFFF, r[1]), reverse=True)
         hits = [
             TextHit(did, kind, int(ref), name, body, -float(score) * _KIND_WEIGHT.get(kind, 1.0))
             for _, did, kind, ref, name, body, score, _ in rows
@@ -357,16 +362,16 @@ class TextIndex:
         wanted: int,
         every: list[int] | None = None,
     ) -> list[TextHit]:
-        """Return the newest `limit` of the hits walked (ids, highest first; every: all of them, when known)."""
+        """Return the newest `limit` of the hits walked (ids, in walk order; every: all of them, when known)."""
         take = ids[:wanted]
         if len(ids) > wanted:
             # within one class and date, rows are in slot order, not id order: take the whole last date
-            group = take[-1] >> DATE_SHIFT
+            group = row_key(take[-1]) >> DATE_SHIFT
             rest = ids[wanted:]
-            more = [i for i in rest if i >> DATE_SHIFT == group]
+            more = [i for i in rest if row_key(i) >> DATE_SHIFT == group]
             take += more
             if len(more) == len(rest):  # the date goes on past the rows walked
-                lo, hi = group << DATE_SHIFT, take[-1] - 1
+                lo, hi = take[-1] + 1, row_id(group << DATE_SHIFT)
                 take += (
                     [i for i in every if lo <= i <= hi]
                     if every is not None
@@ -383,8 +388,8 @@ class TextIndex:
         )
         versions = self._versions
         out = [r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)]
-        out.sort(key=lambda r: r[0] & SEQ_MASK)
-        out.sort(key=lambda r: (r[0] >> DATE_SHIFT, r[1]), reverse=True)  # class, date, then id: newest first
+        out.sort(key=lambda r: row_key(r[0]) & SEQ_MASK)
+        out.sort(key=lambda r: (row_key(r[0]) >> DATE_SHIFT, r[1]), reverse=True)  # class, date, id: newest first
         out = out[:limit]
         n = len(out)
         return [

@@ -16,9 +16,11 @@ from bot.index.cachedb import CacheDB, code_version
 from bot.index.pack import pack, unpack
 from bot.index.rows import (
     LONG_BODY,
+    ROW_TOP,
     SEQ_MASK,
     group_items,
     plain_body,
+    row_id,
     stored_body,
     stored_field,
     text_fields,
@@ -106,7 +108,7 @@ def _text_rows(store: BriefStore) -> dict[str, list[tuple[str, int, str, str]]]:
     assert store._db is not None
     rows: dict[str, list[tuple[str, int, str, str]]] = {}
     for did, kind, ref, field, body in store._db.db.execute(
-        "SELECT did, kind, ref, field, body FROM textstore ORDER BY did, rowid & ?", (SEQ_MASK,)
+        "SELECT did, kind, ref, field, body FROM textstore ORDER BY did, (? - rowid) & ?", (ROW_TOP, SEQ_MASK)
     ):
         rows.setdefault(did, []).append((kind, ref, field, body))
     return rows
@@ -181,9 +183,11 @@ def test_stored_field_reads_back_through_the_view() -> None:
     any other shape is stored, and read back, as text; a text that looks like a number stays text."""
     db = CacheDB(None)
     db.db.execute("INSERT INTO textrows VALUES ('d', 'v', 0, 0)")
-    rows = [(i, *stored_field(kind, ref, field), ref, "2024") for i, (kind, ref, field) in enumerate(FIELD_SHAPES)]
+    rows = [
+        (row_id(i), *stored_field(kind, ref, field), ref, "2024") for i, (kind, ref, field) in enumerate(FIELD_SHAPES)
+    ]
     db.db.executemany("INSERT INTO textbody(rowid, kind, field, ref, body, who) VALUES (?,?,?,?,?,'')", rows)
-    got = db.db.execute("SELECT did, kind, ref, field, body, ver FROM textstore ORDER BY rowid").fetchall()
+    got = db.db.execute("SELECT did, kind, ref, field, body, ver FROM textstore ORDER BY rowid DESC").fetchall()
     assert got == [("d", kind, ref, field, "2024", "v") for kind, ref, field in FIELD_SHAPES]
     coded = [stored_field(kind, ref, field) for kind, ref, field in FIELD_SHAPES]
     assert all(isinstance(k, int) and isinstance(f, int) for k, f in coded[:17])
