@@ -9,6 +9,7 @@ from bot.briefs.names import role_text
 
 if TYPE_CHECKING:
     from bot.briefs.models import Dialogue, Participant, Source
+    from bot.briefs.plain import PlainDialogue, PlainParticipant, PlainSource
 
 __all__ = [
     "citation",
@@ -28,12 +29,12 @@ def shown_name(honorific: str | None, name: str) -> str:
     return f"{honorific} {name}" if honorific else name
 
 
-def full_name(participant: Participant) -> str:
+def full_name(participant: Participant | PlainParticipant) -> str:
     """Return a participant's name with their honorific."""
     return shown_name(participant.honorific, participant.name)
 
 
-def describe(participant: Participant) -> str:
+def describe(participant: Participant | PlainParticipant) -> str:
     """Return role and affiliation as one phrase, e.g. 'Director General, ISSI' (or 'role not given')."""
     return role_text(participant.role, participant.affiliation)
 
@@ -46,7 +47,7 @@ def moderator_label(shown: str, role: str) -> str:
     return f"{shown} — {role}"
 
 
-def named(dialogue: Dialogue, name: str) -> str:
+def named(dialogue: Dialogue | PlainDialogue, name: str) -> str:
     """Return a name as the dialogue's participant list shows it (with honorific), or as written."""
     participant = dialogue.participant(name)
     return full_name(participant) if participant else name
@@ -59,7 +60,7 @@ def moderators(dialogue: Dialogue) -> list[str]:
     return [named(dialogue, name) for name in names]
 
 
-def source_label(source: Source | None) -> tuple[str | None, str | None]:
+def source_label(source: Source | PlainSource | None) -> tuple[str | None, str | None]:
     """Return the citation label ('publisher, author, date') and URL of a source."""
     if source is None:
         return (None, None)
@@ -69,7 +70,7 @@ def source_label(source: Source | None) -> tuple[str | None, str | None]:
     return (", ".join(bits) or None, source.url)
 
 
-def citation(dialogue: Dialogue) -> Citation:
+def citation(dialogue: Dialogue | PlainDialogue) -> Citation:
     """Return the citation of a dialogue: its title, date and first source."""
     label, url = source_label(dialogue.sources[0] if dialogue.sources else None)
     return Citation(dialogue.id, dialogue.title, dialogue.date, label, url, dialogue.status == "draft")

@@ -21,19 +21,22 @@ from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, person_cho
 from bot.suggest import suggest
 
 if TYPE_CHECKING:
-    from bot.briefs.models import Dialogue, Position
+    from bot.briefs.models import Dialogue, Position, Session, Source
+    from bot.briefs.plain import PlainDialogue, PlainPosition, PlainSession, PlainSource
+
+    Brief = Dialogue | PlainDialogue  # a dialogue rendered whole: the model, or its plain twin read from the cache
 
 MAX_QUESTION_CHARS = 300
 
 
-def _date_text(dialogue: Dialogue) -> str:
+def _date_text(dialogue: Brief) -> str:
     return dialogue.date or "date not given"
 
 
 # ----- dialogues -------------------------------------------------------------------------------------------
 
 
-def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
+def dialogue_items(catalog: Catalog, dialogue: Brief) -> tuple[Item, ...]:
     """Return the items of a full dialogue brief, each citing it."""
     cite = citation(dialogue)
     items = [Item(heading=dialogue.title, fields=_overview(dialogue), citation=cite)]
@@ -43,20 +46,23 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
             parts = dialogue.parts_of(p.name)
             bullets.append(f"{full_name(p)} — {describe(p)} ({', '.join(parts)})")
         items.append(Item(heading="Participants", bullets=tuple(bullets), citation=cite, path="participants"))
-    for number, session in enumerate(dialogue.sessions):
+    sessions: Sequence[Session | PlainSession] = dialogue.sessions
+    for number, session in enumerate(sessions):
         chair = named(dialogue, session.moderator) if session.moderator else None
         session_fields: tuple[tuple[str, str], ...] = (("Chair", chair),) if chair else ()
         summary = (session.summary,) if session.summary else ()
         path = f"sessions[{number}]"
         items.append(Item(f"Session: {session.title}", session_fields, summary, session.takeaways, cite, path=path))
-    for number, position in enumerate(dialogue.positions):
+    positions: Sequence[Position | PlainPosition] = dialogue.positions
+    for number, position in enumerate(positions):
         items.append(
             replace(_position_item(dialogue, position, cite, with_dialogue=False), path=f"positions[{number}]")
         )
     extras = _extras(dialogue)
     if extras:
         items.append(Item(heading="Figures and names", fields=extras, citation=cite, path="figures"))
-    for number, source in enumerate(dialogue.sources):
+    sources: Sequence[Source | PlainSource] = dialogue.sources
+    for number, source in enumerate(sources):
         bits = [b for b in (source.publisher, source.author and f"by {source.author}") if b]
         bits.append(f"published {source.published.isoformat()}" if source.published else "publication date not given")
         lines = (", ".join(bits), source.url or "no URL recorded")
@@ -64,7 +70,7 @@ def dialogue_items(catalog: Catalog, dialogue: Dialogue) -> tuple[Item, ...]:
     return tuple(items)
 
 
-def _overview(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
+def _overview(dialogue: Brief) -> tuple[tuple[str, str], ...]:
     """Return the fields of a dialogue's first item: date, kind, place, organisers, host, moderators, chairs."""
     overview: list[tuple[str, str]] = [("Date", _date_text(dialogue))]
     if dialogue.date_note:
@@ -92,7 +98,7 @@ def _overview(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
     return tuple(overview)
 
 
-def _extras(dialogue: Dialogue) -> tuple[tuple[str, str], ...]:
+def _extras(dialogue: Brief) -> tuple[tuple[str, str], ...]:
     """Return the fields of a dialogue's "Figures and names" item: figures, projects, forums, mentions, topics."""
     extras: list[tuple[str, str]] = [(f.what, f.value) for f in dialogue.figures]
     if dialogue.projects:
@@ -110,7 +116,7 @@ def _draft_note(status: str) -> str:
     return f" [{DRAFT_MARK}]" if status == "draft" else ""
 
 
-def _position_item(dialogue: Dialogue, position: Position, cite: Citation, *, with_dialogue: bool) -> Item:
+def _position_item(dialogue: Brief, position: Position | PlainPosition, cite: Citation, *, with_dialogue: bool) -> Item:
     by = []
     for name in position.by:
         p = dialogue.participant(name)
@@ -123,7 +129,7 @@ def _position_item(dialogue: Dialogue, position: Position, cite: Citation, *, wi
     return Item(f"Position: {position.topic}", tuple(fields), (position.summary,), (), cite)
 
 
-def dialogue_answer(catalog: Catalog, dialogue: Dialogue, title_prefix: str = "") -> Answer:
+def dialogue_answer(catalog: Catalog, dialogue: Brief, title_prefix: str = "") -> Answer:
     """Return one dialogue in full."""
     intro = _one_line_summary(dialogue)
     draft = f"[{DRAFT_MARK}] " if dialogue.status == "draft" else ""
@@ -136,7 +142,7 @@ def dialogue_answer(catalog: Catalog, dialogue: Dialogue, title_prefix: str = ""
     )
 
 
-def _one_line_summary(dialogue: Dialogue) -> str:
+def _one_line_summary(dialogue: Brief) -> str:
     orgs = " and ".join(o.acronym or o.name for o in dialogue.organizers) or "organisers not given"
     when = dialogue.date or "date not given"
     where = f", {dialogue.location}" if dialogue.location else ""
@@ -145,10 +151,10 @@ def _one_line_summary(dialogue: Dialogue) -> str:
 
 
 def latest(catalog: Catalog) -> Answer:
-    """Return the most recent dialogue."""
+    """Return the most recent dialogue (read from the cache's packed record: no model is built)."""
     if not catalog.ordered:
         return Answer(AnswerKind.NOT_FOUND, "No dialogues yet", "The briefs folder has no published briefs.", ok=False)
-    return dialogue_answer(catalog, catalog.ordered[0], "Latest: ")
+    return dialogue_answer(catalog, catalog.plain(catalog.ordered_ids()[0]), "Latest: ")
 
 
 LIST_FIELD_KINDS = ("title", "meta", "organizer", "topic")

@@ -24,6 +24,7 @@ from bot.present import shown_name
 
 if TYPE_CHECKING:
     from bot.briefs.models import Dialogue, Participant, PeopleRegistry, Person
+    from bot.briefs.plain import PlainDialogue
 
     # a registry, a function returning it (unpacked when first needed: a question answered from the saved people
     # index needs none, nor pydantic), or None for none
@@ -636,6 +637,14 @@ class Catalog:
     def _built_rows(self, dialogue_id: str) -> dict[tuple[str, int], DisplayRow]:
         """Return a dialogue's display rows by (kind, ref), built from the dialogue itself."""
         return {(kind, ref): display_row(kind, data) for kind, ref, data in text_items(self.all[dialogue_id])}
+
+    def plain(self, dialogue_id: str) -> Dialogue | PlainDialogue:
+        """Return a dialogue to read only (render): for a catalog over the cache, its plain twin read from the packed
+        record (see bot.briefs.plain: no model built, no pydantic imported) unless it is built already."""
+        if dialogue_id not in self.all:
+            raise KeyError(dialogue_id)
+        reader: Callable[[str], Dialogue | PlainDialogue] | None = getattr(self._load, "plain", None)
+        return reader(dialogue_id) if reader is not None else self.all[dialogue_id]
 
     def ordered_ids(self) -> Sequence[str]:
         """Return the ids of the visible dialogues, newest first, without loading any dialogue."""

@@ -25,7 +25,8 @@ from bot.briefs.models import (
     Session,
     Source,
 )
-from bot.index.squeeze import squeeze, unsqueeze
+from bot.index.records import packed_data
+from bot.index.squeeze import squeeze
 
 # ----- packed dialogues: validated data rebuilt without validating again ------------------------------------
 
@@ -77,7 +78,7 @@ def pack(dialogue: Dialogue) -> bytes:
 
 def unpack(blob: bytes) -> Dialogue:
     """Rebuild a dialogue packed by pack(), equal to the validated original."""
-    data = marshal.loads(unsqueeze(blob))
+    data = packed_data(blob)
     for name, cls in _NESTED[Dialogue].items():
         items = data.get(name)
         if items:

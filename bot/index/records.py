@@ -82,6 +82,12 @@ def source_cite(dialogue: Dialogue) -> tuple[str | None, str | None]:
     return source_label(dialogue.sources[0] if dialogue.sources else None)
 
 
+def packed_data(blob: bytes) -> dict[str, Any]:
+    """Return the plain data of a dialogue packed by bot.index.pack.pack() (no model built, no pydantic)."""
+    data: dict[str, Any] = marshal.loads(unsqueeze(blob))
+    return data
+
+
 def summary_to_data(summary: Summary) -> Any:
     """Return a summary as plain tuples (for marshal): head (id, title, folded, date, status, cite), parts."""
     parts = tuple((*p[:5], tuple(p.keys), p.role, p.affiliation) for p in summary.participants)

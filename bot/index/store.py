@@ -27,6 +27,7 @@ from bot.index.snapshot import Listing
 
 if TYPE_CHECKING:
     from bot.briefs.models import Dialogue, PeopleRegistry
+    from bot.briefs.plain import PlainDialogue
     from bot.index.cachedb import CacheDB, FileRecord
     from bot.index.catalog import Catalog, Fields, RegistrySource
     from bot.index.compile import Compiled
@@ -186,6 +187,70 @@ class _IndexJob:
         self._thread.join()
         if self._error is not None:
             raise self._error
+
+
+class _Loader:
+    """Whole dialogues by id, unpacked from the cache when asked for (the last DETAIL_CACHE kept built); plain()
+    reads one without the models, for an answer that only renders it (see bot.briefs.plain)."""
+
+    __slots__ = ("_db", "_details", "_directory", "_files", "_lock", "_versions")
+
+    def __init__(
+        self,
+        db: CacheDB,
+        details: OrderedDict[str, Dialogue],
+        lock: threading.Lock,
+        versions: dict[str, str],
+        files: dict[str, str],
+        directory: Path,
+    ) -> None:
+        self._db = db
+        self._details = details
+        self._lock = lock
+        self._versions = versions
+        self._files = files
+        self._directory = directory
+
+    def __call__(self, did: str) -> Dialogue:
+        ver = self._versions[did]
+        details = self._details
+        with self._lock:
+            dialogue = details.get(ver)
+            if dialogue is not None:
+                details.move_to_end(ver)
+                return dialogue
+            blob = self._db.detail(ver)
+        # imported here: the models (pydantic) only when a question needs a whole dialogue
+        from bot.index.pack import unpack
+
+        if blob is None:  # pragma: no cover - only if the cache file was deleted under us
+            from bot.index.compile import compile_file  # the YAML parser and the worker pool: rarely needed
+
+            result, _, _ = compile_file(self._directory / self._files[did])
+            if result is None:
+                raise KeyError(did)
+            blob = result.blob
+        dialogue = unpack(blob)
+        with self._lock:
+            details[ver] = dialogue
+            if len(details) > DETAIL_CACHE:
+                details.popitem(last=False)
+        return dialogue
+
+    def plain(self, did: str) -> Dialogue | PlainDialogue:
+        """Return the dialogue for reading only: built already, or its plain twin (no model, no pydantic)."""
+        ver = self._versions[did]
+        with self._lock:
+            dialogue = self._details.get(ver)
+            blob = self._db.detail(ver) if dialogue is None else None
+        if dialogue is not None:
+            return dialogue
+        if blob is None:  # pragma: no cover - only if the cache file was deleted under us
+            return self(did)
+        from bot.briefs.plain import plain_dialogue
+        from bot.index.records import packed_data
+
+        return plain_dialogue(packed_data(blob))
 
 
 class BriefStore:
@@ -1318,35 +1383,6 @@ class BriefStore:
 
         return fields
 
-    def _loader(self, versions: dict[str, str], files: dict[str, str]) -> Callable[[str], Dialogue]:
-        details = self._details
-        lock = self._details_lock
-        db = self._db
-        assert db is not None
-
-        def load(did: str) -> Dialogue:
-            ver = versions[did]
-            with lock:
-                dialogue = details.get(ver)
-                if dialogue is not None:
-                    details.move_to_end(ver)
-                    return dialogue
-                blob = db.detail(ver)
-            # imported here: the models (pydantic) only when a question needs a whole dialogue
-            from bot.index.pack import unpack
-
-            if blob is None:  # pragma: no cover - only if the cache file was deleted under us
-                from bot.index.compile import compile_file  # the YAML parser and the worker pool: rarely needed
-
-                result, _, _ = compile_file(self.directory / files[did])
-                if result is None:
-                    raise KeyError(did)
-                blob = result.blob
-            dialogue = unpack(blob)
-            with lock:
-                details[ver] = dialogue
-                if len(details) > DETAIL_CACHE:
-                    details.popitem(last=False)
-            return dialogue
-
-        return load
+    def _loader(self, versions: dict[str, str], files: dict[str, str]) -> _Loader:
+        assert self._db is not None
+        return _Loader(self._db, self._details, self._details_lock, versions, files, self.directory)

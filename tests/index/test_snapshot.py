@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from pytest import MonkeyPatch
 
+from bot.adapters.console import render_text
 from bot.index import snapshot
 from bot.index.cachedb import CacheDB
 from bot.index.snapshot import Listing, Snapshot
 from bot.index.store import BriefStore
-from bot.query import ask
+from bot.query import ask, dialogue_answer
 from tests.index.corpus import OLD_NS, brief_paths
 
 QUESTIONS = ("dialogue latest", "dialogue list", "session Afghanistan", "positions energy", "search trade")
@@ -257,24 +258,31 @@ def test_reload_without_change_reads_no_record(
     assert lean.last_report.errors and lean.catalog.summary(path.stem).title == full.catalog.summary(path.stem).title
 
 
-@pytest.mark.parametrize(("question", "loaded"), [("/who {name}", "False False"), ("dialogue latest", "True False")])
+@pytest.mark.parametrize(
+    ("question", "loaded"),
+    [("/who {name}", "False False"), ("dialogue latest", "False False"), ("dialogue show {did}", "True False")],
+)
 def test_warm_ask_imports_what_it_needs(folder: Path, tmp_path: Path, question: str, loaded: str) -> None:
-    """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser): the
-    models are built only when a question needs a whole dialogue, and even then no YAML parser is imported."""
+    """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser), and
+    so does `dialogue latest`, read from the packed record; the models are built only when a question needs a whole
+    dialogue to work on, and even then no YAML parser is imported. The latest dialogue's text is the model's."""
     cold = _store(folder, tmp_path / "cache")
     name = next(iter(cold.catalog.people.values())).name
+    newest = cold.catalog.ordered[0]
     script = (
         "import sys\n"
         "import bot.index.store\n"
         "from bot.cli import main\n"
         "bot.index.store.CACHE_MIN_FILES = 1  # this small folder uses its cache as a large one does\n"
-        f"code = main(['ask', '--briefs', {str(folder)!r}, {question.format(name=name)!r}])\n"
+        f"code = main(['ask', '--briefs', {str(folder)!r}, {question.format(name=name, did=newest.id)!r}])\n"
         "print('LOADED', 'pydantic' in sys.modules, 'yaml' in sys.modules, code)\n"
     )
-    env = {**os.environ, "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "90"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
     assert out.strip().splitlines()[-1] == f"LOADED {loaded} 0"
-    assert name in out if question.startswith("/who") else "Latest" in out
+    assert name in out if question.startswith("/who") else newest.title.split()[-1] in out
+    if question == "dialogue latest":  # as the whole dialogue renders it
+        assert out.rsplit("LOADED", 1)[0] == render_text(dialogue_answer(cold.catalog, newest, "Latest: "), 90)
 
 
 def test_closed_store_keeps_summaries(folder: Path, tmp_path: Path) -> None:
