@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import marshal
+import os
+from pathlib import Path
 
 import pytest
 from pytest import MonkeyPatch
@@ -56,3 +58,33 @@ def test_the_cache_uses_an_sqlite_whose_backward_text_walks_are_right() -> None:
     assert vars(cachedb)["sqlite3"] is sqlite3
     assert sqlite3.__name__.startswith("sqlean")
     assert sqlite3.sqlite_version_info >= (3, 50)
+
+
+def _free_some_pages(db: cachedb.CacheDB, megabytes: int = 4) -> None:
+    """Write and delete megabytes of incompressible data: SQLite keeps the pages it used, free, in the file."""
+    db.begin()
+    for i in range(megabytes * 4):
+        db.put_meta(f"scratch{i}", os.urandom(256 * 1024))
+    db.commit()
+    db.begin()
+    db.db.execute("DELETE FROM meta WHERE k LIKE 'scratch%'")
+    db.commit()
+    db.checkpoint()
+
+
+def test_reclaim_gives_free_pages_back(tmp_path: Path) -> None:
+    """A cache file is made to give its free pages back without a VACUUM: they go, and the file shrinks."""
+    db = cachedb.CacheDB(tmp_path / "c.sqlite")
+    db.finish_fresh()
+    assert db.db.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental, set before the first table
+    _free_some_pages(db)
+    before = (tmp_path / "c.sqlite").stat().st_size
+    free = db.free_pages()
+    assert free * cachedb.PAGE_SIZE >= 3 << 20
+    assert db.reclaim(min_pages=free + 1) == 0 and db.free_pages() == free  # too few to bother
+    assert db.reclaim(min_pages=free, step=7) == free
+    assert db.free_pages() == 0
+    assert (tmp_path / "c.sqlite").stat().st_size <= before - free * cachedb.PAGE_SIZE
+    assert db.db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone() == (code_version(),)
+    assert db.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    db.close()

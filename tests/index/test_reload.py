@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import pytest
 
+import bot.index.cachedb as cache_module
 from bot.config import BotConfig
 from bot.index.store import BriefStore, LoadReport
 from bot.query import ask
@@ -142,3 +144,47 @@ async def test_watcher_reloads_an_edit_from_file_events(folder: Path, tmp_path: 
         stop.set()
         await asyncio.wait_for(watcher, 10)
         store.close()
+
+
+def _free_pages(store: BriefStore, megabytes: int = 4) -> int:
+    """Write and delete megabytes of incompressible data in the store's cache; return its free pages then."""
+    db = store._db
+    assert db is not None
+    db.begin()
+    for i in range(megabytes * 4):
+        db.put_meta(f"scratch{i}", os.urandom(256 * 1024))
+    db.commit()
+    db.begin()
+    db.db.execute("DELETE FROM meta WHERE k LIKE 'scratch%'")
+    db.commit()
+    return db.free_pages()
+
+
+def test_reload_gives_many_free_pages_back(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reload after which a twentieth of the cache file is free (as after a fresh text index's first merge) gives
+    those pages back, and answers as a fresh load; fewer free pages are left for later."""
+    store = _store(folder, tmp_path / "cache")
+    assert store._db is not None and store._db.location is not None
+    free = _free_pages(store)
+    pages = store._db.db.execute("PRAGMA page_count").fetchone()[0]
+    assert free * 20 >= pages
+    monkeypatch.setattr(cache_module, "RECLAIM_MIN_PAGES", 10**9)
+    path = brief_paths(folder)[0]
+    path.write_text(path.read_text(encoding="utf-8").replace('title: "', 'title: "Edited ', 1), encoding="utf-8")
+    store.reload([path])
+    assert store._db.free_pages() >= free - 8  # too few to bother yet (a reload's own writes may reuse a few)
+    monkeypatch.setattr(cache_module, "RECLAIM_MIN_PAGES", 1)
+    path.write_text(path.read_text(encoding="utf-8").replace('title: "Edited ', 'title: "Again ', 1), encoding="utf-8")
+    size = store._db.location.stat().st_size
+    store.reload([path])
+    assert store._db.free_pages() == 0
+    assert store._db.location.stat().st_size < size - (free - 8) * cache_module.PAGE_SIZE
+    _same_as_fresh(store, folder, tmp_path / "fresh")
+
+
+def test_merge_text_index_gives_free_pages_back(folder: Path, tmp_path: Path) -> None:
+    """The bot's background merge of the text index also gives the cache file's free pages back."""
+    store = _store(folder, tmp_path / "cache")
+    assert store._db is not None and _free_pages(store, megabytes=20) >= cache_module.RECLAIM_MIN_PAGES
+    store.merge_text_index()
+    assert store._db.free_pages() == 0
