@@ -30,7 +30,7 @@ HELP_LINES = (
 
 def person_choices(catalog: Catalog, keys: tuple[str, ...], question: Callable[[str], str]) -> tuple[Choice, ...]:
     """Return up to 25 people to pick from, each asking `question(name)` when picked."""
-    people = map(catalog.shown_person, keys[:25])
+    people = catalog.shown_people(keys[:25])
     return tuple(Choice(person.shown, question(person.name), person.role) for person in people)
 
 

@@ -8,6 +8,7 @@ import threading
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.fuzzy import Deletions, word_index
-from bot.index.people import Stored, StoredMap, copy_maps
+from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
 from bot.index.snapshot import LazySummaries, LazyVisible
@@ -267,6 +268,34 @@ def _name_words(name: str) -> tuple[tuple[str, ...], str]:
     return found
 
 
+def _whole_words(name: str) -> str:
+    """Return a name's words bar particles, in order, joined (as _name_words, not memoised)."""
+    return " ".join(w for w in normalize_name(name).replace("-", " ").split() if w not in PARTICLES)
+
+
+def _common(sets: Sequence[AbstractSet[str]]) -> AbstractSet[str]:
+    """Return the keys in every one of these sets: Ranked (in recency order) when they are all rows of one saved
+    index, else a plain set."""
+    first = sets[0]
+    if isinstance(first, Ranked) and all(isinstance(s, Ranked) and s.order is first.order for s in sets):
+        ranked = sorted(sets, key=len)
+        others = [frozenset(s.rids) for s in ranked[1:]]  # type: ignore[attr-defined]
+        rids = array("i", (r for r in ranked[0].rids if all(r in o for o in others)))  # type: ignore[attr-defined]
+        return Ranked(rids, first.order)
+    return set(first).intersection(*sets[1:])
+
+
+def _warm_fuzzy() -> None:
+    """Import (and run once) what matching a misspelt name uses, so the first such question does not pay for it."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+    from rapidfuzz.distance import Levenshtein
+
+    process.extract("a", ["a"], scorer=fuzz.WRatio, limit=1)
+    process.cdist(["a"], ["a"], scorer=Levenshtein.distance, score_cutoff=1, dtype=np.int32)
+    np.flatnonzero(np.zeros(1, dtype=bool))
+
+
 def _deferred_people() -> None:
     """The people loader of a catalog whose index is built on first use (Catalog.DEFERRED): it has no snapshot."""
     return None
@@ -299,6 +328,7 @@ class Catalog:
     _reg_by_id: dict[str, Person]
     _reg_record: dict[str, Person]
     _reg_spellings: dict[str, tuple[str, ...]]
+    _saved_order: Order | None  # the saved index's people in recency order (set when a saved index is read)
 
     def __init__(
         self,
@@ -360,13 +390,12 @@ class Catalog:
         return self.__dict__.get("_people_loader") is _deferred_people
 
     def people_snapshot(self) -> Any:
-        """Return the people index as plain data (for marshal), to skip rebuilding it next time."""
-        return (
-            {k: tuple(v) for k, v in self._people.items()},
-            self._exact,
-            self._skeleton,
-            self._tokens,
-        )
+        """Return the people index as plain data (for marshal), to skip rebuilding it next time: the maps, then the
+        people in recency order (see people.Order) with their names' words."""
+        people = {k: tuple(v) for k, v in self._people.items()}
+        order = self._by_recency(people)
+        wholes = tuple(_whole_words(self._people[k].name) for k in order)
+        return (people, self._exact, self._skeleton, self._tokens, (order, wholes))
 
     def _setup(
         self,
@@ -421,6 +450,8 @@ class Catalog:
         self._spelling_words: dict[str, array[int]] | None = None
         self._deletions: Deletions | None = None
         self._positions_memo: dict[str, int] | None = None
+        if previous is not None and "_saved_order" in previous.__dict__:
+            self._saved_order = previous._saved_order  # successors share the saved rows, and so their numbering
         if previous is not None and not self._spellings_changed:
             self._spelling_memo = previous._spelling_memo  # the same spellings: share the list and its word index
             self._spelling_words = previous._spelling_words
@@ -501,6 +532,8 @@ class Catalog:
             gc.disable()
         try:
             snapshot = loader()
+            if isinstance(snapshot, Stored):
+                self._saved_order = snapshot.order()
             count = snapshot.count() if isinstance(snapshot, Stored) else 0
             whole = snapshot.whole() if isinstance(snapshot, Stored) and count <= PEOPLE_IN_MEMORY else None
             if whole is not None and len(whole[0]) == count:  # small: looked up in memory (who p99 at 10,000)
@@ -861,7 +894,7 @@ class Catalog:
         words = key.split()
         sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
         if all(sets):
-            common = set.intersection(*sets)
+            common = _common(sets)
             if common:
                 return NameMatch(self._by_recency(common), "part")
         from rapidfuzz import fuzz, process
@@ -883,9 +916,13 @@ class Catalog:
             near.update(self._word_neighbours(words))
             positions = sorted(near)
             spellings = [self._spellings[i] for i in positions]
-        for _, score, found in process.extract(key, spellings, scorer=fuzz.WRatio, limit=20):
+        results = process.extract(key, spellings, scorer=fuzz.WRatio, limit=20)
+        exact = self._exact
+        if isinstance(exact, StoredMap):  # the rows of the 20 best spellings in one query
+            exact.prefetch(self._spellings[positions[i] if positions is not None else i] for _, _, i in results)
+        for _, score, found in results:
             index = positions[found] if positions is not None else found
-            for person_key in self._exact[self._spellings[index]]:
+            for person_key in exact[self._spellings[index]]:
                 scored[person_key] = max(scored.get(person_key, 0.0), float(score))
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         if ranked and ranked[0][1] >= 85:
@@ -913,7 +950,7 @@ class Catalog:
         if hit:
             return NameMatch(self._by_recency(hit), "transliteration")
         sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
-        common = set.intersection(*sets) if all(sets) else set()
+        common = _common(sets) if all(sets) else set()
         return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
 
     def equally_close(self, query: str, keys: tuple[str, ...]) -> tuple[str, ...]:
@@ -927,8 +964,7 @@ class Catalog:
         from rapidfuzz.distance import Levenshtein
 
         words = [w for w in normalize_name(query).replace("-", " ").split() if w not in PARTICLES]
-        present = tuple(k for k in keys if k in self._people)
-        if not words or not present:
+        if not words:
             return keys
 
         typed = " ".join(words)
@@ -941,16 +977,53 @@ class Catalog:
             # every Mehmet Arslan
             return min(by_word, distance(typed, whole))
 
-        costs: dict[str, int] = {}
-        for k in present:
-            costs[k] = cost(k)
-            if costs[k] == 0:  # an exact name part: nobody is closer (a family name shared by hundreds)
-                return keys
+        costs = self._numbered_costs(words, keys)
+        if costs is None:
+            costs = {}
+            people = self._people
+            for i, k in enumerate(keys):  # the present ones, in order; stopping at the first exact one
+                if i == 1:  # most often the first has the typed word exactly, and nobody else is read; else at once
+                    self._prefetch_people(keys[1:])
+                if k in people:
+                    costs[k] = cost(k)
+                    if costs[k] == 0:  # an exact name part: nobody is closer (a family name shared by hundreds)
+                        return keys
+        elif 0 in costs.values():
+            return keys
+        present = tuple(costs)
+        if not present:
+            return keys
         best = min(costs.values())
         if best > sum(max(2, len(w) // 2) for w in words):
             return keys
-        nears, candidates = self._near_candidates(words, best)
+        nears = self._nears(words, best)
+        ranked = self._ranked_costs(words, nears, best)
+        if ranked is not None:
+            costs.update((k, c) for k, c in ranked.items() if k not in costs)
+        else:
+            costs.update(self._near_costs(words, nears, best, costs))
+        close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
+        if len(close) <= len(present):
+            return keys
+        order = {k: i for i, k in enumerate(self._by_recency(close))}
+        return tuple(sorted(close, key=lambda k: (costs[k], order[k])))  # closest first, then most recent
+
+    def _near_costs(
+        self, words: list[str], nears: list[dict[str, int]], best: int, known: Mapping[str, int]
+    ) -> dict[str, int]:
+        """Return the cost (see equally_close) of every candidate not already known, or a number over best: the
+        candidates are the people named by a near word of every typed word."""
+        from rapidfuzz.distance import Levenshtein
+
+        tokens = self._tokens
+        # the smallest group first: intersections stay small
+        groups = sorted(([s for t in near if (s := tokens.get(t))] for near in nears), key=lambda g: sum(map(len, g)))
+        candidates: set[str] = set().union(*groups[0])
+        for group in groups[1:]:
+            candidates = set().union(*(candidates & s for s in group)) if candidates else candidates
+        typed = " ".join(words)
         indexed = self._token_set()
+        distance = Levenshtein.distance
         cap = best + 1
 
         def near_cost(key: str) -> int:
@@ -970,31 +1043,99 @@ class Catalog:
             return min(by_word, distance(typed, whole, score_cutoff=best))
 
         self._prefetch_people(candidates)
-        costs.update((k, near_cost(k)) for k in candidates if k not in costs)
-        close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
-        if len(close) <= len(present):
-            return keys
-        order = {k: i for i, k in enumerate(self._by_recency(close))}
-        return tuple(sorted(close, key=lambda k: (costs[k], order[k])))  # closest first, then most recent
+        return {k: near_cost(k) for k in candidates if k not in known}
 
-    def _near_candidates(self, words: list[str], best: int) -> tuple[list[dict[str, int]], set[str]]:
-        """Return each typed word's indexed name words within `best` edits, with their distances, and the people
-        named by one of them for every typed word: the candidates."""
+    def _saved_numbers(self, keys: Sequence[str]) -> list[int] | None:
+        """Return the saved numbers of these keys if each is a person of the saved rows that no reload changed (read
+        a key at a time), else None."""
+        people = self._people
+        order = self.__dict__.get("_saved_order")
+        if order is None or not isinstance(people, StoredMap):
+            return None
+        number = order.numbers()
+        out = [number.get(k, -1) if people.saved(k) else -1 for k in keys]
+        return None if -1 in out else out
+
+    def _numbered_costs(self, words: list[str], keys: Sequence[str]) -> dict[str, int] | None:
+        """Return equally_close's cost of each of these keys, in order, computed over the saved person numbers at
+        once (no person read), when every key is a person of the saved rows a reload has not changed; else None."""
+        people = self._people
+        order = self.__dict__.get("_saved_order")
+        if order is None or not isinstance(people, StoredMap) or not keys:
+            return None
+        number = order.numbers()
+        first = number.get(keys[0], -1) if people.saved(keys[0]) else -1
+        if first < 0:
+            return None
+        from rapidfuzz.distance import Levenshtein
+
+        whole = order.wholes()[first]
+        if all(w in whole.split() for w in words):  # the first has every typed word: cost 0, nobody is closer
+            return {keys[0]: 0}
+        rids = self._saved_numbers(keys)
+        if rids is None:
+            return None
+        import numpy as np
+        from rapidfuzz.process import cdist
+
+        vocabulary, own = order.own_words()
+        near = cdist(words, vocabulary, scorer=Levenshtein.distance, dtype=np.int32)
+        by_word = near[:, own[rids]].min(axis=2).sum(axis=0)
+        wholes = order.wholes()
+        to_whole = cdist([" ".join(words)], [wholes[r] for r in rids], scorer=Levenshtein.distance, dtype=np.int32)
+        return dict(zip(keys, np.minimum(by_word, to_whole[0]).tolist(), strict=True))
+
+    def _ranked_costs(self, words: list[str], nears: list[dict[str, int]], best: int) -> dict[str, int] | None:
+        """Return what _near_costs returns of the candidates within best (the others cannot be close), computed over
+        saved person numbers at once (numpy) when every near word's people are a saved row (Ranked), else None."""
+        tokens = self._tokens
+        groups = [[s for t in near if (s := tokens.get(t))] for near in nears]
+        if not all(groups):
+            return {}  # a typed word with no near name word: no candidate
+        order = groups[0][0].order if isinstance(groups[0][0], Ranked) else None
+        if order is None or not all(isinstance(s, Ranked) and s.order is order for g in groups for s in g):
+            return None
+        import numpy as np
+        from rapidfuzz.distance import Levenshtein
+        from rapidfuzz.process import cdist
+
+        keys = order.keys
+        found: Any = None
+        # the people named by a near word of every typed word: the smallest group's, kept if named in each other
+        for group in sorted(groups, key=lambda g: sum(map(len, g))):
+            named = np.zeros(len(keys), dtype=bool)
+            named[np.concatenate([np.frombuffer(s.rids, dtype=np.int32) for s in group])] = True  # type: ignore[attr-defined]
+            found = np.flatnonzero(named) if found is None else found[named[found]]
+            if not len(found):
+                return {}
+        vocabulary, own = order.own_words()
+        # a typed word's distance to every name word, capped at best + 1 (as near_cost caps it); summed over the
+        # typed words, each taking the nearest of a person's own words
+        near = cdist(words, vocabulary, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32)
+        costs = near[:, own[found]].min(axis=2).sum(axis=0)
+        # the whole name's distance counts where it may be the smaller one, at most best: for those within best
+        # by word, and for those whose whole name is within best letters of the typed one in length
+        typed = " ".join(words)
+        lengths = order.lengths()[found]
+        whole = np.flatnonzero((costs <= best) | (np.abs(lengths - len(typed)) <= best))
+        if len(whole):
+            wholes = order.wholes()
+            named_as = [wholes[r] for r in found[whole].tolist()]
+            to_whole = cdist([typed], named_as, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32)
+            costs[whole] = np.minimum(costs[whole], to_whole[0])
+        keep = costs <= best
+        return {keys[r]: c for r, c in zip(found[keep].tolist(), costs[keep].tolist(), strict=True)}
+
+    def _nears(self, words: list[str], best: int) -> list[dict[str, int]]:
+        """Return each typed word's indexed name words within `best` edits, with their distances."""
         from rapidfuzz.distance import Levenshtein
         from rapidfuzz.process import extract
 
         vocabulary = self._token_list()
-        tokens = self._tokens
         distance = Levenshtein.distance
-        nears = [
+        return [
             {t: d for t, d, _ in extract(w, vocabulary, scorer=distance, score_cutoff=best, limit=None)} for w in words
         ]
-        # the smallest group first: intersections stay small
-        groups = sorted(([s for t in near if (s := tokens.get(t))] for near in nears), key=lambda g: sum(map(len, g)))
-        candidates: set[str] = set().union(*groups[0])
-        for group in groups[1:]:
-            candidates = set().union(*(candidates & s for s in group)) if candidates else candidates
-        return nears, candidates
 
     def _one_edit(self, key: str) -> set[int]:
         """Return the positions of spellings one edit from key: a letter or space dropped, added or changed.
@@ -1034,16 +1175,14 @@ class Catalog:
         """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
         out: set[int] = set()
         index.add_to(out, key)  # a letter dropped from a spelling
-        exact = self._exact
-        positions: dict[str, int] | None = None
+        # every spelling of this catalog by position: the spellings the exact map holds (asked here in memory, not
+        # of a map read a key at a time)
+        positions = self._spelling_positions()
         for j in range(len(key)):
             shorter = key[:j] + key[j + 1 :]
-            if shorter in exact:  # a letter added
-                if positions is None:
-                    positions = self._spelling_positions()
-                found = positions.get(shorter)
-                if found is not None:
-                    out.add(found)
+            found = positions.get(shorter)
+            if found is not None:  # a letter added
+                out.add(found)
             index.add_to(out, shorter)  # a letter changed
         return out
 
@@ -1071,6 +1210,16 @@ class Catalog:
         self.people  # noqa: B018 - the first use reads the people index
         self._deletion_index()
         self._word_index()
+        tokens = self._tokens
+        if isinstance(tokens, StoredMap):  # every name word's people (a few hundred rows of numbers): one query
+            tokens.prefetch(self._token_list())
+        self._token_set()
+        order = self.__dict__.get("_saved_order")
+        if order is not None:  # what equally_close compares names by, over the saved person numbers
+            order.own_words()
+            order.numbers()
+            order.lengths()
+        _warm_fuzzy()
 
     def _word_neighbours(self, words: list[str]) -> set[int]:
         """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
@@ -1093,19 +1242,29 @@ class Catalog:
             prefetch(keys)
 
     def _by_recency(self, keys: Iterable[str]) -> tuple[str, ...]:
-        """Return the keys of known people, newest appearance first, then by name (ties keep the given order)."""
+        """Return the keys of known people, newest appearance first, then by name, then by key."""
+        if isinstance(keys, Ranked):  # a saved row: its people are known, and numbered in this order
+            return tuple(keys)
         keys = list(keys)
+        numbered = self._saved_numbers(keys)
+        if numbered is not None:  # saved people no reload changed: their numbers are in this order
+            return tuple(k for _, k in sorted(zip(numbered, keys, strict=True)))
         self._prefetch_people(keys)
         get = self._people.get  # one read per person: a family name is shared by hundreds at 50,000 briefs
         rank = self._rank
         unranked = len(rank)
-        ranked: list[tuple[tuple[int, str], str]] = []
+        ranked: list[tuple[tuple[int, str, str], str]] = []
         for k in keys:
             data = get(k)
             if data is not None:
-                ranked.append(((rank.get(data.newest, unranked) if data.newest else 1 << 30, data.name), k))
+                ranked.append(((rank.get(data.newest, unranked) if data.newest else 1 << 30, data.name, k), k))
         ranked.sort(key=itemgetter(0))
         return tuple(k for _, k in ranked)
+
+    def shown_people(self, keys: Sequence[str]) -> list[ShownPerson]:
+        """Return shown_person of each of these keys (their rows read at once)."""
+        self._prefetch_people(keys)
+        return [self.shown_person(k) for k in keys]
 
     def shown_person(self, key: str) -> ShownPerson:
         """Return a person's name, the name with honorific and "role, affiliation" as of their newest dialogue."""

@@ -1,6 +1,12 @@
 """The saved people index: its maps (person key -> data, spelling/skeleton/token -> person keys) as SQLite rows,
 read one key at a time, so a start or a question about one person reads a few rows instead of the whole index.
 
+People are numbered in recency order (newest appearance first, then name, then key: Catalog._by_recency's order), and
+each spelling/skeleton/token row holds its people's numbers ascending: a word's people come out of their row already
+in the order an answer lists them (Ranked), with no person read. Invariant: a Ranked set is only ever a saved row;
+any change a reload makes to a word replaces its set by a plain one, so a Ranked set holds only people whose newest
+appearance and name are as saved, whose relative order no later snapshot changes.
+
 Invariant: rows are written under a new generation, and the generation before it is kept, so a catalog reading
 generation g never sees rows of another index. A catalog that finds its generation gone (two newer indexes were saved
 by other processes meanwhile) builds its own index in memory (StoredMap's `rebuild`): slower, never wrong.
@@ -10,14 +16,15 @@ from __future__ import annotations
 
 import marshal
 import threading
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from array import array
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB
 
 V = TypeVar("V")
-KEY = "people_key"  # meta: the key (versions and registry) of the saved index
+KEY = "people_key_ranked"  # meta: the key (versions and registry) of the saved index (renamed with each format)
 GEN = "people_gen"  # meta: its generation
 PEOPLE, EXACT, SKELETON, TOKENS = range(4)  # the maps, in people_snapshot() order
 MEMO = 4096  # rows kept once read, per map (a fuzzy question reads a few dozen; more would only hold memory)
@@ -28,30 +35,140 @@ CREATE TABLE IF NOT EXISTS people(gen INTEGER, key TEXT, pos INTEGER, data BLOB,
     WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS people_words(gen INTEGER, kind INTEGER, word TEXT, pos INTEGER, keys BLOB,
     PRIMARY KEY (gen, kind, word)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS people_order(gen INTEGER PRIMARY KEY, keys BLOB, wholes BLOB);
 """
 
 
+class Order:
+    """The people of one saved generation in recency order: a person's number is their place in it."""
+
+    __slots__ = ("_lengths", "_lock", "_numbers", "_own", "_wholes", "_wholes_blob", "keys")
+
+    def __init__(self, keys: tuple[str, ...], wholes: Callable[[], tuple[str, ...]]) -> None:
+        self.keys = keys
+        self._wholes_blob = wholes
+        self._wholes: tuple[str, ...] | None = None
+        self._own: tuple[list[str], Any] | None = None
+        self._numbers: dict[str, int] | None = None
+        self._lengths: Any = None
+        self._lock = threading.Lock()
+
+    def numbers(self) -> dict[str, int]:
+        """Return each person's number by key."""
+        with self._lock:
+            if self._numbers is None:
+                self._numbers = {k: i for i, k in enumerate(self.keys)}
+            return self._numbers
+
+    def wholes(self) -> tuple[str, ...]:
+        """Return each person's name words bar particles, joined (what equally_close compares a name by), by number."""
+        with self._lock:
+            if self._wholes is None:
+                self._wholes = self._wholes_blob()
+            return self._wholes
+
+    def lengths(self) -> Any:
+        """Return the length of each person's joined name words, by number (a numpy array)."""
+        wholes = self.wholes()
+        with self._lock:
+            if self._lengths is None:
+                import numpy as np
+
+                self._lengths = np.fromiter(map(len, wholes), dtype=np.int32, count=len(wholes))
+            return self._lengths
+
+    def own_words(self) -> tuple[list[str], Any]:
+        """Return the words of the names (a vocabulary) and, by person number, the vocabulary positions of each
+        name's own words (a numpy matrix; a row shorter than the longest name repeats its first word)."""
+        wholes = self.wholes()
+        with self._lock:
+            if self._own is None:
+                import numpy as np
+
+                vocabulary: dict[str, int] = {}
+                rows = [
+                    [vocabulary.setdefault(w, len(vocabulary)) for w in set(whole.split()) or ("",)] for whole in wholes
+                ]
+                width = max(map(len, rows), default=1)
+                matrix = np.empty((len(rows), width), dtype=np.int32)
+                for i, row in enumerate(rows):
+                    matrix[i] = row + [row[0]] * (width - len(row))
+                self._own = (list(vocabulary), matrix)
+            return self._own
+
+
+class Ranked(Set[str]):
+    """The people of one spelling, skeleton or token as saved: a set of person keys that iterates in recency order.
+    Set operations give plain sets."""
+
+    __slots__ = ("_members", "order", "rids")
+
+    def __init__(self, rids: Sequence[int], order: Order) -> None:
+        self.rids = rids  # person numbers, ascending
+        self.order = order
+        self._members: frozenset[str] | None = None
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[str]) -> set[str]:  # type: ignore[override]
+        return set(it)
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.order.keys.__getitem__, self.rids)
+
+    def __len__(self) -> int:
+        return len(self.rids)
+
+    def __contains__(self, key: object) -> bool:
+        members = self._members
+        if members is None:
+            members = self._members = frozenset(self)
+        return key in members
+
+    def __repr__(self) -> str:
+        return f"Ranked({list(self)!r})"
+
+
+def _ranked(blob: bytes, order: Order) -> Ranked:
+    rids = array("i")
+    rids.frombytes(blob)
+    return Ranked(rids, order)
+
+
 def save(db: CacheDB, key: str, snapshot: Any) -> None:
-    """Store a people_snapshot() as the index of this key, under a new generation (inside a transaction)."""
+    """Store a people_snapshot() as the index of this key, under a new generation (inside a transaction); its people
+    in recency order, when it gives them (a fifth item, with their names' words), number the people of each word."""
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.db.execute(statement)
     gen = int(db.get_meta(GEN) or 0) + 1
-    people, *words = snapshot
+    people, exact, skeleton, tokens, *ranked = snapshot
     dumps = marshal.dumps
     # pos keeps each map's order: the fuzzy matcher's ties, and every listing, follow it as they follow a dict's
     db.db.executemany(
         "INSERT OR REPLACE INTO people VALUES (?, ?, ?, ?)",
         ((gen, k, i, dumps(tuple(v))) for i, (k, v) in enumerate(people.items())),
     )
-    for kind, index in enumerate(words, start=EXACT):
+    number: dict[str, int] | None = None
+    if ranked:
+        order, wholes = ranked[0]
+        number = {k: i for i, k in enumerate(order)}
+        db.db.execute(
+            "INSERT OR REPLACE INTO people_order VALUES (?, ?, ?)", (gen, dumps(tuple(order)), dumps(tuple(wholes)))
+        )
+
+    def value(keys: Iterable[str]) -> bytes:
+        if number is None:
+            return dumps(tuple(keys))
+        return dumps(array("i", sorted(number[k] for k in keys)).tobytes())
+
+    for kind, index in enumerate((exact, skeleton, tokens), start=EXACT):
         db.db.executemany(
             "INSERT OR REPLACE INTO people_words VALUES (?, ?, ?, ?, ?)",
-            ((gen, kind, word, i, dumps(tuple(keys))) for i, (word, keys) in enumerate(index.items())),
+            ((gen, kind, word, i, value(keys)) for i, (word, keys) in enumerate(index.items())),
         )
-    db.db.execute("DELETE FROM people WHERE gen < ?", (gen - 1,))
-    db.db.execute("DELETE FROM people_words WHERE gen < ?", (gen - 1,))
-    db.db.execute("DELETE FROM meta WHERE k = 'people'")  # the one-blob index of earlier versions
+    for table in ("people", "people_words", "people_order"):
+        db.db.execute(f"DELETE FROM {table} WHERE gen < ?", (gen - 1,))
+    db.db.execute("DELETE FROM meta WHERE k IN ('people', 'people_key')")  # indexes of earlier formats
     db.put_meta(GEN, gen)
     db.put_meta(KEY, key)
 
@@ -72,6 +189,33 @@ class Stored:
         self.db = db
         self.gen = gen
         self.lock = lock
+        self._order: Order | None = None
+        self._order_read = False
+
+    def order(self) -> Order | None:
+        """Return the people of this generation in recency order (None if it was saved without)."""
+        with self.lock:
+            if not self._order_read:
+                sql = "SELECT keys FROM people_order WHERE gen = ?"
+                row = self.db.db.execute(sql, (self.gen,)).fetchone()
+                if row is not None:
+                    self._order = Order(marshal.loads(row[0]), self._wholes)
+                self._order_read = True
+            return self._order
+
+    def _wholes(self) -> tuple[str, ...]:
+        with self.lock:
+            row = self.db.db.execute("SELECT wholes FROM people_order WHERE gen = ?", (self.gen,)).fetchone()
+        wholes: tuple[str, ...] = marshal.loads(row[0]) if row is not None else ()
+        return wholes
+
+    def decode_words(self, value: Any) -> Set[str]:
+        """Return the person keys of one word from its unmarshalled row: Ranked if numbered, else a plain set."""
+        if isinstance(value, bytes):
+            order = self.order()
+            assert order is not None  # numbered rows are saved with their order
+            return _ranked(value, order)
+        return set(value)
 
     def person(self, key: str) -> bytes | None:
         """Return the marshalled data of one person."""
@@ -140,7 +284,11 @@ class Stored:
                     out.append({k: loads(blob) for k, blob in rows})
                 else:
                     sql = "SELECT word, keys FROM people_words WHERE gen = ? AND kind = ? ORDER BY pos"
-                    out.append({k: set(loads(blob)) for k, blob in self.db.db.execute(sql, (self.gen, kind))})
+                    out.append({k: loads(blob) for k, blob in self.db.db.execute(sql, (self.gen, kind))})
+        decode = self.decode_words
+        for words in out[EXACT:]:
+            for word, value in words.items():
+                words[word] = decode(value)
         return tuple(out)
 
     def alive(self) -> bool:
@@ -155,7 +303,7 @@ class Stored:
         shared = _Shared(rebuild)
         return [
             StoredMap(self, PEOPLE, decode_person, memos[PEOPLE], shared),
-            *(StoredMap(self, kind, set, memos[kind], shared) for kind in (EXACT, SKELETON, TOKENS)),
+            *(StoredMap(self, kind, self.decode_words, memos[kind], shared) for kind in (EXACT, SKELETON, TOKENS)),
         ]
 
 
@@ -237,13 +385,17 @@ class StoredMap(MutableMapping[str, V], Generic[V]):
         self._memo[key] = found
         return found
 
+    def saved(self, key: str) -> bool:
+        """Return whether key's value is the saved row's (no change laid over it, the generation still read)."""
+        return self._shared.built is None and key not in self._over
+
     def prefetch(self, keys: Iterable[str]) -> None:
         """Read the rows of these keys at once (a family name can name hundreds of people: one query, not one each)."""
         if self._shared.built is not None:
             return
         over, memo = self._over, self._memo
         missing = [k for k in dict.fromkeys(keys) if k not in over and k not in memo]
-        if len(missing) < 2:
+        if not missing:
             return
         if len(memo) + len(missing) > MEMO:
             memo.clear()

@@ -1,0 +1,124 @@
+"""`who` over a saved people index whose word rows hold person numbers in recency order (people.Ranked): the same
+answers as the index built in memory, for the bench's generated names and misspelt three-word names, before and
+after a reload, with no person read to order a family name."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from pytest import MonkeyPatch
+
+import bot.index.catalog as catalog_module
+from bot.index.catalog import Catalog, ShownPerson
+from bot.index.people import Ranked, Stored
+from bot.index.store import BriefStore
+from bot.query import ask
+from tests.index.corpus import OLD_NS, brief_paths
+
+CORPUS_SIZE = 300  # briefs generated for this module (see conftest)
+CORPUS_SEED = 13
+
+
+def _store(folder: Path, cache: Path | None) -> BriefStore:
+    store = BriefStore(folder, cache_dir=cache)
+    assert store.load().ok
+    return store
+
+
+def _questions(catalog: Catalog) -> list[str]:
+    """The bench's `who` questions (exact, letter dropped, family name, with a title), and three-word names with a
+    letter changed in each word (widened by equally_close to everyone about as close)."""
+    rng = random.Random(4)
+    make_questions = importlib.import_module("bench.run_bench").make_questions  # the bench's own generator
+    out: list[str] = make_questions(catalog, rng, 150)["who"]
+    three = [s for s in catalog._spellings if len(s.split()) == 3]
+    for spelling in rng.sample(three, min(60, len(three))):
+        words = [w[:1] + "e" + w[2:] if len(w) > 3 else w for w in spelling.split()]
+        out.append("who " + " ".join(words))
+    return out
+
+
+def _rename(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+
+
+@pytest.mark.parametrize("in_memory", [0, 1 << 20], ids=["read-a-key-at-a-time", "read-whole"])
+def test_generated_names_answer_as_the_index_built_in_memory(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, in_memory: int
+) -> None:
+    """Every generated `who` question answers as on an index built in memory (plain sets, people sorted when
+    asked), on a warm start and after reloads that rename and drop participants; the numbered rows did the work."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", in_memory)
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    warm.catalog.warm_names()
+    assert any(isinstance(v, Ranked) for v in warm.catalog._tokens.values())
+    assert not any(isinstance(v, Ranked) for v in memory.catalog._tokens.values())
+    ranked_costs = []
+    real = Catalog._ranked_costs
+
+    def counted(self: Catalog, words: list[str], nears: list[dict[str, int]], best: int) -> dict[str, int] | None:
+        found = real(self, words, nears, best)
+        ranked_costs.append(found)
+        return found
+
+    monkeypatch.setattr(Catalog, "_ranked_costs", counted)
+    questions = _questions(memory.catalog)
+    for question in questions:
+        assert ask(warm.catalog, question) == ask(memory.catalog, question), question
+    assert sum(1 for found in ranked_costs if found) >= 5  # widened over the saved numbers, not person by person
+    paths = brief_paths(folder)
+    for path in paths[3:6]:
+        part = warm.catalog.parts(path.stem)[0]
+        _rename(path, part.name, part.name.split()[-1] + " Renamed")
+        for store in (warm, memory):
+            store.reload([path])
+    for question in questions:
+        assert ask(warm.catalog, question) == ask(memory.catalog, question), question
+
+
+def test_a_family_name_is_ordered_without_reading_its_people(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """`who FAMILY-NAME` naming several people lists them newest first from the word's row: until the people shown
+    are read (at once), only the first one has been read."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
+    memory = _store(folder, None)
+    word, keys = max(memory.catalog._tokens.items(), key=lambda item: len(item[1]))
+    assert len(keys) >= 5
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    read: list[str] = []
+    before_shown: list[int] = []
+    one, many, shown = Stored.person, Stored.many, Catalog.shown_people
+
+    def person(self: Stored, key: str) -> bytes | None:
+        read.append(key)
+        return one(self, key)
+
+    def rows(self: Stored, kind: int, wanted: list[str]) -> list[tuple[str, bytes]]:
+        if kind == 0:
+            read.extend(wanted)
+        return many(self, kind, wanted)
+
+    def shown_people(self: Catalog, wanted: Sequence[str]) -> list[ShownPerson]:
+        before_shown.append(len(read))
+        return shown(self, wanted)
+
+    expected = ask(memory.catalog, f"who {word}")
+    monkeypatch.setattr(Stored, "person", person)
+    monkeypatch.setattr(Stored, "many", rows)
+    monkeypatch.setattr(Catalog, "shown_people", shown_people)
+    answer = ask(warm.catalog, f"who {word}")
+    assert answer == expected
+    assert len(answer.refs) == len(keys)
+    assert len(before_shown) == 1 and before_shown[0] <= 1, (before_shown, len(keys))
