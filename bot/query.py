@@ -449,6 +449,10 @@ def search(catalog: Catalog, text: str) -> Answer:
     if not longer and len(words) > 1:  # `%s %d {0}`: only stray letters, which match a possessive's s anywhere
         return not_found("Nothing found", f"No brief mentions {quoted(text)}: it has no word of two letters or more.")
     wanted = " ".join(longer) if longer else text  # a lone letter (`search x`) is searched as it is
+    # the same words, those typed as one ("non-proliferation") kept together: the index plans by them (TextIndex)
+    typed = [ws for chunk in text.split() if (ws := [w for w in re.findall(r"\w+", fold(chunk)) if len(w) >= 2])]
+    if longer and [w for ws in typed for w in ws] == longer:
+        wanted = " ".join("-".join(ws) for ws in typed)
     hits = [h for h in catalog.text.search(wanted, limit=MAX_HITS) if h.dialogue_id in catalog.dialogues]
     if not hits:
         better = suggest(catalog, text)

@@ -50,7 +50,6 @@ SHORT_WORD = 2  # query words this short match whole words only
 PREFIX_TERMS = 64  # a prefix with more indexed words than this is left to FTS5's own prefix query
 BM25_MAX = 100  # up to this many matching fields, hits are ranked by BM25; beyond, by field class then recency
 PAIR_CAP = 400  # an AND's two rarest words held together by at most this many fields: the others are read in their text
-_PAIRS = ((0, 1), (0, 2))  # which two of an AND's words (rarest first) are tried, in order
 _ASCII_WORD = re.compile(r"[a-z0-9]+")  # the words FTS5's unicode61 tokenizer makes of an ASCII text, lowered
 _SOLE_CLASS_KINDS = frozenset({"session", "position"})  # no other kind shares their field classes
 _KIND_CLASSES = {"title": (4,), "topic": (4,), "session": (3, 2), "position": (1,)}
@@ -75,6 +74,7 @@ class _Word(NamedTuple):
     tokens: tuple[str, ...]  # the indexed words it matches; empty for a prefix query
     prefix: str | None  # a prefix query: every indexed word starting with this
     docs: int  # about how many rows hold it (the term counts, for planning: never an answer)
+    typed: int = 0  # which typed word it is part of: parts of one ("non-proliferation") are mostly found together
 
     def plain(self) -> bool:
         """Return whether an ASCII text can be tested for this word in Python exactly as FTS5 tests it."""
@@ -137,15 +137,20 @@ class TextIndex:
         speakers' affiliation, country and role hold all these words. ranked=False skips BM25: the newest hits
         (by field class, then event date) come back, for a caller that orders by date anyway.
         """
-        words = [w for w in _WORD.findall(fold(text)) if w][:12]
+        words = [w for w in _WORD.findall(fold(text)) if w]
+        # each word with the number of the typed word it is part of ("non-proliferation": two words, one typed)
+        parts_of = [(w, n) for n, chunk in enumerate(text.split()) for w in _WORD.findall(fold(chunk))]
+        numbers = [n for _, n in parts_of] if [w for w, _ in parts_of] == words else range(len(words))
+        typed = list(zip(words, numbers, strict=True))[:12]
         # "the", "and" ... match nearly every field: left out when the query has other words, since FTS5 would
         # intersect their long lists of rows at every step
-        words = [w for w in words if w not in STOP_WORDS and w not in PARTICLES] or words
+        typed = [(w, n) for w, n in typed if w not in STOP_WORDS and w not in PARTICLES] or typed
+        words = [w for w, _ in typed]
         if not words:
             return []
         kind_set = set(kinds) if kinds else None
         # a word of one or two letters ("al", "UN") is matched whole: as a prefix it matches "along", "until"
-        parts = [self._whole(w) if len(w) <= SHORT_WORD else self._prefix(w) for w in words]
+        parts = [(self._whole(w) if len(w) <= SHORT_WORD else self._prefix(w))._replace(typed=n) for w, n in typed]
         terms = [p.query for p in parts]
         extra = ""
         if speakers:
@@ -283,28 +288,31 @@ class TextIndex:
 
     def _every(self, words: Sequence[_Word], ranges: list[tuple[int, int]]) -> list[int] | None:
         """Return every row id in these ranges whose body holds all these words, in walk order; None when that is
-        not cheap to know (fewer than three words, or each pair tried (the rarest with the next two) held by more
-        than PAIR_CAP fields, or leaving a word not testable in Python).
+        not cheap to know (fewer than three words, its pair held together by more than PAIR_CAP fields, or a word
+        left that Python cannot test).
 
         FTS5 intersects the row lists of an AND in step, so an AND of three common words costs about the sum of
-        their lists even when nothing matches. Two of the rarest lists are intersected alone; each field found is
-        then read, and the other words looked for in its text as the tokenizer splits it (ASCII), or by FTS5, one
-        word and row at a time (any other text).
+        their lists even when nothing matches. The lists of a pair of its rarest words, parts of different typed
+        words if it has such ("non" and "proliferation" are rarely apart), are intersected alone; each field found
+        is then read, and the other words looked for in its text as the tokenizer splits it (ASCII), or by FTS5,
+        one word and row at a time (any other text).
         """
         if len(words) < 3:
             return None
         ordered = sorted(words, key=lambda w: w.docs)
-        for i, j in _PAIRS:  # the rarest pair first; words often said together ("non-proliferation") are skipped
-            rest = [w for k, w in enumerate(ordered) if k not in (i, j)]
-            if not all(w.plain() for w in rest):
-                continue
-            rows = self._cache.query_text(
-                "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
-                (f"body : ({ordered[i].query} AND {ordered[j].query})", ranges[0][0], ranges[-1][1], PAIR_CAP + 1),
-            )
-            if len(rows) <= PAIR_CAP:
-                return self._holding([r[0] for r in rows if any(lo <= r[0] <= hi for lo, hi in ranges)], rest)
-        return None
+        pairs = [(i, j) for j in range(len(ordered)) for i in range(j)]  # by the rarity of the commoner
+        i, j = next(((i, j) for i, j in pairs if ordered[i].typed != ordered[j].typed), (0, 1))
+        first, second = ordered[i], ordered[j]
+        rest = [w for k, w in enumerate(ordered) if k not in (i, j)]
+        if not all(w.plain() for w in rest):
+            return None
+        rows = self._cache.query_text(
+            "SELECT rowid FROM t WHERE t MATCH ? AND rowid BETWEEN ? AND ? LIMIT ?",
+            (f"body : ({first.query} AND {second.query})", ranges[0][0], ranges[-1][1], PAIR_CAP + 1),
+        )
+        if len(rows) > PAIR_CAP:
+            return None
+        return self._holding([r[0] for r in rows if any(lo <= r[0] <= hi for lo, hi in ranges)], rest)
 
     def _holding(self, ids: list[int], rest: Sequence[_Word]) -> list[int]:
         """Return those of these row ids whose body holds all these words, in walk order (ascending)."""

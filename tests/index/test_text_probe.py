@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.index.text as text_module
 from bot.briefs.models import Dialogue
 from bot.index.catalog import Catalog
 from bot.index.store import BriefStore
@@ -96,3 +97,28 @@ def test_and_of_three_words_reads_the_fields_of_its_two_rarest(monkeypatch: pyte
     decided.clear()
     catalog.text.search("digital management pipeline", kinds=("title",), ranked=False)
     assert decided == [[]]  # proven empty: no field of the two rarest words' (and-1 to and-3) holds "pipeline"
+
+
+def test_and_pairs_words_typed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fields read for an AND are those of two words typed apart when it has such: the parts of one typed word
+    ("alpha-beta-delta") are mostly found together, so their pairs would exceed PAIR_CAP and leave the AND to FTS5."""
+    titles = [f"Alpha-beta-delta roundtable {i}" for i in range(5)] + [f"Gamma dialogue {i}" for i in range(6)]
+    titles.append("Alpha-beta-delta gamma meeting")
+    catalog = Catalog(
+        {
+            f"pair-{i}": Dialogue.model_validate(minimal_brief(f"pair-{i}", title=title))
+            for i, title in enumerate(titles)
+        }
+    )
+    monkeypatch.setattr(text_module, "PAIR_CAP", 3)
+    decided: list[list[int] | None] = []
+    real = TextIndex._every
+
+    def every(self: TextIndex, *args: object) -> list[int] | None:
+        decided.append(real(self, *args))  # type: ignore[arg-type]
+        return decided[-1]
+
+    monkeypatch.setattr(TextIndex, "_every", every)
+    answer = ask(catalog, "search alpha-beta-delta gamma")
+    assert answer.refs == ("pair-11:title",)
+    assert decided and decided[0] is not None and len(decided[0]) == 1
