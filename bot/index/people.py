@@ -39,10 +39,40 @@ CREATE TABLE IF NOT EXISTS people_order(gen INTEGER PRIMARY KEY, keys BLOB, whol
 """
 
 
+LETTERS = 28  # the letter counts of a name: a-z, space, anything else
+
+
+def letter_counts(text: str) -> Any:
+    """Return the letter counts (see Order.letters) of one string."""
+    import numpy as np
+
+    codes = np.frombuffer(text.encode("ascii", "replace"), dtype=np.uint8)
+    return np.bincount(_LETTER[codes], minlength=LETTERS).astype(np.int16)  # a typed name may be long
+
+
+class _LetterTable:
+    """The bucket of each byte (a-z, space, other), made on first use (numpy is imported only when needed)."""
+
+    table: Any = None
+
+    def __getitem__(self, codes: Any) -> Any:
+        if self.table is None:
+            import numpy as np
+
+            table = np.full(256, LETTERS - 1, dtype=np.int64)
+            table[np.frombuffer(b"abcdefghijklmnopqrstuvwxyz", dtype=np.uint8)] = np.arange(26)
+            table[ord(" ")] = 26
+            self.table = table
+        return self.table[codes]
+
+
+_LETTER = _LetterTable()
+
+
 class Order:
     """The people of one saved generation in recency order: a person's number is their place in it."""
 
-    __slots__ = ("_lengths", "_lock", "_numbers", "_own", "_wholes", "_wholes_blob", "keys")
+    __slots__ = ("_letters", "_lock", "_numbers", "_own", "_wholes", "_wholes_blob", "keys")
 
     def __init__(self, keys: tuple[str, ...], wholes: Callable[[], tuple[str, ...]]) -> None:
         self.keys = keys
@@ -50,7 +80,7 @@ class Order:
         self._wholes: tuple[str, ...] | None = None
         self._own: tuple[list[str], Any] | None = None
         self._numbers: dict[str, int] | None = None
-        self._lengths: Any = None
+        self._letters: Any = None
         self._lock = threading.Lock()
 
     def numbers(self) -> dict[str, int]:
@@ -67,15 +97,19 @@ class Order:
                 self._wholes = self._wholes_blob()
             return self._wholes
 
-    def lengths(self) -> Any:
-        """Return the length of each person's joined name words, by number (a numpy array)."""
+    def letters(self) -> Any:
+        """Return how many of each letter (a-z, space, other) each person's joined name words hold, by number (a numpy
+        matrix): the difference of two such counts is a lower bound of the edit distance of the two strings."""
         wholes = self.wholes()
         with self._lock:
-            if self._lengths is None:
+            if self._letters is None:
                 import numpy as np
 
-                self._lengths = np.fromiter(map(len, wholes), dtype=np.int32, count=len(wholes))
-            return self._lengths
+                codes = np.frombuffer("".join(wholes).encode("ascii", "replace"), dtype=np.uint8)
+                owner = np.repeat(np.arange(len(wholes)), [len(w) for w in wholes])
+                counts = np.bincount(owner * LETTERS + _LETTER[codes], minlength=len(wholes) * LETTERS)
+                self._letters = counts.reshape(len(wholes), LETTERS).astype(np.int8)  # a name is < 128 letters
+            return self._letters
 
     def own_words(self) -> tuple[list[str], Any]:
         """Return the words of the names (a vocabulary) and, by person number, the vocabulary positions of each
@@ -101,12 +135,24 @@ class Ranked(Set[str]):
     """The people of one spelling, skeleton or token as saved: a set of person keys that iterates in recency order.
     Set operations give plain sets."""
 
-    __slots__ = ("_members", "order", "rids")
+    __slots__ = ("_bits", "_members", "order", "rids")
 
     def __init__(self, rids: Sequence[int], order: Order) -> None:
         self.rids = rids  # person numbers, ascending
         self.order = order
         self._members: frozenset[str] | None = None
+        self._bits: Any = None
+
+    def bits(self) -> Any:
+        """Return these people as a packed bit mask over the person numbers (numpy; made on first use)."""
+        bits = self._bits
+        if bits is None:
+            import numpy as np
+
+            mask = np.zeros(len(self.order.keys), dtype=bool)
+            mask[np.frombuffer(self.rids, dtype=np.int32)] = True  # type: ignore[call-overload]
+            bits = self._bits = np.packbits(mask)
+        return bits
 
     @classmethod
     def _from_iterable(cls, it: Iterable[str]) -> set[str]:  # type: ignore[override]
