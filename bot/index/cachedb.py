@@ -308,6 +308,17 @@ class CacheDB:
                 out[name] = new(Summary, (*head[:5], (), head[5]))
         return out
 
+    def file_entry(self, name: str) -> tuple[FileRecord, Summary] | None:
+        """Return one cached file's record and summary (without participants), or None."""
+        row = self.db.execute(
+            "SELECT size, mtime_ns, racy, digest, ver, summary FROM files WHERE name = ?", (name,)
+        ).fetchone()
+        if row is None:
+            return None
+        head = marshal.loads(row[5])
+        summary: Summary = tuple.__new__(Summary, (*head[:5], (), head[5]))
+        return FileRecord(row[0], row[1], bool(row[2]), row[3], row[4]), summary
+
     def participant_names(self, vers: Sequence[str]) -> dict[str, tuple[str, ...]]:
         """Return the participants' names of these versions, in brief order (one query per 500 versions)."""
         return {ver: part_names_from_blob(blob) for ver, blob in self._part_blobs(vers)}

@@ -7,6 +7,7 @@ import marshal
 import threading
 import weakref
 from array import array
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -430,7 +431,7 @@ class Catalog:
             self._folded_titles = [visible[did].folded_title for did in self._ordered_ids]
         self.dialogues = _Dialogues(self._visible, load)
         self.ordered = _Ordered(self._ordered_ids, load)
-        if order is None:
+        if "_rank" not in self.__dict__:  # (set with the order when it came from the snapshot)
             self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
         if previous is not None and previous._registry_source is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
@@ -573,27 +574,48 @@ class Catalog:
 
     def _order_changes(self, previous: Catalog, changed: set[str]) -> None:
         """Set the visible map and newest-first order from the previous snapshot's, moving only changed ids."""
-        old = previous._visible
-        visible = dict(old)
-        ids = list(previous._ordered_ids)
-        titles = list(previous._folded_titles)
+        ids, titles, visible = previous._moved(self._summaries, changed)
+        self._ordered_ids = ids
+        self._folded_titles = titles
+        if visible is not None:
+            self._visible = visible
+        else:  # summaries read on demand (over the start snapshot): membership from the ranks
+            assert isinstance(self._summaries, LazySummaries)
+            self._rank = dict(zip(ids, range(len(ids)), strict=True))
+            self._visible = LazyVisible(self._summaries, self._rank, ids)
+
+    def reordered(self, summaries: Mapping[str, Summary], changed: set[str]) -> tuple[list[str], list[str]]:
+        """Return the visible ids newest first and their folded titles once the changed ids have these summaries."""
+        ids, titles, _ = self._moved(summaries, changed)
+        return ids, titles
+
+    def _moved(
+        self, summaries: Mapping[str, Summary], changed: set[str]
+    ) -> tuple[list[str], list[str], dict[str, Summary] | None]:
+        """Return this snapshot's newest-first ids and titles with the changed ids moved to where their summaries put
+        them, and the visible map so changed (None when the visible summaries are read on demand: not copied)."""
+        old = self._visible
+        lazy = isinstance(old, LazyVisible)
+        visible: dict[str, Summary] = {} if lazy else dict(old)  # read on demand: the moved ones alone
+        seen: Mapping[str, Summary] = ChainMap(visible, old) if lazy else visible  # type: ignore[arg-type]
+        ids = list(self._ordered_ids)
+        titles = list(self._folded_titles)
         for did in changed:
             summary = old.get(did)
             if summary is not None:
-                i = _position(ids, visible, (summary.date or "", did))
+                i = _position(ids, seen, (summary.date or "", did))
                 if i >= len(ids) or ids[i] != did:  # pragma: no cover - the order and the map always agree
                     i = ids.index(did)
-                del ids[i], titles[i], visible[did]
+                del ids[i], titles[i]
+                visible.pop(did, None)
         for did in sorted(changed):
-            summary = self._summaries.get(did)
+            summary = summaries.get(did)
             if summary is not None and (self.include_drafts or summary.status == "published"):
-                i = _position(ids, visible, (summary.date or "", did))
+                i = _position(ids, seen, (summary.date or "", did))
                 visible[did] = summary
                 ids.insert(i, did)
                 titles.insert(i, summary.folded_title)
-        self._visible = visible
-        self._ordered_ids = ids
-        self._folded_titles = titles
+        return ids, titles, None if lazy else visible
 
     def __len__(self) -> int:
         return len(self.dialogues)
@@ -689,7 +711,7 @@ class Catalog:
 
     def updated(
         self,
-        summaries: dict[str, Summary],
+        summaries: Mapping[str, Summary],
         load: Callable[[str], Dialogue],
         text: TextIndex,
         parts: Callable[[str], tuple[PartRecord, ...]] | None = None,

@@ -179,19 +179,28 @@ def read_titles(db: CacheDB, lock: threading.Lock) -> list[str] | None:
 
 
 class LazySummaries(Mapping[str, Summary]):
-    """Summaries of the served dialogues by id, each read from the cache (by its file's row) when first asked for."""
+    """Summaries of the served dialogues by id, each read from the cache (by its file's row) when first asked for;
+    those of dialogues changed since the start snapshot (and those held before their rows changed) are held."""
 
-    __slots__ = ("_db", "_drafts", "_files", "_lock", "_memo")
+    __slots__ = ("_db", "_drafts", "_files", "_held", "_lock", "_memo")
 
-    def __init__(self, db: CacheDB, files: dict[str, str], drafts: frozenset[str], lock: threading.Lock) -> None:
+    def __init__(
+        self,
+        db: CacheDB,
+        files: dict[str, str],
+        drafts: frozenset[str],
+        lock: threading.Lock,
+        held: dict[str, Summary] | None = None,
+    ) -> None:
         self._db = db
         self._files = files  # dialogue id -> served file name
-        self._drafts = drafts
+        self._drafts = drafts  # of the start snapshot (a held summary says its own status)
         self._lock = lock
+        self._held: dict[str, Summary] = held if held is not None else {}
         self._memo: dict[str, Summary] = {}
 
     def __getitem__(self, did: str) -> Summary:
-        found = self._memo.get(did)
+        found = self._held.get(did) or self._memo.get(did)
         if found is not None:
             return found
         name = self._files[did]  # KeyError for an id not served
@@ -203,15 +212,19 @@ class LazySummaries(Mapping[str, Summary]):
 
     def prefetch(self, dids: Iterable[str]) -> None:
         """Read the summaries of these served dialogues not yet read, a few hundred a query (a person's dialogues)."""
-        names = {self._files[did]: did for did in dids if did not in self._memo and did in self._files}
-        wanted = list(names)
+        held, memo = self._held, self._memo
+        names = {self._files[did]: did for did in dids if did not in memo and did not in held and did in self._files}
+        for name, blob in self._rows(list(names)):
+            self._keep(names[name], blob)
+
+    def _rows(self, wanted: list[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield (file name, summary blob) of these files, PREFETCH_BATCH a query."""
         for start in range(0, len(wanted), PREFETCH_BATCH):
             batch = wanted[start : start + PREFETCH_BATCH]
             marks = ",".join("?" * len(batch))
             with self._lock:
                 rows = self._db.db.execute(f"SELECT name, summary FROM files WHERE name IN ({marks})", batch).fetchall()
-            for name, blob in rows:
-                self._keep(names[name], blob)
+            yield from rows
 
     def _keep(self, did: str, blob: bytes) -> Summary:
         head = marshal.loads(blob)
@@ -220,6 +233,28 @@ class LazySummaries(Mapping[str, Summary]):
             self._memo.clear()
         self._memo[did] = summary
         return summary
+
+    def hold(self, did: str, summary: Summary) -> None:
+        """Keep serving this summary of a dialogue (read before its file's row changes)."""
+        self._held[did] = summary
+
+    def changed(self, files: dict[str, str], changes: Mapping[str, Summary | None]) -> LazySummaries:
+        """Return the summaries of a new snapshot: these served files, with the changed dialogues' summaries held
+        (None: no longer served); this one is left as it is."""
+        held = {did: s for did, s in self._held.items() if did not in changes}
+        held.update((did, s) for did, s in changes.items() if s is not None)
+        out = LazySummaries(self._db, files, self._drafts, self._lock, held)
+        out._memo = {did: s for did, s in self._memo.items() if did not in changes}
+        return out
+
+    def every(self) -> dict[str, Summary]:
+        """Return every served summary, in the served order (read a batch of files a query)."""
+        found = dict(self._held)
+        files = {name: did for did, name in self._files.items() if did not in found}
+        for name, blob in self._rows(list(files)):
+            head = marshal.loads(blob)
+            found[files[name]] = tuple.__new__(Summary, (*head[:5], (), head[5]))
+        return {did: found[did] for did in self._files}
 
     def __contains__(self, did: object) -> bool:
         return did in self._files
@@ -232,7 +267,8 @@ class LazySummaries(Mapping[str, Summary]):
 
     def published(self, did: str) -> bool:
         """Return whether a served dialogue is published, without reading its summary."""
-        return did not in self._drafts
+        held = self._held.get(did)
+        return did not in self._drafts if held is None else held.status == "published"
 
 
 class LazyVisible(Mapping[str, Summary]):

@@ -17,14 +17,15 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.briefs.folder import BRIEF_SUFFIXES, REGISTRY_FILE, duplicate_error, folder_unavailable, not_a_brief
 from bot.errors import BriefError, BriefsUnavailable
-from bot.index.snapshot import Listing
+from bot.index.overlay import Base, GoodFiles, Ids, StateLost
+from bot.index.snapshot import LazySummaries, Listing
 
 if TYPE_CHECKING:
     from bot.briefs.models import Dialogue, PeopleRegistry
@@ -156,6 +157,22 @@ def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str
     return _in_name_order(_list_folder(directory, problems))
 
 
+def _changed(
+    summaries: Mapping[str, Summary], files: dict[str, str], changes: dict[str, Summary | None]
+) -> Mapping[str, Summary]:
+    """Return the served summaries with these changed (None: no longer served): a copy of a dict, or, over the start
+    snapshot, summaries still read on demand with the changed ones held."""
+    if isinstance(summaries, LazySummaries):
+        return summaries.changed(files, changes)
+    out = dict(summaries)
+    for did, summary in changes.items():
+        if summary is None:
+            out.pop(did, None)
+        else:
+            out[did] = summary
+    return out
+
+
 def _unpack_registry(data: Any) -> PeopleRegistry:
     """Rebuild a cached registry (see pack.unpack_registry); pack is imported here, as it needs pydantic."""
     from bot.index.pack import unpack_registry
@@ -282,27 +299,27 @@ class BriefStore:
         self.on_errors = on_errors
         self.cache_dir = Path(cache_dir) if cache_dir is not None else None
         self._lock = threading.Lock()
-        self._good: dict[str, _Good] = {}
+        self._good: MutableMapping[str, _Good] = {}
         self._bad: dict[str, tuple[FileStamp, str, list[BriefError]]] = {}
         self._cached_bad: dict[str, tuple[FileRecord, list[BriefError]]] = {}  # broken files the cache knows
         self._registry: tuple[FileStamp | None, RegistrySource] = (None, None)
         self._registry_changed = False
         self._catalog: Catalog | None = None
         self._db: CacheDB | None = None
-        self._indexed: dict[str, str] = {}
+        self._indexed: MutableMapping[str, str] = {}
         self._details: OrderedDict[str, Dialogue] = OrderedDict()
         self._details_lock = threading.Lock()
         self._parts_memo: dict[str, tuple[PartRecord, ...]] = {}
         self._names_memo: dict[str, tuple[str, ...]] = {}  # participants' names by version, for reloads (see names)
         # dialogue id -> the files holding it, and the served (winning) file of each id, kept up to date per change
-        self._ids: dict[str, dict[str, None]] = {}
-        self._win: dict[str, tuple[str, _Good]] = {}
+        self._ids: MutableMapping[str, dict[str, None]] = {}
+        self._win: MutableMapping[str, tuple[str, _Good]] = {}
         self._touched: set[str] = set()  # dialogue ids changed since the last snapshot
         self._served: tuple[Mapping[str, Summary], dict[str, str], dict[str, str]] | None = None
         self._index_job: _IndexJob | None = None  # a fresh cache's text index being built (see _await_index)
         self._meta_waiting: dict[str, Callable[[CacheDB], None]] = {}  # writes to make once that build is done
         # Served from the start snapshot (see bot.index.snapshot): _good, _ids and _win are then empty, the snapshot
-        # says what they hold, and the first reload reads them from the cache (_materialise).
+        # says what they hold, and the first reload lays them over it (_overlay, bot.index.overlay).
         self._lean: Snapshot | None = None
         self._vtag = ""  # versions_tag() of the served versions
         self._data_version: int | None = None  # the cache's data_version when a first load began
@@ -310,7 +327,7 @@ class BriefStore:
         self._first_problems: list[BriefError] = []  # the odd names that listing found
         self._defer_people = False  # a first load's catalog is made without its people index (see _end_lean)
         self._one_pass = False  # participants read while a people index is built are not memoised
-        self._lean_stamps: dict[str, tuple[int, int]] | None = None  # the snapshot's stamps by name, once needed
+        self._base: Base | None = None  # the start snapshot's files by name, once needed (see _base_of)
         self.last_report = LoadReport()
 
     @property
@@ -407,10 +424,16 @@ class BriefStore:
                 self._db.checkpoint()
             self.last_report = unchanged
             return unchanged
-        if not first and self._lean is not None and not self._materialise():
+        if not first and self._lean is not None and not self._overlay():
             first, names = True, None  # the cache changed under the snapshot: start over, as a first load
         try:
-            report = self._first_load() if first else self._refresh(names)
+            try:
+                report = self._first_load() if first else self._refresh(names)
+            except StateLost:  # another process rewrote a file the snapshot served: start over, as a first load
+                log.info("the cache changed under the served snapshot; reading the folder again")
+                self._forget_state()
+                first, names = True, None
+                report = self._first_load()
             # a large first load read file by file builds its people index only once it serves from the snapshot
             # it saves (_end_lean): never beside every file's state
             lean = len(self._good) >= LEAN_MIN_FILES or (self._db is not None and not self._db.keep_fresh_parts)
@@ -461,7 +484,8 @@ class BriefStore:
         read first)."""
         if self._db is not None:
             if self._lean is not None and self._catalog is not None:
-                self._materialise()  # summaries read on demand are read now: the snapshot answers after closing
+                self._overlay()  # a reload after closing reads the cache it then opens
+            self._harden()  # summaries read on demand are read now: the snapshot answers after closing
             if self._catalog is not None:
                 self._catalog.keep_people()
             self._db.close()
@@ -510,11 +534,13 @@ class BriefStore:
         if (opened or first) and db.persistent:
             cached = db.records()
             self._cached_bad = db.bad_files()
+        self._pin(gone)
         self._forget(gone, report)
         now = time.time_ns()
         to_compile, from_cache, restamp = self._classify(files, cached, report, now)
         self._reuse_cached(from_cache, cached, to_compile, report)
         if to_compile or restamp or report.removed or gone:
+            self._pin([*to_compile, *(name for name, _ in restamp)])
             db.begin()
             drop(db)  # the start snapshot no longer describes the cache
             # Many files: the collector would re-scan the growing, acyclic index again and again (seconds in all).
@@ -618,8 +644,16 @@ class BriefStore:
         from_cache: list[str] = []
         restamp: list[tuple[str, FileRecord]] = []
         served = self._good
+        over = served if isinstance(served, GoodFiles) else None
         for name, st in files.items():
-            good = served.get(name)
+            known = over.base_stamp(name) if over is not None else None
+            if known is not None:  # served as the start snapshot lists it (never racy): compared without a read
+                if known == st:
+                    report.reused += 1
+                    continue
+                good = None
+            else:
+                good = served.get(name)
             verdict = self._unchanged(name, good.record, st) if good is not None else False
             if verdict is not False and good is not None:
                 report.reused += 1
@@ -859,7 +893,7 @@ class BriefStore:
             return True
         return False
 
-    def _winners(self) -> dict[str, tuple[str, _Good]]:
+    def _winners(self) -> MutableMapping[str, tuple[str, _Good]]:
         """Return dialogue id -> (file name, entry); with duplicate ids, the later file wins as it always has."""
         return self._win
 
@@ -986,7 +1020,8 @@ class BriefStore:
         if len(self._winners()) == len(self._good):
             return []
         errors: list[BriefError] = []
-        for did, names in sorted(self._ids.items()):
+        crowded = self._ids.crowded() if isinstance(self._ids, Ids) else self._ids.items()
+        for did, names in sorted(crowded):
             if len(names) < 2:
                 continue
             served = self._win[did][0]
@@ -1034,6 +1069,7 @@ class BriefStore:
         summaries = LazySummaries(db, names, frozenset(snap.drafts), self._details_lock)
         self._served = (summaries, versions, names)
         self._lean = snap
+        self._base = None
         self._vtag = snap.vtag
         report.reused = snap.n_good
         report.changed = bool(snap.n_good)
@@ -1050,12 +1086,11 @@ class BriefStore:
             names = set(self._bad)
             report.reused = lean.n_good
         else:
-            if self._lean_stamps is None:
-                self._lean_stamps = lean.listing().as_dict()
+            base = self._base_of(lean)
             for name in names:
                 if name.startswith(".") or name == REGISTRY_FILE or not name.endswith(BRIEF_SUFFIXES):
                     continue
-                known = self._lean_stamps.get(name)
+                known = base.stamp(name)
                 if known is None or _regular_stamp(self.directory / name) != known:
                     return None
                 report.reused += name not in self._bad
@@ -1069,39 +1104,80 @@ class BriefStore:
             self._catalog = self._build_catalog()
         return report
 
-    def _materialise(self) -> bool:
-        """Read the served state a start from the snapshot left in the cache (_good, _ids, _win and the summaries),
-        so a reload can change it file by file; False (state reset) if the cache no longer holds that state."""
-        from bot.index.snapshot import read_state
+    def _base_of(self, lean: Snapshot) -> Base:
+        """Return the start snapshot's files by name (made once, when a reload first needs them)."""
+        if self._base is None:
+            assert self._served is not None
+            self._base = Base(lean, self._served[1], self._served[2])
+        return self._base
+
+    def _overlay(self) -> bool:
+        """Lay the per-file state (_good, _ids, _win, _indexed) over the start snapshot served, so that a reload
+        changes it file by file and reads the records of those files alone (see bot.index.overlay); False (state
+        reset) if the cache no longer holds the state the snapshot describes (another process wrote it)."""
+        from bot.index.overlay import indexed, winners
+        from bot.index.snapshot import data_version, read
 
         lean, db, catalog = self._lean, self._db, self._catalog
         assert lean is not None and db is not None and catalog is not None
         self._lean = None
-        state = read_state(db)
-        records = db.records() if state is not None else {}
-        summaries = db.summaries(state.good) if state is not None else {}
-        stamps = lean.listing().as_dict()
-        good: dict[str, _Good] = {}
-        ids: dict[str, dict[str, None]] = {}
-        for name, did in zip(state.good, state.dids, strict=True) if state is not None else ():
-            record, summary = records.get(name), summaries.get(name)
-            if record is None or summary is None or summary.id != did or stamps[name] != record[:2]:
-                break
-            good[name] = _Good(record, summary)
-            ids.setdefault(did, {})[name] = None
-        else:
-            if state is not None and len(good) == lean.n_good:
-                self._good, self._ids = good, ids
-                self._win = {did: (name, good[name]) for did, name in zip(lean.win_dids, lean.win_names, strict=True)}
-                served = {did: entry.summary for did, (_, entry) in self._win.items()}
-                assert self._served is not None
-                self._served = (served, dict(self._served[1]), dict(self._served[2]))
-                catalog.harden(served)
-                return True
+        if data_version(db) != self._data_version and read(db) != lean:
+            self._forget_state()
+            return False
+        base = self._base_of(lean)
+        _ = catalog._folded_titles  # read now: the first write drops them from the cache
+        good = GoodFiles(base, self._read_good)
+        self._good, self._ids, self._win = good, Ids(base), winners(base, good)
+        self._indexed = indexed(base, self.include_drafts)
+        return True
+
+    def _read_good(self, name: str) -> _Good:
+        """Return the served entry of a file as the start snapshot serves it, from its row in the cache (raise
+        StateLost if the row holds another version: see bot.index.overlay)."""
+        db, base = self._db, self._base
+        assert db is not None and base is not None
+        with self._details_lock:
+            found = db.file_entry(name)
+        if found is None or found[0][:2] != base.stamp(name) or found[0].racy or found[1].id != base.did(name):
+            raise StateLost(name)
+        return _Good(*found)
+
+    def _pin(self, names: Iterable[str]) -> None:
+        """Read the served entries of these files (and of the files winning their ids) before their rows change: the
+        overlay reads a file's start entry from its row (see bot.index.overlay), and the catalog being replaced keeps
+        answering with the summaries it served."""
+        good = self._good
+        if not isinstance(good, GoodFiles):
+            return
+        served = self._served[0] if self._served is not None else None
+        for name in names:
+            did = good.base_did(name)
+            if did is None:
+                continue
+            good[name]  # read, and so kept
+            if did in self._win:
+                won = self._win[did][1]
+                if isinstance(served, LazySummaries):
+                    served.hold(did, won.summary)
+
+    def _forget_state(self) -> None:
+        """Drop the per-file state and the catalog (a first load follows)."""
+        self._good, self._ids, self._win, self._indexed = {}, {}, {}, {}
+        self._touched = set()
         self._bad.clear()
         self._served = None
         self._catalog = None
-        return False
+        self._lean = None
+        self._base = None
+
+    def _harden(self) -> None:
+        """Read every summary the catalog reads on demand into memory (before the cache closes)."""
+        served, catalog = self._served, self._catalog
+        if served is None or catalog is None or not isinstance(served[0], LazySummaries):
+            return
+        summaries = served[0].every()
+        self._served = (summaries, served[1], served[2])
+        catalog.harden(summaries)
 
     def _save_snapshot(self, report: LoadReport) -> Snapshot | None:
         """Save the start snapshot of a first load that checked every file (not while some record is racy or some
@@ -1209,17 +1285,22 @@ class BriefStore:
         winners = self._winners()
         previous = self._catalog
         touched, self._touched = self._touched, set()
-        if previous is not None and not self._registry_changed and self._served is not None:
+        served = self._served
+        over = served is not None and isinstance(served[0], LazySummaries)  # over the start snapshot
+        summaries: Mapping[str, Summary]
+        if previous is not None and served is not None and (over or not self._registry_changed):
             # copy the previous snapshot's maps (a C-level copy) and change only the touched dialogues
-            summaries, versions, files = dict(self._served[0]), dict(self._served[1]), dict(self._served[2])
+            versions, files = dict(served[1]), dict(served[2])
+            changes: dict[str, Summary | None] = {}
             for did in touched:
                 won = winners.get(did)
                 if won is None:
-                    summaries.pop(did, None)
+                    changes[did] = None
                     versions.pop(did, None)
                     files.pop(did, None)
                 else:
-                    summaries[did], versions[did], files[did] = won[1].summary, won[1].record.ver, won[0]
+                    changes[did], versions[did], files[did] = won[1].summary, won[1].record.ver, won[0]
+            summaries = _changed(served[0], files, changes)
         else:
             summaries = {did: good.summary for did, (_, good) in winners.items()}
             versions = {did: good.record.ver for did, (_, good) in winners.items()}
@@ -1235,6 +1316,9 @@ class BriefStore:
             return previous.updated(summaries, load, text, parts, changed=touched, names=names, fields=fields)
         self._registry_changed = False
         self._vtag = versions_tag(versions)
+        if previous is not None and over:  # a new registry over the start snapshot: the order moves for the touched
+            ids, titles = previous.reordered(summaries, touched)
+            return self._compiled_catalog(summaries, load, text, parts, order=ids, titles=lambda: titles)
         return self._compiled_catalog(summaries, load, text, parts)
 
     def _lean_catalog(self, snap: Snapshot) -> Catalog:

@@ -17,7 +17,6 @@ from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from operator import itemgetter
 from typing import TypeVar
 
 from bot.briefs.keys import fold, normalize_name
@@ -113,25 +112,34 @@ class _Groups:
         self.org_exact: dict[str, array[int]] = {}
         self.org_words: dict[str, array[int]] = {}
         self.bodies: list[str] = []  # each distinct organiser row once
-        self.org_first = array("i", [-1]) * len(self.order)  # rank -> its first organiser row (in bodies), or -1
-        self.org_more: dict[int, list[int]] = {}  # rank -> its further organiser rows, when it has several
         numbered: dict[str, int] = {}
-        rows = [(rank(did), body) for did, _, _, body in catalog.text.rows_of_kind("organizer") if did in visible]
-        rows.sort(key=itemgetter(0))  # stable: a dialogue's rows keep their order
-        for at, body in rows:
+        row_rank, row_body = array("i"), array("i")  # each organiser row: its dialogue's rank, its body's number
+        for did, _, _, body in catalog.text.each_row_of_kind("organizer"):
+            if did not in visible:
+                continue
             number = numbered.get(body)
             if number is None:
                 number = numbered[body] = len(self.bodies)
                 self.bodies.append(body)
-            if self.org_first[at] < 0:
-                self.org_first[at] = number
-            else:
-                self.org_more.setdefault(at, []).append(number)
-            for key in _org_keys(body):
+            row_rank.append(rank(did))
+            row_body.append(number)
+        del numbered
+        by_rank = sorted(range(len(row_rank)), key=row_rank.__getitem__)  # stable: a dialogue's rows keep their order
+        # the rows of the dialogue at rank r: org_rows[org_start[r]:org_start[r + 1]] (numbers of bodies)
+        self.org_rows = array("i", (row_body[i] for i in by_rank))
+        self.org_start = array("i", [0]) * (len(self.order) + 1)
+        keys = [(_org_keys(body), _split(body)) for body in self.bodies]
+        for i in by_rank:
+            at = row_rank[i]
+            self.org_start[at + 1] += 1
+            org_keys, words = keys[row_body[i]]
+            for key in org_keys:
                 _add(self.org_exact, key, at)
-            for word in _split(body):
+            for word in words:
                 _add(self.org_words, word, at)
-        del rows
+        del by_rank, row_rank, row_body, keys
+        for at in range(len(self.order)):
+            self.org_start[at + 1] += self.org_start[at]
         self.part_exact: dict[str, array[int]] = {}
         self.part_words: dict[str, array[int]] = {}
         for at, (_, flat) in enumerate(catalog.participant_fields(self.order)):  # newest first
@@ -143,10 +151,7 @@ class _Groups:
 
     def organiser_rows(self, at: int) -> list[str]:
         """Return the organiser rows of the dialogue at this rank, in the text index's order."""
-        first = self.org_first[at]
-        if first < 0:
-            return []
-        return [self.bodies[first], *(self.bodies[i] for i in self.org_more.get(at, ()))]
+        return [self.bodies[i] for i in self.org_rows[self.org_start[at] : self.org_start[at + 1]]]
 
     def matching(self, words: list[str]) -> tuple[set[int], set[int]]:
         """Return the ranks of the dialogues whose organiser rows, and whose participants' affiliation or country,
