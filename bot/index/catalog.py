@@ -815,6 +815,11 @@ class Catalog:
                             index[word] = current - {key}
 
     def _build_people(self) -> None:
+        self._exact, self._skeleton, self._tokens = {}, {}, {}
+        self._people = dict(self._people_made())
+
+    def _people_made(self) -> Iterator[tuple[str, _PersonData]]:
+        """Yield each person's data in index order, each added to the (empty) word maps as it is made."""
         # one pass over the participants, each dialogue's read once (a cold start keeps none in memory): what
         # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes.
         # Equal name parts are kept once (a person's appearances repeat them), and each person's appearances are let
@@ -836,10 +841,6 @@ class Catalog:
                     apps += (did, i, parts)
                     names[key].setdefault(part.name)
         shared.clear()
-        self._people = {}
-        self._exact = {}
-        self._skeleton = {}
-        self._tokens = {}
         # registry people first, in registry order, as the index has always been filled
         order = [person.id for person in self.registry.people if person.id in groups]
         order += groups
@@ -847,9 +848,33 @@ class Catalog:
             flat = groups.pop(key, None)
             if flat is not None:
                 apps_of = list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
-                self._people[key] = self._person_data(key, apps_of, (newest.pop(key), names.pop(key)))
-        for key, data in self._people.items():
-            self._index(key, data.spellings, add=True, copy=False)
+                data = self._person_data(key, apps_of, (newest.pop(key), names.pop(key)))
+                self._index(key, data.spellings, add=True, copy=False)  # in people order, as always
+                yield key, data
+
+    def people_streamed(self) -> Any:
+        """Return this catalog's people index as people_snapshot() does, but made while it is read: its people come as
+        (key, data) pairs made one at a time and kept by nobody, its word maps are complete once they all have been
+        read (bot.index.people.save reads them first). For a catalog made with people=DEFERRED, whose index is saved
+        and then read a key at a time: ~30 MB less at 50,000 briefs than building it in memory to save it."""
+        scratch = Catalog.__new__(Catalog)  # the index goes to the caller, not to this catalog
+        scratch.registry, scratch._parts, scratch._ordered_ids = self.registry, self._parts, self._ordered_ids
+        scratch._by_spelling, scratch._reg_by_id = self._by_spelling, self._reg_by_id
+        scratch._reg_record, scratch._reg_spellings = self._reg_record, self._reg_spellings
+        scratch._exact, scratch._skeleton, scratch._tokens = {}, {}, {}
+        rank, unranked = self._rank, len(self._rank)
+        recency: list[tuple[tuple[int, str, str], str]] = []  # as _by_recency sorts the people
+
+        def pairs() -> Iterator[tuple[str, tuple[Any, ...]]]:
+            for key, data in scratch._people_made():
+                recency.append(((rank.get(data.newest, unranked) if data.newest else 1 << 30, data.name, key), key))
+                yield key, tuple(data)
+
+        def ranked() -> tuple[tuple[str, ...], tuple[str, ...]]:
+            recency.sort(key=itemgetter(0))
+            return tuple(k for _, k in recency), tuple(_whole_words(by[1]) for by, _ in recency)
+
+        return pairs(), scratch._exact, scratch._skeleton, scratch._tokens, ranked
 
     def _update_people(self, previous: Catalog, only: set[str] | None = None) -> None:
         old, new = previous._visible, self._visible

@@ -181,22 +181,24 @@ def _ranked(blob: bytes, order: Order) -> Ranked:
 
 
 def save(db: CacheDB, key: str, snapshot: Any) -> None:
-    """Store a people_snapshot() as the index of this key, under a new generation (inside a transaction); its people
-    in recency order, when it gives them (a fifth item, with their names' words), number the people of each word."""
+    """Store a people_snapshot() (or a Catalog.people_streamed()) as the index of this key, under a new generation
+    (inside a transaction); its people in recency order, when it gives them (a fifth item, with their names' words,
+    or a function returning them once the people have been read), number the people of each word."""
     for statement in _TABLES.split(";"):
         if statement.strip():
             db.db.execute(statement)
     gen = int(db.get_meta(GEN) or 0) + 1
     people, exact, skeleton, tokens, *ranked = snapshot
+    pairs = people.items() if isinstance(people, dict) else people  # or made as read (Catalog.people_streamed)
     dumps = marshal.dumps
     # pos keeps each map's order: the fuzzy matcher's ties, and every listing, follow it as they follow a dict's
     db.db.executemany(
         "INSERT OR REPLACE INTO people VALUES (?, ?, ?, ?)",
-        ((gen, k, i, dumps(tuple(v))) for i, (k, v) in enumerate(people.items())),
+        ((gen, k, i, dumps(tuple(v))) for i, (k, v) in enumerate(pairs)),
     )
     number: dict[str, int] | None = None
     if ranked:
-        order, wholes = ranked[0]
+        order, wholes = ranked[0]() if callable(ranked[0]) else ranked[0]  # a function: known once people are read
         number = {k: i for i, k in enumerate(order)}
         db.db.execute(
             "INSERT OR REPLACE INTO people_order VALUES (?, ?, ?)", (gen, dumps(tuple(order)), dumps(tuple(wholes)))

@@ -1242,8 +1242,9 @@ class BriefStore:
 
     def _end_lean(self, listing: Listing, saved: Snapshot, problems: list[BriefError]) -> bool:
         """End a large first load as a start from the snapshot it just saved does: the per-file state (records,
-        summaries, id maps) is let go, summaries are read on demand, and the people index is built now, from the
-        participants in the cache, then saved (a first load's memory peak is then one of the two, not their sum).
+        summaries, id maps) is let go, summaries are read on demand, and the people index is made now, from the
+        participants in the cache, and saved as it is made (a first load's memory peak is then one of the two, not
+        their sum).
         Return False (nothing changed) if the snapshot cannot be served."""
         if self._catalog is None or len(self._good) < LEAN_MIN_FILES:
             return False
@@ -1256,10 +1257,29 @@ class BriefStore:
         self._catalog = None
         self._parts_memo.clear()
         self._one_pass = True
+        self._defer_people = True
         try:
-            self._catalog = self._build_catalog()  # the saved people index is not this one's: it is built and saved
+            catalog = self._build_catalog()
+            db = self._db
+            if catalog.people_deferred() and db is not None and db.persistent:
+                # the saved index is not this one's: it is made and written a person at a time (see
+                # Catalog.people_streamed), then read a key at a time as a warm start reads it
+                from bot.index import people as saved_people
+
+                db.begin()
+                try:
+                    saved_people.save(db, self._people_key(), catalog.people_streamed())
+                except BaseException:
+                    db.db.rollback()
+                    raise
+                db.commit()
+                db.checkpoint()
+                self._defer_people = False
+                catalog = self._build_catalog()
+            self._catalog = catalog
         finally:
             self._one_pass = False
+            self._defer_people = False
         return True
 
     def _save_people(self) -> None:

@@ -193,6 +193,50 @@ def test_large_first_load_ends_as_a_start_from_its_snapshot(
         store.close()
 
 
+def _decoded(blob: bytes) -> object:
+    """Return a saved people row's value, its packed appearances unpacked (marshal's bytes depend on refcounts)."""
+    value = marshal.loads(blob)
+    return tuple(marshal.loads(v) if isinstance(v, bytes) else v for v in value)
+
+
+def test_large_first_load_saves_its_people_index_as_it_is_made(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A large cold start never holds its whole people index: each person's data is written as it is made
+    (Catalog.people_streamed; nothing builds the index in memory), then read back as a warm start reads it. The
+    saved rows are those a per-file build saves, in the same order, and every answer is a per-file build's."""
+    from bot.index import people as saved_people
+    from bot.index.catalog import Catalog
+
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    per_file.load()
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 1)
+    built: list[Catalog] = []
+    build = Catalog._build_people
+
+    def counted(catalog: Catalog) -> None:
+        built.append(catalog)
+        build(catalog)
+
+    monkeypatch.setattr(Catalog, "_build_people", counted)
+    cold = BriefStore(folder, cache_dir=tmp_path / "b")
+    cold.load()
+    assert cold._lean is not None and cold._db is not None and per_file._db is not None
+    assert cold._db.get_meta(saved_people.KEY) == cold._people_key()
+    assert callable(cold.catalog.__dict__.get("_people_loader"))  # read from the rows just saved
+    _same_answers(cold, per_file)
+    assert built == []
+    rows = "SELECT key, pos, data FROM people ORDER BY pos"
+    words = "SELECT kind, word, pos, keys FROM people_words ORDER BY kind, pos"
+    order = "SELECT wholes, keys FROM people_order"
+    for sql in (rows, words, order):
+        got, want = ([(*row[:-1], _decoded(row[-1])) for row in db.db.execute(sql)] for db in (cold._db, per_file._db))
+        assert got == want and got
+    cold.close()
+    per_file.close()
+
+
 def test_first_load_that_saves_no_snapshot_still_saves_its_people(
     folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
 ) -> None:
