@@ -119,18 +119,17 @@ def _filtered(
     hits = [h for h in hits if h.dialogue_id in catalog.dialogues]
     hits.sort(key=lambda h: (catalog.rank(h.dialogue_id), h.ref))
     found: dict[tuple[str, int], PositionRow] = {}
-    # newest first, a page (and a little) at a time: only the newest `limit` that pass are shown
-    step = limit + 10 if predicate else limit
-    for start in range(0, len(hits), step):
-        chunk = hits[start : start + step]
+    # newest first, as many at a time as are still wanted: only the newest `limit` that pass are shown
+    start = 0
+    while start < len(hits) and len(found) < limit:
+        chunk = hits[start : start + limit - len(found)]
+        start += len(chunk)
         shown = catalog.position_rows((h.dialogue_id, h.ref) for h in chunk)
         for hit in chunk:
             key = (hit.dialogue_id, hit.ref)
             data = shown[key]
             if not predicate or predicate(hit.dialogue_id, data):
                 found[key] = data
-        if len(found) >= limit:
-            break
     return found
 
 
@@ -157,10 +156,12 @@ def _positions_found(
     # and if too few pass, the walk is repeated without the cap
     cap = limit + 10 if narrow else None if predicate else limit
     kinds = ("position",)
-    hits = catalog.text.search(topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False)
+    hits = catalog.text.search(
+        topic, kinds, limit=limit * 4, recent_limit=cap, speakers=narrow, ranked=False, texts=False
+    )
     found = _filtered(catalog, hits, predicate, limit)
     if narrow and len(found) < limit and cap is not None and len(hits) >= cap:
-        hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False)
+        hits = catalog.text.search(topic, kinds, limit=limit * 4, speakers=narrow, ranked=False, texts=False)
         found = _filtered(catalog, hits, predicate, limit)
     return found
 

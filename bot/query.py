@@ -168,7 +168,7 @@ def list_dialogues(
     candidates: Iterable[str] = catalog.ordered_ids()
     if terms:
         # the text index narrows the candidates; the exact check below keeps the substring semantics
-        hits = catalog.text.search(words, kinds=LIST_FIELD_KINDS, limit=50_000, ranked=False)
+        hits = catalog.text.search(words, kinds=LIST_FIELD_KINDS, limit=50_000, ranked=False, texts=False)
         found = {h.dialogue_id for h in hits} | {did for did in catalog.dialogues if all(t in did for t in terms)}
         candidates = sorted((did for did in found if did in catalog.dialogues), key=catalog.rank)
     prefix = str(year) if year is not None else ""

@@ -129,13 +129,16 @@ class TextIndex:
         recent_limit: int | None = None,
         speakers: Sequence[str] = (),
         ranked: bool = True,
+        *,
+        texts: bool = True,
     ) -> list[TextHit]:
         """Return hits for all words of text (or, failing that, any word), best first.
 
         recent_limit, when given, caps the hits of a query ranked by recency (a caller that keeps only the newest
         few of BM25's best `limit` needs no more than those). speakers, when given, keeps only positions whose
         speakers' affiliation, country and role hold all these words. ranked=False skips BM25: the newest hits
-        (by field class, then event date) come back, for a caller that orders by date anyway.
+        (by field class, then event date) come back, for a caller that orders by date anyway. texts=False leaves
+        the text of hits ranked by recency empty, for a caller that shows its own display rows.
         """
         words = [w for w in _WORD.findall(fold(text)) if w]
         # each word with the number of the typed word it is part of ("non-proliferation": two words, one typed)
@@ -158,9 +161,11 @@ class TextIndex:
         every = f"body : ({' AND '.join(terms)}){extra}"
         # (a speaker filter is not probed: `positions X by Iran` asks what some speakers said, and they said some)
         probe = len(terms) > 1 and not extra
-        hits = self._query(every, kind_set, limit, recent_limit, ranked, probe=probe, words=parts)
+        hits = self._query(every, kind_set, limit, recent_limit, ranked, probe=probe, words=parts, texts=texts)
         if not hits and len(words) > 1:
-            hits = self._query(f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked)
+            hits = self._query(
+                f"body : ({' OR '.join(terms)}){extra}", kind_set, limit, recent_limit, ranked, texts=texts
+            )
         return hits
 
     def _whole(self, word: str) -> _Word:
@@ -259,6 +264,7 @@ class TextIndex:
         *,
         probe: bool = False,
         words: Sequence[_Word] = (),
+        texts: bool = True,
     ) -> list[TextHit]:
         """Return the hits of one match (see search); probe: first find out more cheaply whether anything matches.
 
@@ -300,7 +306,7 @@ class TextIndex:
             if len(ids) >= walk:
                 break
         if len(ids) > BM25_MAX or (ids and not ranked):
-            return self._recent(match, ids, kinds, recent, wanted, every)
+            return self._recent(match, ids, kinds, recent, wanted, every, texts=texts)
         if not ids:  # nothing matches: no second pass for BM25 (its term statistics cost as much as the walk)
             return []
         return self._bm25(match, kinds, ranges, limit)
@@ -388,6 +394,8 @@ class TextIndex:
         limit: int,
         wanted: int,
         every: list[int] | None = None,
+        *,
+        texts: bool = True,
     ) -> list[TextHit]:
         """Return the newest `limit` of the hits walked (ids, in walk order; every: all of them, when known)."""
         take = ids[:wanted]
@@ -410,8 +418,9 @@ class TextIndex:
                     ]
                 )
         marks = ",".join("?" * len(take))
+        body = "body" if texts else "''"  # (a long text is inflated to be read)
         rows = self._cache.query_text(
-            f"SELECT rowid, did, kind, ref, field, body, ver FROM textstore WHERE rowid IN ({marks})", take
+            f"SELECT rowid, did, kind, ref, field, {body}, ver FROM textstore WHERE rowid IN ({marks})", take
         )
         versions = self._versions
         out = [r for r in rows if (versions is None or versions.get(r[1]) == r[6]) and (not kinds or r[2] in kinds)]

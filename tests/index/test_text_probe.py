@@ -122,3 +122,17 @@ def test_and_pairs_words_typed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     answer = ask(catalog, "search alpha-beta-delta gamma")
     assert answer.refs == ("pair-11:title",)
     assert decided and decided[0] is not None and len(decided[0]) == 1
+
+
+def test_hits_without_texts_are_the_same_hits(catalog: Catalog) -> None:
+    """texts=False (positions and dialogue list show their own rows) gives the same hits, in the same order, with
+    their texts left empty; hits ranked by BM25 keep their texts."""
+    for question in _questions()[:40]:
+        for kinds in (("position",), ("title", "meta", "organizer", "topic")):
+            full = catalog.text.search(question, kinds, limit=50, ranked=False)
+            bare = catalog.text.search(question, kinds, limit=50, ranked=False, texts=False)
+            assert [(h.dialogue_id, h.kind, h.ref, h.field) for h in bare] == [
+                (h.dialogue_id, h.kind, h.ref, h.field) for h in full
+            ]
+            assert all(h.text == "" for h in bare)
+            assert any(h.text for h in full) or not full
