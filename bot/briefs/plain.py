@@ -9,14 +9,12 @@ compares them), so every answer rendered from a twin equals the one rendered fro
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.briefs.keys import normalize_name
 
 
-@dataclass(frozen=True, slots=True)
-class PlainOrganizer:
+class PlainOrganizer(NamedTuple):
     """An organiser, as bot.briefs.models.Organizer."""
 
     name: str
@@ -24,8 +22,7 @@ class PlainOrganizer:
     country: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlainParticipant:
+class PlainParticipant(NamedTuple):
     """A participant, as bot.briefs.models.Participant."""
 
     name: str
@@ -36,8 +33,7 @@ class PlainParticipant:
     person: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlainSession:
+class PlainSession(NamedTuple):
     """A session, as bot.briefs.models.Session."""
 
     title: str
@@ -46,8 +42,7 @@ class PlainSession:
     takeaways: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class PlainPosition:
+class PlainPosition(NamedTuple):
     """A position, as bot.briefs.models.Position."""
 
     by: tuple[str, ...]
@@ -56,16 +51,14 @@ class PlainPosition:
     session: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlainFigure:
+class PlainFigure(NamedTuple):
     """A figure, as bot.briefs.models.Figure."""
 
     what: str
     value: str
 
 
-@dataclass(frozen=True, slots=True)
-class PlainMention:
+class PlainMention(NamedTuple):
     """A mention, as bot.briefs.models.Mention."""
 
     name: str
@@ -73,8 +66,7 @@ class PlainMention:
     context: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlainSource:
+class PlainSource(NamedTuple):
     """A source, as bot.briefs.models.Source."""
 
     url: str | None = None
@@ -84,8 +76,7 @@ class PlainSource:
     file: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PlainDialogue:
+class PlainDialogue(NamedTuple):
     """A dialogue, as bot.briefs.models.Dialogue (its reading methods included)."""
 
     id: str

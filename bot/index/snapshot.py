@@ -18,6 +18,7 @@ import marshal
 import threading
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.index.records import Summary
@@ -133,7 +134,7 @@ def _get(db: CacheDB, key: str, fields: int) -> tuple[Any, ...] | None:
             if len(parts) != values[i]:
                 return None
             if kind == "l":
-                values[i] = [item for part in parts for item in part]
+                values[i] = list(chain.from_iterable(parts))
             else:
                 values[i] = "".join(parts) if kind == "s" else b"".join(parts)
     return tuple(values)
