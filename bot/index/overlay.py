@@ -32,14 +32,16 @@ class Base:
     """The served and broken files of a start snapshot: each name's place in the snapshot's listing (its stamp) and
     the dialogue id of each served file."""
 
-    __slots__ = ("at", "did_at", "drafts", "dups", "files", "n_good", "names", "stamps", "versions")
+    __slots__ = ("at", "did_at", "drafts", "dups", "files", "n_good", "stamps", "versions")
 
     def __init__(self, snap: Snapshot, versions: dict[str, str], files: dict[str, str]) -> None:
-        listing = snap.listing()
-        self.names: list[str] = listing.names
-        self.stamps: array[int] = listing.stamps
-        self.at = {name: i for i, name in enumerate(listing.names)}
-        self.did_at: list[str | None] = [None] * len(listing.names)  # None: a broken file
+        self.stamps = array("q")
+        self.stamps.frombytes(snap.stamps)
+        # name -> its place in the listing; keyed by the served names' own strings (those of `files`), not copies
+        self.at: dict[str, int] = dict.fromkeys(snap.win_names, 0)
+        for i, name in enumerate(snap.names.split("\0") if snap.names else ()):
+            self.at[name] = i
+        self.did_at: list[str | None] = [None] * len(self.at)  # None: a broken file
         for did, name in zip(snap.win_dids, snap.win_names, strict=True):
             self.did_at[self.at[name]] = did
         self.dups: dict[str, list[str]] = {}  # dialogue id -> the files holding it that do not win it
@@ -63,7 +65,8 @@ class Base:
 
     def good_names(self) -> Iterator[str]:
         """Yield the files the snapshot serves."""
-        return (name for name, did in zip(self.names, self.did_at, strict=True) if did is not None)
+        did_at = self.did_at
+        return (name for name, i in self.at.items() if did_at[i] is not None)
 
     def ids_of(self, did: str) -> dict[str, None]:
         """Return the files holding a dialogue id, in name order (as a first load makes them)."""

@@ -152,11 +152,6 @@ def _in_name_order(listing: Listing) -> dict[str, FileStamp]:
     return {name: new(FileStamp, stamp) for name, stamp in sorted(pairs)}
 
 
-def _scan(directory: Path, problems: list[BriefError] | None = None) -> dict[str, FileStamp]:
-    """Return the brief files of a folder with their stamps (one stat each), in name order (see _list_folder)."""
-    return _in_name_order(_list_folder(directory, problems))
-
-
 def _changed(
     summaries: Mapping[str, Summary], files: dict[str, str], changes: dict[str, Summary | None]
 ) -> Mapping[str, Summary]:
@@ -595,7 +590,10 @@ class BriefStore:
             report.errors.extend(scanned[1])
             return files, [n for n in (*self._good, *self._bad) if n not in files]
         if only is None or self._db is None:
-            files = _scan(self.directory, report.errors)
+            listing = _list_folder(self.directory, report.errors)
+            if isinstance(self._good, GoodFiles):
+                return self._listed_over(listing, self._good, report)
+            files = _in_name_order(listing)
             return files, [n for n in (*self._good, *self._bad) if n not in files]
         files = {}  # a targeted reload: only the files named by file events
         for name in sorted(only):
@@ -607,6 +605,23 @@ class BriefStore:
             elif (problem := not_a_brief(self.directory / name)) is not None:
                 report.errors.append(problem)
         return files, [n for n in only if n not in files and (n in self._good or n in self._bad)]
+
+    def _listed_over(
+        self, listing: Listing, good: GoodFiles[_Good], report: LoadReport
+    ) -> tuple[dict[str, FileStamp], list[str]]:
+        """Return the listed files to check (in name order) and the names gone, over the start snapshot: a file served
+        as the snapshot lists it, never racy, is counted reused here and not checked again (no stamp kept for it)."""
+        names, stamps = listing.names, listing.stamps
+        base_stamp = good.base_stamp
+        check: list[tuple[str, FileStamp]] = []
+        new = tuple.__new__
+        for i, name in enumerate(names):
+            stamp = (stamps[2 * i], stamps[2 * i + 1])
+            if base_stamp(name) != stamp:
+                check.append((name, new(FileStamp, stamp)))
+        report.reused += len(names) - len(check)
+        listed = set(names)
+        return dict(sorted(check)), [n for n in (*good, *self._bad) if n not in listed]
 
     def _forget(self, gone: list[str], report: LoadReport) -> None:
         """Drop the files that are gone from the folder."""
@@ -724,7 +739,7 @@ class BriefStore:
     ) -> None:
         """Serve the cached files of a first load (as _put_good would, one by one, without re-checking winners)."""
         good, ids, win, touched, bad = self._good, self._ids, self._win, self._touched, self._bad
-        for name in from_cache:  # in name order, as _scan returns them
+        for name in from_cache:  # in name order, as _in_name_order lists them
             summary = summaries.get(name)
             if summary is None:  # pragma: no cover - the record vanished between two reads
                 to_compile.append(name)

@@ -176,7 +176,7 @@ class _Series:
         self.order = catalog.ordered_ids()
         self.series: dict[str, array[int]] = {}
         self.series_name: dict[str, str] = {}
-        for did, _, field, body in catalog.text.rows_of_kind("meta"):
+        for did, _, field, body in catalog.text.each_row_of_kind("meta"):  # a batch at a time: ~5 rows a dialogue
             if field == "series" and did in catalog.dialogues:
                 key = _key(body)
                 self.series.setdefault(key, _postings()).append(catalog.rank(did))
