@@ -240,6 +240,7 @@ def _position(ids: list[str], visible: Mapping[str, Summary], key: tuple[str, st
 
 RARE_WORD = 32  # a word shared by more spellings than this does not bring them all to the fuzzy shortlist
 FUZZY_PREFILTER = 256  # above this many spellings, fuzzy matching scores a prefiltered few
+FEW_PRESENT = 32  # equally_close costs up to this many matched people one by one, more at once (numpy)
 SUGGEST_MIN_SCORE = 60  # a not-found answer offers names at least this alike (WRatio); below, they mislead
 _SPELLING_MEMO: dict[str, SpellingKeys] = {}
 
@@ -1122,14 +1123,23 @@ class Catalog:
         rids = self._saved_numbers(keys)
         if rids is None:
             return None
+        wholes = order.wholes()
+        typed = " ".join(words)
+        distance = Levenshtein.distance
+        if len(rids) <= FEW_PRESENT:  # a few: one by one (no numpy to import in a one-question process)
+            out: dict[str, int] = {}
+            for key, rid in zip(keys, rids, strict=True):
+                mine = set(wholes[rid].split()) or {""}
+                by_word = sum(min(distance(w, t) for t in mine) for w in words)
+                out[key] = min(by_word, distance(typed, wholes[rid]))
+            return out
         import numpy as np
         from rapidfuzz.process import cdist
 
         vocabulary, own = order.own_words()
         near = cdist(words, vocabulary, scorer=Levenshtein.distance, dtype=np.int32)
         by_word = near[:, own[rids]].min(axis=2).sum(axis=0)
-        wholes = order.wholes()
-        to_whole = cdist([" ".join(words)], [wholes[r] for r in rids], scorer=Levenshtein.distance, dtype=np.int32)
+        to_whole = cdist([typed], [wholes[r] for r in rids], scorer=distance, dtype=np.int32)
         return dict(zip(keys, np.minimum(by_word, to_whole[0]).tolist(), strict=True))
 
     def _ranked_costs(self, words: list[str], nears: list[dict[str, int]], best: int) -> dict[str, int] | None:

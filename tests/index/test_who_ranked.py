@@ -50,13 +50,19 @@ def _rename(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
 
 
-@pytest.mark.parametrize("in_memory", [0, 1 << 20], ids=["read-a-key-at-a-time", "read-whole"])
+@pytest.mark.parametrize(
+    ("in_memory", "few"),
+    [(0, 32), (0, 0), (1 << 20, 32)],
+    ids=["read-a-key-at-a-time", "read-a-key-at-a-time-costed-at-once", "read-whole"],
+)
 def test_generated_names_answer_as_the_index_built_in_memory(
-    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, in_memory: int
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, in_memory: int, few: int
 ) -> None:
     """Every generated `who` question answers as on an index built in memory (plain sets, people sorted when
-    asked), on a warm start and after reloads that rename and drop participants; the numbered rows did the work."""
+    asked), on a warm start and after reloads that rename and drop participants; the numbered rows did the work
+    (matched people costed one by one, or all at once)."""
     monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", in_memory)
+    monkeypatch.setattr(catalog_module, "FEW_PRESENT", few)
     _store(folder, tmp_path / "cache")
     warm = _store(folder, tmp_path / "cache")
     memory = _store(folder, None)
