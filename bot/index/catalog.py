@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.fuzzy import Deletions, word_index
+from bot.index.overlay import numbers
 from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps, letter_counts
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
@@ -420,7 +421,7 @@ class Catalog:
         self.all = _Dialogues(summaries, load)
         if order is not None:  # served from the snapshot: the order is known, summaries are read when asked for
             assert isinstance(summaries, LazySummaries)
-            self._rank = dict(zip(order, range(len(order)), strict=True))
+            self._rank = dict(zip(order, numbers(len(order)), strict=False))
             self._visible = LazyVisible(summaries, self._rank, order)
             self._ordered_ids = order
         elif previous is not None and changed is not None and previous.include_drafts == include_drafts:
@@ -433,7 +434,7 @@ class Catalog:
         self.dialogues = _Dialogues(self._visible, load)
         self.ordered = _Ordered(self._ordered_ids, load)
         if "_rank" not in self.__dict__:  # (set with the order when it came from the snapshot)
-            self._rank = dict(zip(self._ordered_ids, range(len(self._ordered_ids)), strict=True))
+            self._rank = dict(zip(self._ordered_ids, numbers(len(self._ordered_ids)), strict=False))
         if previous is not None and previous._registry_source is registry:
             self._by_spelling, self._reg_by_id = previous._by_spelling, previous._reg_by_id
             self._reg_record, self._reg_spellings = previous._reg_record, previous._reg_spellings
@@ -582,7 +583,7 @@ class Catalog:
             self._visible = visible
         else:  # summaries read on demand (over the start snapshot): membership from the ranks
             assert isinstance(self._summaries, LazySummaries)
-            self._rank = dict(zip(ids, range(len(ids)), strict=True))
+            self._rank = dict(zip(ids, numbers(len(ids)), strict=False))
             self._visible = LazyVisible(self._summaries, self._rank, ids)
 
     def reordered(self, summaries: Mapping[str, Summary], changed: set[str]) -> tuple[list[str], list[str]]:
