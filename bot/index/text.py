@@ -220,15 +220,15 @@ class TextIndex:
         ]
 
     def each_row_of_kind(self, kind: str, batch: int = 2000) -> Iterator[tuple[str, int, str, str]]:
-        """Yield what rows_of_kind returns, in row-id order, reading a batch of rows a query (an index built over every
-        row then holds no list of them all)."""
+        """Yield what rows_of_kind returns, in its order (row ids descending), reading a batch of rows a query (an
+        index built over every row then holds no list of them all)."""
         ranges = _class_ranges({kind})
         low, high = ranges[-1][0], ranges[0][1]
         versions = self._versions
         while True:
             rows = self._cache.query_text(
                 "SELECT rowid, did, ref, field, body, ver FROM textstore WHERE kind = ? AND rowid BETWEEN ? AND ?"
-                " ORDER BY rowid LIMIT ?",
+                " ORDER BY rowid DESC LIMIT ?",
                 (kind, low, high, batch),
             )
             for _, did, ref, f, body, ver in rows:
@@ -236,7 +236,7 @@ class TextIndex:
                     yield did, int(ref), f, body
             if len(rows) < batch:
                 return
-            low = rows[-1][0] + 1
+            high = rows[-1][0] - 1
 
     def has_speakers(self, words: Sequence[str]) -> bool:
         """Return whether some position's speakers hold all these words in their affiliation, country or role."""

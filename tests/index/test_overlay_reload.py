@@ -15,7 +15,7 @@ import pytest
 from pytest import MonkeyPatch
 
 from bot.index.cachedb import CacheDB
-from bot.index.overlay import GoodFiles
+from bot.index.overlay import GoodFiles, numbers
 from bot.index.store import BriefStore, LoadReport
 from bot.query import ask
 from tests.index.corpus import OLD_NS, brief_paths
@@ -243,3 +243,16 @@ def test_close_after_an_overlay_reload_keeps_summaries(folder: Path, tmp_path: P
     assert {did: catalog.summary(did) for did in catalog.all} == summaries
     assert summaries[path.stem].title == "Edited title"
     assert catalog.find_people(name) == people and catalog.dialogue_choices("", 5) == choices
+
+
+def test_ranks_share_their_numbers(folder: Path, tmp_path: Path) -> None:
+    """Every snapshot's ranks use the same int objects (a reload's new catalog adds none)."""
+    _store(folder, tmp_path / "cache")
+    store = _store(folder, tmp_path / "cache")
+    before = store.catalog
+    path = brief_paths(folder)[2]
+    _set(path, "title", '"Edited title"')
+    store.reload([path])
+    after = store.catalog
+    assert numbers(3)[:3] == [0, 1, 2] and numbers(40)[2] is numbers(3)[2]
+    assert all(after.rank(did) is before.rank(did) for did in after.ordered_ids() if after.rank(did) > 256)

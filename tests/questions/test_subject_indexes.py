@@ -82,3 +82,10 @@ def test_group_answers_equal_an_in_memory_catalog(store: BriefStore) -> None:
             assert group_count(cached, name, exact=exact) == group_count(memory, name, exact=exact)
             assert is_group(cached, name, exact=exact) == is_group(memory, name, exact=exact)
         assert series_of(cached, name) == series_of(memory, name)
+
+
+@pytest.mark.parametrize("kind", ["organizer", "meta", "participant"])
+def test_rows_read_in_batches_are_the_rows_of_the_kind(store: BriefStore, kind: str) -> None:
+    """Reading a kind's rows a small batch at a time gives every row rows_of_kind gives, in the same order."""
+    text = store.catalog.text
+    assert list(text.each_row_of_kind(kind, batch=7)) == text.rows_of_kind(kind) != []
