@@ -50,9 +50,10 @@ def test_code_version_changes_with_the_python_version(monkeypatch: MonkeyPatch) 
 
 
 def test_the_cache_uses_an_sqlite_whose_backward_text_walks_are_right() -> None:
-    """The text index is walked newest first (ORDER BY rowid DESC). SQLite 3.40.1 (Debian 12, its Python images)
-    skips matching rows in such FTS5 walks over a large index: at 50,000 briefs, 88 of the bench's 646 questions
-    were answered with older hits than the newest. The cache opens its file with the bundled SQLite (sqlean)."""
+    """The text index was walked newest first in descending row-id order (now ascending, rows.row_id). SQLite
+    3.40.1 (Debian 12, its Python images) skips matching rows in such FTS5 walks over a large index: at 50,000
+    briefs, 88 of the bench's 646 questions were answered with older hits than the newest. The cache opens its file
+    with the bundled SQLite (sqlean), so a walk written backwards again would still be right."""
     from bot.index.sql import sqlite3
 
     assert vars(cachedb)["sqlite3"] is sqlite3
