@@ -493,6 +493,9 @@ class Catalog:
     def keep_people(self) -> None:
         """Read the whole people index into memory (before the cache it is read from closes)."""
         people = self.people
+        order = self.__dict__.get("_saved_order")
+        if order is not None:
+            order.wholes()  # what equally_close compares the saved people's names by
         if isinstance(self._people, StoredMap):
             maps = [self._people, self._exact, self._skeleton, self._tokens]
             self._people, self._exact, self._skeleton, self._tokens = [m.to_dict() for m in maps]

@@ -92,6 +92,29 @@ def test_generated_names_answer_as_the_index_built_in_memory(
         assert ask(warm.catalog, question) == ask(memory.catalog, question), question
 
 
+def _matched(catalog: Catalog, question: str) -> tuple[str, ...]:
+    """The people `who` offers for a question (a closed store answers names; its display rows need the cache)."""
+    name = question.removeprefix("who ")
+    match = catalog.find_people(name)
+    return match.keys if match.how == "exact" else catalog.equally_close(name, match.keys)
+
+
+@pytest.mark.parametrize("in_memory", [0, 1 << 20], ids=["read-a-key-at-a-time", "read-whole"])
+def test_a_closed_store_matches_names_as_before(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, in_memory: int
+) -> None:
+    """A store closed after a warm start matches every generated `who` name as the index built in memory does
+    (what equally_close compares the saved people's names by is read before the cache closes)."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", in_memory)
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    questions = _questions(memory.catalog)
+    warm.close()
+    for question in questions:
+        assert _matched(warm.catalog, question) == _matched(memory.catalog, question), question
+
+
 def test_a_family_name_is_ordered_without_reading_its_people(
     folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
 ) -> None:
