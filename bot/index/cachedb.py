@@ -239,7 +239,7 @@ class CacheDB:
                 field UNINDEXED, body, ver UNINDEXED, who, content='textstore', content_rowid='rowid',
                 tokenize='unicode61 remove_diacritics 2');
             CREATE VIRTUAL TABLE IF NOT EXISTS tv USING fts5vocab(t, 'row');
-            -- docs: about how many rows hold the term (exact after a build, then only added to): plans, never answers
+            -- docs: about how many rows hold the term (as of the build, or of its first rows since): plans, no answer
             CREATE TABLE IF NOT EXISTS terms(term TEXT PRIMARY KEY, docs INT) WITHOUT ROWID;
             COMMIT;
             """
@@ -617,10 +617,8 @@ class CacheDB:
             self.db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.tokv USING fts5vocab(temp, tok, 'row')")
             self._tokenizer = True
         self.db.executemany("INSERT INTO temp.tok(body) VALUES (?)", ((b,) for b in bodies))
-        self.db.execute(
-            "INSERT INTO terms SELECT term, doc FROM temp.tokv WHERE true"
-            " ON CONFLICT(term) DO UPDATE SET docs = docs + excluded.docs"
-        )
+        # a known word's count is left as the last build made it: a reload writes no row of the term list
+        self.db.execute("INSERT OR IGNORE INTO terms SELECT term, doc FROM temp.tokv")
         self.db.execute("DELETE FROM temp.tok")
 
     def terms(self, prefix: str, limit: int) -> list[str]:
