@@ -105,10 +105,14 @@ class Order:
             if self._letters is None:
                 import numpy as np
 
-                codes = np.frombuffer("".join(wholes).encode("ascii", "replace"), dtype=np.uint8)
-                owner = np.repeat(np.arange(len(wholes)), [len(w) for w in wholes])
-                counts = np.bincount(owner * LETTERS + _LETTER[codes], minlength=len(wholes) * LETTERS)
-                self._letters = counts.reshape(len(wholes), LETTERS).astype(np.int8)  # a name is < 128 letters
+                letters = np.empty((len(wholes), LETTERS), dtype=np.int8)  # a name is < 128 letters
+                for start in range(0, len(wholes), 2048):  # in slices: the int64 scratch of all at once is ~25 MB
+                    chunk = wholes[start : start + 2048]
+                    codes = np.frombuffer("".join(chunk).encode("ascii", "replace"), dtype=np.uint8)
+                    owner = np.repeat(np.arange(len(chunk)), [len(w) for w in chunk])
+                    counts = np.bincount(owner * LETTERS + _LETTER[codes], minlength=len(chunk) * LETTERS)
+                    letters[start : start + len(chunk)] = counts.reshape(len(chunk), LETTERS)
+                self._letters = letters
             return self._letters
 
     def own_words(self) -> tuple[list[str], Any]:
