@@ -75,7 +75,7 @@ def _state(store: BriefStore) -> tuple[Any, ...]:
     files = {did: store.file_of(did) for did in catalog.all}
     errors = sorted(str(e) for e in store.errors())
     keys = catalog.published_keys()
-    people = {key: catalog.people[key].appearances for key in sorted(catalog.people)}
+    people = {key: (catalog.people[key].appearances, catalog.people[key].spellings) for key in sorted(catalog.people)}
     return answers, list(catalog.ordered_ids()), summaries, files, errors, keys, people
 
 
@@ -133,6 +133,12 @@ def _steps(folder: Path) -> list[tuple[str, Callable[[], list[Path]]]]:
         _write(paths[9], paths[10].read_text(encoding="utf-8").replace(paths[10].stem, paths[9].stem))
         return [paths[9]]
 
+    def registry_and_brief() -> list[Path]:
+        registry = folder / "people.yaml"
+        _write(registry, registry.read_text(encoding="utf-8").replace("aliases: [", 'aliases: ["Zz Added Alias", ', 1))
+        _set(paths[13], "title", '"Edited with the registry"')
+        return [registry, paths[13]]
+
     def remove_added() -> list[Path]:
         (folder / "added-brief-0001.yaml").unlink()
         return [folder / "added-brief-0001.yaml"]
@@ -149,6 +155,7 @@ def _steps(folder: Path) -> list[tuple[str, Callable[[], list[Path]]]]:
         ("to draft", to_draft),
         ("edit the start's duplicate", edit_start_duplicate),
         ("remove the start duplicate's winner", remove_start_winner),
+        ("a new registry and an edit", registry_and_brief),
         ("remove an added file", remove_added),
     ]
 
