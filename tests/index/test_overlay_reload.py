@@ -263,3 +263,26 @@ def test_ranks_share_their_numbers(folder: Path, tmp_path: Path) -> None:
     after = store.catalog
     assert numbers(3)[:3] == [0, 1, 2] and numbers(40)[2] is numbers(3)[2]
     assert all(after.rank(did) is before.rank(did) for did in after.ordered_ids() if after.rank(did) > 256)
+
+
+def test_first_load_with_changed_files_indexes_their_text_alone(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A first load that reads a few changed files (the bot stopped, files edited, the bot started) writes the text
+    of those files, not of every dialogue again."""
+    _store(folder, tmp_path / "cache")
+    paths = brief_paths(folder)
+    _set(paths[3], "title", '"Edited while stopped"')
+    _set(paths[8], "title", '"Edited too"')
+    written: list[str] = []
+    put_text = CacheDB.put_text
+
+    def counted(db: CacheDB, did: str, *args: Any, **kwargs: Any) -> Any:
+        written.append(did)
+        return put_text(db, did, *args, **kwargs)
+
+    monkeypatch.setattr(CacheDB, "put_text", counted)
+    store = _store(folder, tmp_path / "cache")
+    assert store.last_report.loaded == 2 and sorted(written) == sorted([paths[3].stem, paths[8].stem])
+    monkeypatch.undo()
+    assert _state(store) == _state(_store(folder, tmp_path / "fresh"))
