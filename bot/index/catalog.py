@@ -1113,7 +1113,8 @@ class Catalog:
         once (no person read), when every key is a person of the saved rows a reload has not changed; else None."""
         people = self._people
         order = self.__dict__.get("_saved_order")
-        if order is None or not isinstance(people, StoredMap) or not keys:
+        # without the names' words at hand (a one-question `ask`), the first matched person's row is read instead
+        if order is None or not isinstance(people, StoredMap) or not keys or not order.has_wholes():
             return None
         number = order.numbers()
         first = number.get(keys[0], -1) if people.saved(keys[0]) else -1

@@ -90,6 +90,10 @@ class Order:
                 self._numbers = {k: i for i, k in enumerate(self.keys)}
             return self._numbers
 
+    def has_wholes(self) -> bool:
+        """Return whether the names' words are read (a bot's warm-up reads them; a one-question process need not)."""
+        return self._wholes is not None
+
     def wholes(self) -> tuple[str, ...]:
         """Return each person's name words bar particles, joined (what equally_close compares a name by), by number."""
         with self._lock:
