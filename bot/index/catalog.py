@@ -823,8 +823,9 @@ class Catalog:
         self._exact, self._skeleton, self._tokens = {}, {}, {}
         self._people = dict(self._people_made())
 
-    def _people_made(self) -> Iterator[tuple[str, _PersonData]]:
-        """Yield each person's data in index order, each added to the (empty) word maps as it is made."""
+    def _people_made(self, compact: bool = False) -> Iterator[tuple[str, _PersonData]]:
+        """Yield each person's data in index order, each added to the (empty) word maps as it is made (compact: see
+        _index_compact)."""
         # one pass over the participants, each dialogue's read once (a cold start keeps none in memory): what
         # _person_data needs of a person's appearances, the newest one and the names in order, is kept as it goes.
         # Equal name parts are kept once (a person's appearances repeat them), and each person's appearances are let
@@ -854,8 +855,31 @@ class Catalog:
             if flat is not None:
                 apps_of = list(zip(flat[0::3], flat[1::3], flat[2::3], strict=True))
                 data = self._person_data(key, apps_of, (newest.pop(key), names.pop(key)))
-                self._index(key, data.spellings, add=True, copy=False)  # in people order, as always
+                if compact:
+                    self._index_compact(key, data.spellings)
+                else:
+                    self._index(key, data.spellings, add=True, copy=False)  # in people order, as always
                 yield key, data
+
+    def _index_compact(self, key: str, spellings: Iterable[str]) -> None:
+        """Add key under the lookup keys of these spellings as _index(add=True) does, but a word of one person holds
+        the key itself, not a one-key set (~100,000 sets, ~20 MB at 50,000 briefs): for word maps only written."""
+        for spelling in spellings:
+            keys = _keys_of(spelling)
+            for index, words in (
+                (self._exact, (keys.norm,)),
+                (self._skeleton, (keys.skel,)),
+                (self._tokens, keys.tokens),
+            ):
+                for word in words:
+                    current: Any = index.get(word)
+                    if current is None:
+                        index[word] = key  # type: ignore[assignment]
+                    elif type(current) is str:
+                        if current != key:
+                            index[word] = {current, key}
+                    elif key not in current:
+                        current.add(key)
 
     def people_streamed(self) -> Any:
         """Return this catalog's people index as people_snapshot() does, but made while it is read: its people come as
@@ -866,20 +890,25 @@ class Catalog:
         scratch.registry, scratch._parts, scratch._ordered_ids = self.registry, self._parts, self._ordered_ids
         scratch._by_spelling, scratch._reg_by_id = self._by_spelling, self._reg_by_id
         scratch._reg_record, scratch._reg_spellings = self._reg_record, self._reg_spellings
-        scratch._exact, scratch._skeleton, scratch._tokens = {}, {}, {}
+        maps: tuple[dict[str, Any], ...] = ({}, {}, {})  # a key, or a set of keys, by word (see _index_compact)
+        scratch._exact, scratch._skeleton, scratch._tokens = maps
         rank, unranked = self._rank, len(self._rank)
         recency: list[tuple[tuple[int, str, str], str]] = []  # as _by_recency sorts the people
 
         def pairs() -> Iterator[tuple[str, tuple[Any, ...]]]:
-            for key, data in scratch._people_made():
+            for key, data in scratch._people_made(compact=True):
                 recency.append(((rank.get(data.newest, unranked) if data.newest else 1 << 30, data.name, key), key))
                 yield key, tuple(data)
 
         def ranked() -> tuple[tuple[str, ...], tuple[str, ...]]:
+            for index in maps:  # every word's people a collection again
+                for word, keys in index.items():
+                    if type(keys) is str:
+                        index[word] = (keys,)
             recency.sort(key=itemgetter(0))
             return tuple(k for _, k in recency), tuple(_whole_words(by[1]) for by, _ in recency)
 
-        return pairs(), scratch._exact, scratch._skeleton, scratch._tokens, ranked
+        return pairs(), *maps, ranked
 
     def _update_people(self, previous: Catalog, only: set[str] | None = None) -> None:
         old, new = previous._visible, self._visible
