@@ -223,7 +223,7 @@ class TextIndex:
         """Yield what rows_of_kind returns, in its order (row ids descending), reading a batch of rows a query (an
         index built over every row then holds no list of them all)."""
         ranges = _class_ranges({kind})
-        low, high = ranges[-1][0], ranges[0][1]
+        low, high = ranges[0][0], ranges[-1][1]  # the whole span (ranges ascend)
         versions = self._versions
         while True:
             rows = self._cache.query_text(
