@@ -18,7 +18,7 @@ from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.fuzzy import Deletions, word_index
 from bot.index.overlay import numbers
-from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps, letter_counts
+from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps, letter_counts, with_key, without_key
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
 from bot.index.snapshot import LazySummaries, LazyVisible
@@ -808,7 +808,7 @@ class Catalog:
                             index[word] = {key}
                         elif key not in current:
                             if copy:
-                                index[word] = current | {key}
+                                index[word] = with_key(current, key)
                             else:
                                 current.add(key)
                     elif current is not None and key in current:
@@ -817,7 +817,7 @@ class Catalog:
                                 self._spellings_changed = True
                             del index[word]
                         else:
-                            index[word] = current - {key}
+                            index[word] = without_key(current, key)
 
     def _build_people(self) -> None:
         self._exact, self._skeleton, self._tokens = {}, {}, {}

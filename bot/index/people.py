@@ -5,7 +5,9 @@ People are numbered in recency order (newest appearance first, then name, then k
 each spelling/skeleton/token row holds its people's numbers ascending: a word's people come out of their row already
 in the order an answer lists them (Ranked), with no person read. Invariant: a Ranked set is only ever a saved row;
 any change a reload makes to a word replaces its set by a plain one, so a Ranked set holds only people whose newest
-appearance and name are as saved, whose relative order no later snapshot changes.
+appearance and name are as saved, whose relative order no later snapshot changes. A reload that adds or removes a
+few people of a Ranked row lays them over it (Patched: a plain set's meaning and no order) rather than copying a word's
+whole set (a common first name holds thousands of people).
 
 Invariant: rows are written under a new generation, and the generation before it is kept, so a catalog reading
 generation g never sees rows of another index. A catalog that finds its generation gone (two newer indexes were saved
@@ -17,6 +19,7 @@ from __future__ import annotations
 import marshal
 import threading
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -173,6 +176,14 @@ class Ranked(Set[str]):
         return len(self.rids)
 
     def __contains__(self, key: object) -> bool:
+        numbers = self.order._numbers
+        if numbers is not None:  # a bot's (warm_names made them): a bisect of the numbers, no set of keys kept
+            number = numbers.get(key)  # type: ignore[call-overload]
+            if number is None:
+                return False
+            rids = self.rids
+            i = bisect_left(rids, number)
+            return i < len(rids) and rids[i] == number
         members = self._members
         if members is None:
             members = self._members = frozenset(self)
@@ -180,6 +191,60 @@ class Ranked(Set[str]):
 
     def __repr__(self) -> str:
         return f"Ranked({list(self)!r})"
+
+
+class Patched(Set[str]):
+    """A saved row's people (Ranked) with the people a reload added or removed laid over it; a plain set's meaning
+    (no order: not a Ranked). Invariant: removed is within base, added is disjoint from it."""
+
+    __slots__ = ("added", "base", "removed")
+
+    def __init__(self, base: Ranked, added: frozenset[str], removed: frozenset[str]) -> None:
+        self.base = base
+        self.added = added
+        self.removed = removed
+
+    @classmethod
+    def _from_iterable(cls, it: Iterable[str]) -> set[str]:  # type: ignore[override]
+        return set(it)
+
+    def __iter__(self) -> Iterator[str]:
+        removed = self.removed
+        for key in self.base:
+            if key not in removed:
+                yield key
+        yield from self.added
+
+    def __len__(self) -> int:
+        return len(self.base) - len(self.removed) + len(self.added)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.added or (key not in self.removed and key in self.base)
+
+    def __repr__(self) -> str:
+        return f"Patched({sorted(self)!r})"
+
+
+def with_key(current: Set[str], key: str) -> Any:
+    """Return current with key (not in it) added, never changing current: a Ranked row gets it laid over."""
+    if isinstance(current, Ranked):
+        return Patched(current, frozenset((key,)), frozenset())
+    if isinstance(current, Patched):
+        if key in current.removed:
+            return Patched(current.base, current.added, current.removed - {key})
+        return Patched(current.base, current.added | {key}, current.removed)
+    return current | {key}
+
+
+def without_key(current: Set[str], key: str) -> Any:
+    """Return current without key (in it), never changing current: a Ranked row gets it laid over."""
+    if isinstance(current, Ranked):
+        return Patched(current, frozenset(), frozenset((key,)))
+    if isinstance(current, Patched):
+        if key in current.added:
+            return Patched(current.base, current.added - {key}, current.removed)
+        return Patched(current.base, current.added, current.removed | {key})
+    return current - {key}
 
 
 def _ranked(blob: bytes, order: Order) -> Ranked:

@@ -15,7 +15,7 @@ from pytest import MonkeyPatch
 
 import bot.index.catalog as catalog_module
 from bot.index.catalog import Catalog, ShownPerson
-from bot.index.people import Ranked, Stored
+from bot.index.people import Patched, Ranked, Stored
 from bot.index.store import BriefStore
 from bot.query import ask
 from tests.index.corpus import OLD_NS, brief_paths
@@ -151,3 +151,31 @@ def test_a_family_name_is_ordered_without_reading_its_people(
     assert answer == expected
     assert len(answer.refs) == len(keys)
     assert len(before_shown) == 1 and before_shown[0] <= 1, (before_shown, len(keys))
+
+
+def test_a_reload_lays_its_changes_over_the_saved_rows(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A reload that renames people changes their words' saved rows by laying the keys added or removed over them
+    (Patched), not by copying each word's whole set; membership in a saved row is answered from its numbers (no set
+    of its keys is kept); the word maps hold what the index built in memory holds."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    warm.catalog.warm_names()
+    paths = brief_paths(folder)
+    for path in paths[3:6]:
+        part = warm.catalog.parts(path.stem)[0]
+        _rename(path, part.name, part.name.split()[-1] + " Renamed")
+        for store in (warm, memory):
+            store.reload([path])
+    catalog = warm.catalog
+    patched = [v for m in (catalog._exact, catalog._skeleton, catalog._tokens) for v in m._over.values()]  # type: ignore[attr-defined]
+    assert any(isinstance(v, Patched) for v in patched)
+    assert all(isinstance(v.base, Ranked) and v.added.isdisjoint(v.base) for v in patched if isinstance(v, Patched))
+    for name in ("_exact", "_skeleton", "_tokens"):
+        mine, theirs = getattr(catalog, name), getattr(memory.catalog, name)
+        assert {w: set(v) for w, v in mine.items()} == {w: set(v) for w, v in theirs.items()}, name
+        for word, keys in mine.items():
+            if isinstance(keys, Ranked):
+                assert all(k in keys for k in keys) and "nobody" not in keys
+                assert keys._members is None, word
