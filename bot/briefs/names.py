@@ -13,8 +13,13 @@ _DOUBLE = re.compile(r"(.)\1+")
 
 def skeleton(name: str) -> str:
     """Return a transliteration-tolerant key: consonants only per word (Mahmood, Mehmood, Mahmud -> mhmd)."""
+    return skeleton_of_normal(normalize_name(name))
+
+
+def skeleton_of_normal(normal: str) -> str:
+    """Return the skeleton of a name already normalised (what normalize_name returned)."""
     words = []
-    for word in normalize_name(name).split():
+    for word in normal.split():
         if word in {"al", "el", "ul", "ud", "bin", "ibn"}:
             continue
         word = word.replace("ph", "f").replace("q", "k").replace("w", "v").replace("kh", "k")

@@ -19,7 +19,7 @@ from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.fuzzy import Deletions, word_index
 from bot.index.overlay import numbers
 from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps, letter_counts, with_key, without_key
-from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, summarize
+from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, spelling_tokens, summarize
 from bot.index.rows import DisplayRow, PersonRow, PositionRow, SessionRow, display_row, text_items
 from bot.index.snapshot import LazySummaries, LazyVisible
 from bot.index.text import TextIndex
@@ -1291,8 +1291,8 @@ class Catalog:
         index = self._spelling_words
         if index is None:
             # the keys memos read, not filled: 37,000 spellings' keys at 50,000 briefs would stay in memory (~30 MB)
-            memo, uncached = _SPELLING_MEMO, spelling_keys.__wrapped__
-            keys = ((memo.get(s) or uncached(s)).tokens for s in self._spellings)
+            memo = _SPELLING_MEMO
+            keys = (found.tokens if (found := memo.get(s)) else spelling_tokens(s) for s in self._spellings)
             index = self._spelling_words = word_index(keys)
         return index
 

@@ -7,7 +7,7 @@ import marshal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from bot.briefs.keys import fold, normalize_name
-from bot.briefs.names import name_tokens, skeleton
+from bot.briefs.names import name_tokens, skeleton, skeleton_of_normal
 from bot.index.squeeze import squeeze, unsqueeze
 from bot.present import source_label
 
@@ -53,6 +53,14 @@ def spelling_keys(spelling: str) -> SpellingKeys:
     """Return the exact, transliteration and token keys of a spelling (as the people index uses them)."""
     skel = skeleton(spelling)
     return SpellingKeys(normalize_name(spelling), skel, tuple(sorted(name_tokens(spelling) | set(skel.split()))))
+
+
+def spelling_tokens(spelling: str) -> tuple[str, ...]:
+    """Return spelling_keys(spelling).tokens without filling the name memos: a pass over every spelling would leave
+    ~37,000 entries in normalize_name's memo at 50,000 briefs (~8 MB of a bot's peak)."""
+    normal = normalize_name.__wrapped__(spelling)
+    skel = skeleton_of_normal(normal)
+    return tuple(sorted(set(normal.replace("-", " ").split()) | set(skel.split())))
 
 
 def summarize(dialogue: Dialogue) -> Summary:

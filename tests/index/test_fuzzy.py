@@ -35,3 +35,31 @@ def test_word_index_keeps_positions_in_order() -> None:
     """A word's spellings are listed by position, once each per spelling."""
     built = word_index([("ali", "khan"), ("khan",), ("ali", "ali khan")])
     assert {w: list(p) for w, p in built.items()} == {"ali": [0, 2], "khan": [0, 1], "ali khan": [2]}
+
+
+def test_a_lookup_hash_keeps_the_bits_the_index_keeps() -> None:
+    """The deletion index keeps the low 32 bits of each hash (numpy's int64 -> int32 cast); a lookup cuts its hash
+    the same way, edge values and negative hashes included."""
+    import numpy as np
+
+    from bot.index.fuzzy import _low32
+
+    rng = random.Random(5)
+    values = [0, 1, -1, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**63 - 1, -(2**63), hash("ali khan")]
+    values += [rng.randint(-(2**63), 2**63 - 1) for _ in range(2000)]
+    cut = np.array(values, dtype=np.int64).astype(np.int32).tolist()
+    assert [_low32(v) for v in values] == cut
+
+
+def test_spelling_tokens_are_the_spelling_keys_tokens_and_fill_no_memo() -> None:
+    """spelling_tokens gives spelling_keys' tokens (honorifics, hyphens, accents, particles, transliterations) and
+    leaves normalize_name's memo as it was."""
+    from bot.briefs.keys import normalize_name
+    from bot.index.records import spelling_keys, spelling_tokens
+
+    names = ["Dr. Ali Khan", "Ambassador Zoë Al-Hashimi", "Mohammad bin Salman", "Sayyid Ahmad-Shah  Qureshi", "x"]
+    names += ["Khwaja Ph. Mehmood", "H.E. Prof. Leila Sid Farahani", "Müller von Thal", "", "  ", "ul Haq"]
+    before = normalize_name.cache_info().currsize
+    got = [spelling_tokens(n) for n in names]
+    assert normalize_name.cache_info().currsize == before
+    assert got == [spelling_keys.__wrapped__(n).tokens for n in names]
