@@ -746,12 +746,13 @@ class Catalog:
         self._reg_by_id = {}
         self._reg_record = {}
         self._reg_spellings = {}
+        normal = normalize_name.__wrapped__  # not memoised: ~15,000 spellings at 50,000 briefs would stay in its memo
         for person in self.registry.people:
             self._reg_by_id.setdefault(person.id, person)
             self._reg_record[person.id] = person  # a repeated id: the last entry names the record
             self._reg_spellings[person.id] = (*self._reg_spellings.get(person.id, ()), person.name, *person.aliases)
             for spelling in (person.name, *person.aliases):
-                self._by_spelling.setdefault(normalize_name(spelling), person)
+                self._by_spelling.setdefault(normal(spelling), person)
 
     def person_key(self, part: PartRecord) -> str:
         """Return the people-index key of a participant record (registry id, else its normalised name)."""

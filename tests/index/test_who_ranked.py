@@ -194,3 +194,18 @@ def test_the_word_index_fills_no_name_memo(folder: Path, tmp_path: Path, monkeyp
     index = warm.catalog._word_index()
     assert normalize_name.cache_info().currsize == 0
     assert {w: list(p) for w, p in index.items()} == {w: list(p) for w, p in memory.catalog._word_index().items()}
+
+
+def test_the_registry_maps_fill_no_name_memo(folder: Path) -> None:
+    """The registry's spelling map is made without filling normalize_name's memo (~15,000 spellings at 50,000
+    briefs) and holds what it held."""
+    from bot.briefs.keys import normalize_name
+
+    catalog = _store(folder, None).catalog
+    assert catalog.registry.people
+    before = dict(catalog._by_spelling)
+    normalize_name.cache_clear()
+    catalog._registry_maps()
+    assert normalize_name.cache_info().currsize == 0
+    assert catalog._by_spelling == before
+    assert before == {normalize_name(s): p for p in reversed(catalog.registry.people) for s in (*p.aliases, p.name)}
