@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from bot.briefs.keys import HONORIFICS as HONORIFICS  # re-exported: the name keys live in keys.py
 from bot.briefs.keys import fold as fold
 from bot.briefs.keys import normalize_name as normalize_name
+from bot.briefs.plain import named, parts_played
 
 DATE_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
 ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,119}$"
@@ -155,24 +156,11 @@ class Dialogue(_Frozen):
 
     def participant(self, name: str) -> Participant | None:
         """Return the participant with this name (normalised comparison), if any."""
-        key = normalize_name(name)
-        return next((p for p in self.participants if normalize_name(p.name) == key), None)
+        return named(self.participants, name)
 
     def parts_of(self, name: str) -> tuple[str, ...]:
         """Return the parts a participant played: overall moderator or session chair, and/or speaker."""
-        key = normalize_name(name)
-        parts: list[str] = []
-        moderates = True
-        if any(normalize_name(m) == key for m in self.moderators):
-            parts.append("moderator")
-        elif any(s.moderator and normalize_name(s.moderator) == key for s in self.sessions):
-            parts.append("session chair")
-        else:
-            moderates = False
-        speaks = any(key in {normalize_name(b) for b in pos.by} for pos in self.positions)
-        if speaks or not moderates:
-            parts.append("speaker")
-        return tuple(parts)
+        return parts_played(self, name)
 
 
 class Person(_Frozen):

@@ -2,16 +2,71 @@
 
 A question answered from the cache that only reads a dialogue (`dialogue latest`) builds these from the packed
 record (bot.index.pack) instead of the models: importing pydantic costs a whole `briefbot ask` ~80 ms.
-Invariant: each class has exactly its model's fields, defaults and reading methods (tests/briefs/test_plain.py
-compares them), so every answer rendered from a twin equals the one rendered from the model.
+Invariant: each class has exactly its model's fields and defaults (tests/briefs/test_plain.py compares them), and
+the reading methods are written once, here (named, parts_played), for the models and the twins alike, so every answer
+rendered from a twin equals the one rendered from the model.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, NamedTuple
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from bot.briefs.keys import normalize_name
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class _Chaired(Protocol):
+    @property
+    def moderator(self) -> str | None: ...
+
+
+class _Said(Protocol):
+    @property
+    def by(self) -> Sequence[str]: ...
+
+
+class _Read(Protocol):
+    """What parts_played reads of a dialogue: a model or its plain twin."""
+
+    @property
+    def moderators(self) -> Sequence[str]: ...
+    @property
+    def sessions(self) -> Sequence[_Chaired]: ...
+    @property
+    def positions(self) -> Sequence[_Said]: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def named(people: Sequence[N], name: str) -> N | None:
+    """Return the first of these with this name (normalised comparison), if any."""
+    key = normalize_name(name)
+    return next((p for p in people if normalize_name(p.name) == key), None)
+
+
+def parts_played(dialogue: _Read, name: str) -> tuple[str, ...]:
+    """Return the parts a participant played: overall moderator or session chair, and/or speaker (the models' and
+    the twins' parts_of)."""
+    key = normalize_name(name)
+    parts: list[str] = []
+    moderates = True
+    if any(normalize_name(m) == key for m in dialogue.moderators):
+        parts.append("moderator")
+    elif any(s.moderator and normalize_name(s.moderator) == key for s in dialogue.sessions):
+        parts.append("session chair")
+    else:
+        moderates = False
+    speaks = any(key in {normalize_name(b) for b in pos.by} for pos in dialogue.positions)
+    if speaks or not moderates:
+        parts.append("speaker")
+    return tuple(parts)
 
 
 class PlainOrganizer(NamedTuple):
@@ -108,24 +163,11 @@ class PlainDialogue(NamedTuple):
 
     def participant(self, name: str) -> PlainParticipant | None:
         """Return the participant with this name (normalised comparison), if any."""
-        key = normalize_name(name)
-        return next((p for p in self.participants if normalize_name(p.name) == key), None)
+        return named(self.participants, name)
 
     def parts_of(self, name: str) -> tuple[str, ...]:
         """Return the parts a participant played: overall moderator or session chair, and/or speaker."""
-        key = normalize_name(name)
-        parts: list[str] = []
-        moderates = True
-        if any(normalize_name(m) == key for m in self.moderators):
-            parts.append("moderator")
-        elif any(s.moderator and normalize_name(s.moderator) == key for s in self.sessions):
-            parts.append("session chair")
-        else:
-            moderates = False
-        speaks = any(key in {normalize_name(b) for b in pos.by} for pos in self.positions)
-        if speaks or not moderates:
-            parts.append("speaker")
-        return tuple(parts)
+        return parts_played(self, name)
 
 
 _NESTED: dict[str, type[Any]] = {
