@@ -791,34 +791,36 @@ class Catalog:
         packed = marshal.dumps(tuple(apps))
         return _PersonData(name, honorific, country, registered, tuple(spellings), packed, shown, apps[0][0])
 
-    def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
-        """Add (or remove) key under the lookup keys of these spellings; copy=True never mutates a shared set."""
+    def _lookup_words(self, spellings: Iterable[str]) -> Iterator[tuple[dict[str, set[str]], str]]:
+        """Yield (word map, word) for every lookup key of these spellings: its normal form, skeleton and tokens."""
         for spelling in spellings:
             keys = _keys_of(spelling)
-            for index, words in (
-                (self._exact, (keys.norm,)),
-                (self._skeleton, (keys.skel,)),
-                (self._tokens, keys.tokens),
-            ):
-                for word in words:
-                    current = index.get(word)
-                    if add:
-                        if current is None:
-                            if index is self._exact:
-                                self._spellings_changed = True
-                            index[word] = {key}
-                        elif key not in current:
-                            if copy:
-                                index[word] = with_key(current, key)
-                            else:
-                                current.add(key)
-                    elif current is not None and key in current:
-                        if len(current) == 1:
-                            if index is self._exact:
-                                self._spellings_changed = True
-                            del index[word]
-                        else:
-                            index[word] = without_key(current, key)
+            yield self._exact, keys.norm
+            yield self._skeleton, keys.skel
+            for token in keys.tokens:
+                yield self._tokens, token
+
+    def _index(self, key: str, spellings: Iterable[str], *, add: bool, copy: bool) -> None:
+        """Add (or remove) key under the lookup keys of these spellings; copy=True never mutates a shared set."""
+        for index, word in self._lookup_words(spellings):
+            current = index.get(word)
+            if add:
+                if current is None:
+                    if index is self._exact:
+                        self._spellings_changed = True
+                    index[word] = {key}
+                elif key not in current:
+                    if copy:
+                        index[word] = with_key(current, key)
+                    else:
+                        current.add(key)
+            elif current is not None and key in current:
+                if len(current) == 1:
+                    if index is self._exact:
+                        self._spellings_changed = True
+                    del index[word]
+                else:
+                    index[word] = without_key(current, key)
 
     def _build_people(self) -> None:
         self._exact, self._skeleton, self._tokens = {}, {}, {}
@@ -865,22 +867,15 @@ class Catalog:
     def _index_compact(self, key: str, spellings: Iterable[str]) -> None:
         """Add key under the lookup keys of these spellings as _index(add=True) does, but a word of one person holds
         the key itself, not a one-key set (~100,000 sets, ~20 MB at 50,000 briefs): for word maps only written."""
-        for spelling in spellings:
-            keys = _keys_of(spelling)
-            for index, words in (
-                (self._exact, (keys.norm,)),
-                (self._skeleton, (keys.skel,)),
-                (self._tokens, keys.tokens),
-            ):
-                for word in words:
-                    current: Any = index.get(word)
-                    if current is None:
-                        index[word] = key  # type: ignore[assignment]
-                    elif type(current) is str:
-                        if current != key:
-                            index[word] = {current, key}
-                    elif key not in current:
-                        current.add(key)
+        for index, word in self._lookup_words(spellings):
+            current: Any = index.get(word)
+            if current is None:
+                index[word] = key  # type: ignore[assignment]
+            elif type(current) is str:
+                if current != key:
+                    index[word] = {current, key}
+            elif key not in current:
+                current.add(key)
 
     def people_streamed(self) -> Any:
         """Return this catalog's people index as people_snapshot() does, but made while it is read: its people come as
