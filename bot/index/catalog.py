@@ -447,6 +447,13 @@ class Catalog:
             self._build_people()
         else:
             self._update_people(previous, changed)
+        self._share_name_indexes(previous)
+        if not callable(people):
+            self.people = _People(self._people, self.all)
+
+    def _share_name_indexes(self, previous: Catalog | None) -> None:
+        """Start the misspelling indexes empty (built on first use or by warm_names), or share the previous
+        catalog's when the spellings did not change (after the people index was made or updated)."""
         self._spelling_memo: list[str] | None = None
         self._token_memo: list[str] | None = None
         self._token_set_memo: set[str] | None = None
@@ -460,8 +467,6 @@ class Catalog:
             self._spelling_words = previous._spelling_words
             self._deletions = previous._deletions
             self._positions_memo = previous._positions_memo
-        if not callable(people):
-            self.people = _People(self._people, self.all)
 
     def _use_stored(self, stored: Stored) -> None:
         """Set the people index to the saved one, read a key at a time (see bot.index.people)."""
