@@ -27,9 +27,8 @@ if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB
 
 SNAPSHOT_KEY = "start"  # meta key of the snapshot
-STATE_KEY = "start_state"  # meta key of the served files and their ids (read by the first reload)
 TITLES_KEY = "start_titles"  # meta key of the folded titles, newest first (read on first use)
-FORMAT = "start-3"
+FORMAT = "start-4"  # 4: no list of served files and ids saved beside it (nothing read it)
 PIECE_ITEMS = 8192  # list items per stored piece
 PIECE_CHARS = 1 << 18  # characters (of a str) or bytes per stored piece
 SUMMARY_MEMO = 8192  # summaries kept once read
@@ -78,13 +77,6 @@ class Snapshot(NamedTuple):
         stamps = array("q")
         stamps.frombytes(self.stamps)
         return Listing(self.names.split("\0") if self.names else [], stamps)
-
-
-class State(NamedTuple):
-    """The served files of a snapshot and the dialogue id of each (what a first reload needs)."""
-
-    good: list[str]  # in name order
-    dids: list[str]
 
 
 def versions_tag(versions: Mapping[str, str]) -> str:
@@ -148,22 +140,15 @@ def read(db: CacheDB) -> Snapshot | None:
     return Snapshot(*raw[1:])
 
 
-def read_state(db: CacheDB) -> State | None:
-    """Return the served files saved with the snapshot (None when they are gone)."""
-    raw = _get(db, STATE_KEY, len(State._fields))
-    return None if raw is None else State(*raw)
-
-
-def write(db: CacheDB, snapshot: Snapshot, state: State, titles: list[str]) -> None:
-    """Store the snapshot, its served files and its titles (inside a transaction)."""
+def write(db: CacheDB, snapshot: Snapshot, titles: list[str]) -> None:
+    """Store the snapshot and its titles (inside a transaction)."""
     _put(db, SNAPSHOT_KEY, (FORMAT, *snapshot))
-    _put(db, STATE_KEY, tuple(state))
     _put(db, TITLES_KEY, (titles,))
 
 
 def drop(db: CacheDB) -> None:
     """Delete the snapshot (inside the transaction of a write that changes what it describes)."""
-    for key in (SNAPSHOT_KEY, STATE_KEY, TITLES_KEY):
+    for key in (SNAPSHOT_KEY, TITLES_KEY):
         db.db.execute("DELETE FROM meta WHERE k = ? OR (k > ? AND k < ?)", (key, f"{key}#", f"{key}$"))
 
 

@@ -1203,7 +1203,7 @@ class BriefStore:
         file is settling: the next start must check those again), unless another process wrote meanwhile; return
         it (None when not saved)."""
         from bot.index.cachedb import is_racy
-        from bot.index.snapshot import Snapshot, State, data_version, write
+        from bot.index.snapshot import Snapshot, data_version, write
         from bot.index.sql import sqlite3
 
         db, catalog, listing = self._db, self._catalog, self._first_listing
@@ -1224,7 +1224,6 @@ class BriefStore:
                     return None
             elif name not in bad or bad[name][0] != (size, mtime_ns) or is_racy(mtime_ns, now):
                 return None
-        names = sorted(good)
         win = self._win
         duplicates = [
             (name, did, win[did][0])
@@ -1245,13 +1244,12 @@ class BriefStore:
             duplicates,
             self._vtag,
         )
-        state = State(names, [good[name].summary.id for name in names])
         try:
             db.begin()
             try:
                 saved = self._data_version is None or data_version(db) == self._data_version
                 if saved:
-                    write(db, snap, state, list(catalog._folded_titles))
+                    write(db, snap, list(catalog._folded_titles))
             finally:
                 db.commit()
         except sqlite3.OperationalError:  # busy: another process writes; a later start saves it
