@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import marshal
-import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from pytest import MonkeyPatch
 
 import bot.index.cachedb as cachedb
 from bot.index.cachedb import CODE_MODULES, code_version
+from tests.index.corpus import free_some_pages
 
 
 def test_code_version_is_stable() -> None:
@@ -61,24 +61,13 @@ def test_the_cache_uses_an_sqlite_whose_backward_text_walks_are_right() -> None:
     assert sqlite3.sqlite_version_info >= (3, 50)
 
 
-def _free_some_pages(db: cachedb.CacheDB, megabytes: int = 4) -> None:
-    """Write and delete megabytes of incompressible data: SQLite keeps the pages it used, free, in the file."""
-    db.begin()
-    for i in range(megabytes * 4):
-        db.put_meta(f"scratch{i}", os.urandom(256 * 1024))
-    db.commit()
-    db.begin()
-    db.db.execute("DELETE FROM meta WHERE k LIKE 'scratch%'")
-    db.commit()
-    db.checkpoint()
-
-
 def test_reclaim_gives_free_pages_back(tmp_path: Path) -> None:
     """A cache file is made to give its free pages back without a VACUUM: they go, and the file shrinks."""
     db = cachedb.CacheDB(tmp_path / "c.sqlite")
     db.finish_fresh()
     assert db.db.execute("PRAGMA auto_vacuum").fetchone() == (2,)  # incremental, set before the first table
-    _free_some_pages(db)
+    free_some_pages(db)
+    db.checkpoint()
     before = (tmp_path / "c.sqlite").stat().st_size
     free = db.free_pages()
     assert free * cachedb.PAGE_SIZE >= 3 << 20

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from bot.index.store import BriefStore, LoadReport
 from bot.query import ask
 from bot.run import watch_briefs
 from bot.services import Services
-from tests.index.corpus import brief_paths
+from tests.index.corpus import brief_paths, free_some_pages
 
 
 def _store(folder: Path, cache: Path) -> BriefStore:
@@ -147,17 +146,9 @@ async def test_watcher_reloads_an_edit_from_file_events(folder: Path, tmp_path: 
 
 
 def _free_pages(store: BriefStore, megabytes: int = 4) -> int:
-    """Write and delete megabytes of incompressible data in the store's cache; return its free pages then."""
-    db = store._db
-    assert db is not None
-    db.begin()
-    for i in range(megabytes * 4):
-        db.put_meta(f"scratch{i}", os.urandom(256 * 1024))
-    db.commit()
-    db.begin()
-    db.db.execute("DELETE FROM meta WHERE k LIKE 'scratch%'")
-    db.commit()
-    return db.free_pages()
+    """Make megabytes of free pages in the store's cache; return its free pages then."""
+    assert store._db is not None
+    return free_some_pages(store._db, megabytes)
 
 
 def test_reload_gives_many_free_pages_back(folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
