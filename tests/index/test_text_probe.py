@@ -72,6 +72,19 @@ def test_probe_covers_every_class_asked() -> None:
     assert [(h.dialogue_id, h.kind) for h in hits] == [("probe-1", "organizer")]
 
 
+def _spy_every(monkeypatch: pytest.MonkeyPatch) -> list[list[int] | None]:
+    """Record what each AND shortcut decided (its matches, or None when FTS5 is left to answer)."""
+    decided: list[list[int] | None] = []
+    real = TextIndex._every
+
+    def every(self: TextIndex, *args: object) -> list[int] | None:
+        decided.append(real(self, *args))  # type: ignore[arg-type]
+        return decided[-1]
+
+    monkeypatch.setattr(TextIndex, "_every", every)
+    return decided
+
+
 def test_and_of_three_words_reads_the_fields_of_its_two_rarest(monkeypatch: pytest.MonkeyPatch) -> None:
     """An AND of three words is answered from the fields holding its two rarest words, the third looked for in
     their text: in Python for ASCII text, by the index for other text (here accented titles), as the walk finds."""
@@ -83,14 +96,7 @@ def test_and_of_three_words_reads_the_fields_of_its_two_rarest(monkeypatch: pyte
         "and-5": "Security pipeline dialogue",
     }
     catalog = Catalog({did: Dialogue.model_validate(minimal_brief(did, title=title)) for did, title in titles.items()})
-    decided: list[list[int] | None] = []
-    real = TextIndex._every
-
-    def every(self: TextIndex, *args: object) -> list[int] | None:
-        decided.append(real(self, *args))  # type: ignore[arg-type]
-        return decided[-1]
-
-    monkeypatch.setattr(TextIndex, "_every", every)
+    decided = _spy_every(monkeypatch)
     hits = catalog.text.search("digital management security", kinds=("title",), ranked=False)
     assert [h.dialogue_id for h in hits] == ["and-1"]
     assert decided and decided[0] is not None and len(decided[0]) == 1
@@ -111,14 +117,7 @@ def test_and_pairs_words_typed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
         }
     )
     monkeypatch.setattr(text_module, "PAIR_CAP", 3)
-    decided: list[list[int] | None] = []
-    real = TextIndex._every
-
-    def every(self: TextIndex, *args: object) -> list[int] | None:
-        decided.append(real(self, *args))  # type: ignore[arg-type]
-        return decided[-1]
-
-    monkeypatch.setattr(TextIndex, "_every", every)
+    decided = _spy_every(monkeypatch)
     answer = ask(catalog, "search alpha-beta-delta gamma")
     assert answer.refs == ("pair-11:title",)
     assert decided and decided[0] is not None and len(decided[0]) == 1

@@ -50,6 +50,15 @@ def _rename(path: Path, old: str, new: str) -> None:
     os.utime(path, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
 
 
+def _rename_three(folder: Path, warm: BriefStore, memory: BriefStore) -> None:
+    """Rename the first participant of three briefs, each reloaded by both stores."""
+    for path in brief_paths(folder)[3:6]:
+        part = warm.catalog.parts(path.stem)[0]
+        _rename(path, part.name, part.name.split()[-1] + " Renamed")
+        for store in (warm, memory):
+            store.reload([path])
+
+
 @pytest.mark.parametrize(
     ("in_memory", "few"),
     [(0, 32), (0, 0), (1 << 20, 32)],
@@ -82,12 +91,7 @@ def test_generated_names_answer_as_the_index_built_in_memory(
     for question in questions:
         assert ask(warm.catalog, question) == ask(memory.catalog, question), question
     assert sum(1 for found in ranked_costs if found) >= 5  # widened over the saved numbers, not person by person
-    paths = brief_paths(folder)
-    for path in paths[3:6]:
-        part = warm.catalog.parts(path.stem)[0]
-        _rename(path, part.name, part.name.split()[-1] + " Renamed")
-        for store in (warm, memory):
-            store.reload([path])
+    _rename_three(folder, warm, memory)
     for question in questions:
         assert ask(warm.catalog, question) == ask(memory.catalog, question), question
 
@@ -162,12 +166,7 @@ def test_a_reload_lays_its_changes_over_the_saved_rows(folder: Path, tmp_path: P
     warm = _store(folder, tmp_path / "cache")
     memory = _store(folder, None)
     warm.catalog.warm_names()
-    paths = brief_paths(folder)
-    for path in paths[3:6]:
-        part = warm.catalog.parts(path.stem)[0]
-        _rename(path, part.name, part.name.split()[-1] + " Renamed")
-        for store in (warm, memory):
-            store.reload([path])
+    _rename_three(folder, warm, memory)
     catalog = warm.catalog
     patched = [v for m in (catalog._exact, catalog._skeleton, catalog._tokens) for v in m._over.values()]  # type: ignore[attr-defined]
     assert any(isinstance(v, Patched) for v in patched)
