@@ -13,6 +13,7 @@ from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
+from bot.index.lines import Line
 from bot.index.rows import PersonRow, PositionRow
 from bot.index.text import TextHit
 from bot.positions import positions
@@ -305,8 +306,8 @@ def _said(position: PositionRow, index: int) -> str:
 def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") -> Answer:
     """Return the profile of one person across dialogues."""
     first = record.appearances[0]
-    # every appearance's summary is shown (a heading and a citation each): read together, not one query each
-    summaries = catalog.summaries([a.dialogue_id for a in record.appearances])
+    # every appearance is listed (a heading and a citation each): held compactly in a bot, else read together
+    lines = catalog.lines([a.dialogue_id for a in record.appearances])
     recent = _shown_appearances(catalog, record.appearances[:WHO_FULL])
     newest = recent.get((first.dialogue_id, first.index))
     if newest is None:
@@ -318,34 +319,39 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     country = newest.country or record.country
     if country:
         intro += f" ({country})"
-    if catalog.summary(first.dialogue_id).status == "draft":  # the newest dialogue is an unreviewed draft
+    if lines[0].draft:  # the newest dialogue is an unreviewed draft
         intro += f" [{DRAFT_MARK}]"
     intro += f". Took part in {len(record.appearances)} dialogue(s)."
     if spelled:
         intro += " Also spelled: " + ", ".join(spelled) + "."
     items = []
-    for appearance in record.appearances[:WHO_FULL]:  # recent dialogues in full, from their display rows
+    for appearance, line in zip(record.appearances[:WHO_FULL], lines, strict=False):
+        # recent dialogues in full, from their display rows
         compact = recent.get((appearance.dialogue_id, appearance.index))
         if compact is None:  # pragma: no cover - a summary and its display rows list the same participants
             continue
-        did = appearance.dialogue_id
         fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
         if compact.moderated:
             fields.append(("Chaired", "; ".join(compact.moderated)))
-        cite = summary_citation(catalog, did)
+        heading, cite = _listed(appearance.dialogue_id, line)
         path = f"participants[{appearance.index}]"
-        items.append(Item(summary_heading(catalog, did), tuple(fields), (), compact.bullets, cite, path=path))
-    for appearance, summary in zip(record.appearances[WHO_FULL:], summaries[WHO_FULL:], strict=True):
-        # older dialogues: one line each, from the summaries
-        # as summary_heading and summary_citation do, inlined: a person may have hundreds of older dialogues
-        label, url = summary.cite
-        cite = Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
-        heading = f"{summary.title} ({summary.date or 'date not given'})"
+        items.append(Item(heading, tuple(fields), (), compact.bullets, cite, path=path))
+    for appearance, line in zip(record.appearances[WHO_FULL:], lines[WHO_FULL:], strict=True):
+        # older dialogues: one line each; _listed inlined: a person may have hundreds of older dialogues
+        title, date = line.title, line.date
+        cite = Citation(appearance.dialogue_id, title, date, line.label, line.url, line.draft)
+        heading = f"{title} ({date or 'date not given'})"
         path = f"participants[{appearance.index}]"
         items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite, path=path))
     honorific = newest.honorific or record.honorific
     title = f"{honorific} {record.name}" if honorific else record.name
     return Answer(AnswerKind.PERSON, title, intro, tuple(items), refs=(record.key,))
+
+
+def _listed(dialogue_id: str, line: Line) -> tuple[str, Citation]:
+    """Return the heading and citation of a dialogue `who` lists, as summary_heading and summary_citation make them."""
+    heading = f"{line.title} ({line.date or 'date not given'})"
+    return heading, Citation(dialogue_id, line.title, line.date, line.label, line.url, line.draft)
 
 
 # ----- sessions, positions, search --------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, overload
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
 from bot.index.fuzzy import Deletions, word_index
+from bot.index.lines import Line, line_of
 from bot.index.overlay import numbers
 from bot.index.people import Order, Ranked, Stored, StoredMap, copy_maps, letter_counts, with_key, without_key
 from bot.index.records import PartRecord, SpellingKeys, Summary, spelling_keys, spelling_tokens, summarize
@@ -640,6 +641,21 @@ class Catalog:
         if isinstance(source, LazySummaries):
             source.prefetch(dialogue_ids)
         return [source[did] for did in dialogue_ids]
+
+    def lines(self, dialogue_ids: Sequence[str]) -> list[Line]:
+        """Return what `who` lists of each of these dialogues (title, date, first source, draft or not): over the
+        start snapshot, held compactly once warm_lines() has run, else read from the cache together."""
+        source = self._summaries
+        if isinstance(source, LazySummaries):
+            return source.lines(dialogue_ids)
+        return [line_of(source[did]) for did in dialogue_ids]
+
+    def warm_lines(self) -> None:
+        """Hold what `who` lists of every dialogue served from the start snapshot (a bot does, after a load), so that
+        a person's older dialogues are listed without reading the cache; nothing for summaries held in memory."""
+        source = self._summaries
+        if isinstance(source, LazySummaries):
+            source.warm_lines()
 
     def parts(self, dialogue_id: str) -> tuple[PartRecord, ...]:
         """Return the compact records of every participant of a dialogue, in brief order."""

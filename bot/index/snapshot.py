@@ -17,10 +17,11 @@ import hashlib
 import marshal
 import threading
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import chain, islice
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from bot.index.lines import Line, Lines, line_of
 from bot.index.records import Summary
 
 if TYPE_CHECKING:
@@ -166,9 +167,12 @@ def read_titles(db: CacheDB, lock: threading.Lock) -> list[str] | None:
 
 class LazySummaries(Mapping[str, Summary]):
     """Summaries of the served dialogues by id, each read from the cache (by its file's row) when first asked for;
-    those of dialogues changed since the start snapshot (and those held before their rows changed) are held."""
+    those of dialogues changed since the start snapshot (and those held before their rows changed) are held.
 
-    __slots__ = ("_db", "_drafts", "_files", "_held", "_lock", "_memo")
+    Once warm_lines() has run, what `who` lists of every dialogue is held compactly (bot.index.lines), read from the
+    rows as the memo reads them: shared by the summaries of later reloads, and, like the memo, under what is held."""
+
+    __slots__ = ("_db", "_drafts", "_files", "_held", "_lines", "_lock", "_memo")
 
     def __init__(
         self,
@@ -177,6 +181,7 @@ class LazySummaries(Mapping[str, Summary]):
         drafts: frozenset[str],
         lock: threading.Lock,
         held: dict[str, Summary] | None = None,
+        lines: list[Lines | None] | None = None,
     ) -> None:
         self._db = db
         self._files = files  # dialogue id -> served file name
@@ -184,6 +189,8 @@ class LazySummaries(Mapping[str, Summary]):
         self._lock = lock
         self._held: dict[str, Summary] = held if held is not None else {}
         self._memo: dict[str, Summary] = {}
+        # one slot, shared with the later reloads' summaries
+        self._lines: list[Lines | None] = lines if lines is not None else [None]
 
     def __getitem__(self, did: str) -> Summary:
         found = self._held.get(did) or self._memo.get(did)
@@ -202,6 +209,41 @@ class LazySummaries(Mapping[str, Summary]):
         names = {self._files[did]: did for did in dids if did not in memo and did not in held and did in self._files}
         for name, blob in self._rows(list(names)):
             self._keep(names[name], blob)
+
+    def lines(self, dids: Sequence[str]) -> list[Line]:
+        """Return what `who` lists of each of these served dialogues: from the held summaries, the compact lines once
+        warmed, else from summaries read a few hundred a query (KeyError for an id not served)."""
+        held, files, built = self._held, self._files, self._lines[0]
+        found: list[Line | None] = built.many(dids) if built is not None else [None] * len(dids)
+        missing = []
+        for i, did in enumerate(dids):
+            summary = held.get(did)
+            if summary is not None:
+                found[i] = line_of(summary)
+            elif did not in files:
+                raise KeyError(did)
+            elif found[i] is None:
+                missing.append(i)
+        if missing:
+            self.prefetch([dids[i] for i in missing])
+            for i in missing:
+                found[i] = line_of(self[dids[i]])
+        return cast("list[Line]", found)
+
+    def warm_lines(self) -> None:
+        """Hold what `who` lists of every served dialogue compactly (read from the cache a batch of files a query)."""
+        if self._lines[0] is None:
+            self._lines[0] = Lines(self._heads())
+
+    def _heads(self) -> Iterator[tuple[str, Line]]:
+        """Yield (dialogue id, line) of each served file whose row holds that dialogue (a store never changes a files
+        map it has passed here: a reload passes a new one)."""
+        pairs = iter(self._files.items())
+        while batch := dict((name, did) for did, name in islice(pairs, PREFETCH_BATCH)):
+            for name, blob in self._rows(list(batch)):
+                did, title, _, date, status, (label, url) = marshal.loads(blob)
+                if did == batch[name]:  # always, unless another process rewrote the row: then read when asked
+                    yield did, Line(title, date, label, url, status == "draft")
 
     def _rows(self, wanted: list[str]) -> Iterator[tuple[str, bytes]]:
         """Yield (file name, summary blob) of these files, PREFETCH_BATCH a query."""
@@ -229,7 +271,7 @@ class LazySummaries(Mapping[str, Summary]):
         (None: no longer served); this one is left as it is."""
         held = {did: s for did, s in self._held.items() if did not in changes}
         held.update((did, s) for did, s in changes.items() if s is not None)
-        out = LazySummaries(self._db, files, self._drafts, self._lock, held)
+        out = LazySummaries(self._db, files, self._drafts, self._lock, held, self._lines)
         out._memo = {did: s for did, s in self._memo.items() if did not in changes}
         return out
 

@@ -213,10 +213,11 @@ def series_index(catalog: Catalog) -> _Series:
 
 
 def warm(catalog: Catalog) -> None:
-    """Build the series and the institute and country indexes of a snapshot now (e.g. in a thread after a load),
-    so that the first question needing them does not wait."""
+    """Build the series and the institute and country indexes of a snapshot, and hold the lines `who` lists of its
+    dialogues, now (e.g. in a thread after a load), so that the first question needing them does not wait."""
     series_index(catalog)
     groups(catalog)
+    catalog.warm_lines()
 
 
 def _members(catalog: Catalog, did: str, key: str, words: list[str], exact: bool) -> tuple[GroupPart, ...]:
