@@ -84,8 +84,8 @@ class Lines:
             codes.extend(coder.record(did, line))
             dids.append(did)
         starts.append(len(codes))
-        if len(coder.phrases) <= 0xFFFF:  # a head fits 16 bits (see _Coder.record)
-            codes = array("H", codes.tolist())
+        if len(coder.phrases) <= 0xFFFF:  # a head fits 16 bits (see _Coder.record); copied an item at a time
+            codes = array("H", codes)
         self._codes, self._starts, self._dids, self._phrases = codes, starts, dids, coder.phrases
         # an open-addressing table of record numbers by id hash, at most half full: a lookup reads a slot or two
         size = 1 << max(4, (2 * len(dids)).bit_length())

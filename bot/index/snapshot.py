@@ -243,7 +243,7 @@ class LazySummaries(Mapping[str, Summary]):
             for name, blob in self._rows(list(batch)):
                 did, title, _, date, status, (label, url) = marshal.loads(blob)
                 if did == batch[name]:  # always, unless another process rewrote the row: then read when asked
-                    yield did, Line(title, date, label, url, status == "draft")
+                    yield batch[name], Line(title, date, label, url, status == "draft")  # the id string held already
 
     def _rows(self, wanted: list[str]) -> Iterator[tuple[str, bytes]]:
         """Yield (file name, summary blob) of these files, PREFETCH_BATCH a query."""
