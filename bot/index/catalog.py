@@ -461,6 +461,7 @@ class Catalog:
         self._spelling_words: dict[str, array[int]] | None = None
         self._deletions: Deletions | None = None
         self._positions_memo: dict[str, int] | None = None
+        self._word_changes_memo: tuple[tuple[Order, list[str], list[str]] | None] | None = None
         if previous is not None and "_saved_order" in previous.__dict__:
             self._saved_order = previous._saved_order  # successors share the saved rows, and so their numbering
         if previous is not None and not self._spellings_changed:
@@ -502,6 +503,7 @@ class Catalog:
         order = self.__dict__.get("_saved_order")
         if order is not None:
             order.wholes()  # what equally_close compares the saved people's names by
+            order.word_rows()  # and whom the saved name words name
         if isinstance(self._people, StoredMap):
             maps = [self._people, self._exact, self._skeleton, self._tokens]
             self._people, self._exact, self._skeleton, self._tokens = [m.to_dict() for m in maps]
@@ -1094,12 +1096,11 @@ class Catalog:
         best = min(costs.values())
         if best > sum(max(2, len(w) // 2) for w in words):
             return keys
-        nears = self._nears(words, best)
-        ranked = self._ranked_costs(words, nears, best)
+        ranked = self._ranked_costs(words, best)
         if ranked is not None:
             costs.update((k, c) for k, c in ranked.items() if k not in costs)
         else:
-            costs.update(self._near_costs(words, nears, best, costs))
+            costs.update(self._near_costs(words, self._nears(words, best), best, costs))
         close = [k for k, c in costs.items() if c <= best or k in present]  # what matched stays on offer
         if len(close) <= len(present):
             return keys
@@ -1193,48 +1194,48 @@ class Catalog:
         to_whole = cdist([typed], [wholes[r] for r in rids], scorer=distance, dtype=np.int32)
         return dict(zip(keys, np.minimum(by_word, to_whole[0]).tolist(), strict=True))
 
-    def _ranked_costs(self, words: list[str], nears: list[dict[str, int]], best: int) -> dict[str, int] | None:
+    def _ranked_costs(self, words: list[str], best: int) -> dict[str, int] | None:
         """Return what _near_costs returns of the candidates within best (the others cannot be close), computed over
-        saved person numbers at once (numpy) when every near word's people are a saved row (Ranked), else None."""
-        tokens = self._tokens
-        groups = [[s for t in near if (s := tokens.get(t))] for near in nears]
-        if not all(groups):
-            return {}  # a typed word with no near name word: no candidate
-        order = groups[0][0].order if isinstance(groups[0][0], Ranked) else None
-        if order is None or not all(isinstance(s, Ranked) and s.order is order for g in groups for s in g):
+        saved person numbers at once (fuzzy.NearWords) when every name word near a typed word is a saved row (Ranked),
+        else None."""
+        found = self._word_changes()
+        if found is None:
             return None
-        import numpy as np
-        from rapidfuzz.distance import Levenshtein
-        from rapidfuzz.process import cdist
+        order, changed, gone = found
+        if changed:  # a word a reload changed (or added) near a typed one: its people are not a saved row's
+            import numpy as np
+            from rapidfuzz.distance import Levenshtein
+            from rapidfuzz.process import cdist
 
+            if (cdist(words, changed, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32) <= best).any():
+                return None
+        rids, costs = order.near_words().close(words, best, letter_counts(" ".join(words)), gone)
         keys = order.keys
-        # the people named by a near word of every typed word: each word's people as bits, or-ed, and-ed across
-        named = np.bitwise_and.reduce(
-            [np.bitwise_or.reduce(np.vstack([s.bits() for s in group]), axis=0) for group in groups]  # type: ignore[attr-defined]
-        )
-        found = np.flatnonzero(np.unpackbits(named, count=len(keys)))
-        if not len(found):
-            return {}
-        vocabulary, own = order.own_words()
-        # a typed word's distance to every name word, capped at best + 1 (as near_cost caps it); summed over the
-        # typed words, each taking the nearest of a person's own words
-        near = cdist(words, vocabulary, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32)
-        costs = near[:, own[found]].min(axis=2).sum(axis=0)
-        # the whole name's distance counts where it may be the smaller one, at most best: for those within best
-        # by word, and for those whose letters differ from the typed ones' by at most best (fewer differences
-        # than edits: a lower bound of the distance)
-        typed = " ".join(words)
-        differ = order.letters()[found] - letter_counts(typed)
-        # the larger of the letters in excess and the letters missing: (all differences + the length difference) / 2
-        bound = (np.abs(differ).sum(axis=1) + np.abs(differ.sum(axis=1))) // 2
-        whole = np.flatnonzero((costs <= best) | (bound <= best))
-        if len(whole):
-            wholes = order.wholes()
-            named_as = [wholes[r] for r in found[whole].tolist()]
-            to_whole = cdist([typed], named_as, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32)
-            costs[whole] = np.minimum(costs[whole], to_whole[0])
-        keep = costs <= best
-        return {keys[r]: c for r, c in zip(found[keep].tolist(), costs[keep].tolist(), strict=True)}
+        return {keys[r]: c for r, c in zip(rids, costs, strict=True)}
+
+    def _word_changes(self) -> tuple[Order, list[str], list[str]] | None:
+        """Return the order of the saved rows the name words' people are, the words whose people are not a saved row
+        (a reload changed or added them) and the saved words a reload removed; None if the words are no saved rows."""
+        memo = self._word_changes_memo
+        if memo is None:
+            memo = self._word_changes_memo = (self._word_changes_of(self._tokens),)
+        return memo[0]
+
+    @staticmethod
+    def _word_changes_of(tokens: Mapping[str, AbstractSet[str]]) -> tuple[Order, list[str], list[str]] | None:
+        """Return _word_changes of this name word map."""
+        if isinstance(tokens, StoredMap):
+            found = tokens.changes()
+            if found is None:
+                return None
+            order, changed, gone = found
+            return (order, changed, gone) if order is not None else None
+        orders = {id(v.order): v.order for v in tokens.values() if isinstance(v, Ranked)}
+        if len(orders) != 1:
+            return None
+        (order,) = orders.values()
+        changed = [w for w, v in tokens.items() if not (isinstance(v, Ranked) and v.order is order)]
+        return order, changed, [w for w in order.word_rows() if w not in tokens]
 
     def _nears(self, words: list[str], best: int) -> list[dict[str, int]]:
         """Return each typed word's indexed name words within `best` edits, with their distances."""
@@ -1323,9 +1324,9 @@ class Catalog:
         tokens = self._tokens
         if isinstance(tokens, StoredMap):  # every name word's people (a few hundred rows of numbers): one query
             tokens.prefetch(self._token_list())
-        for people in tokens.values():
-            if isinstance(people, Ranked):
-                people.bits()  # the bit masks equally_close or-s (~1.6 MB at 50,000 briefs)
+        changes = self._word_changes()
+        if changes is not None:  # the saved name words and whom each names, by number, for equally_close
+            changes[0].near_words()
         self._token_set()
         order = self.__dict__.get("_saved_order")
         if order is not None:  # what equally_close compares names by, over the saved person numbers

@@ -23,6 +23,8 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from bot.index.fuzzy import NearWords
+
 if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB
 
@@ -75,11 +77,30 @@ _LETTER = _LetterTable()
 class Order:
     """The people of one saved generation in recency order: a person's number is their place in it."""
 
-    __slots__ = ("_letters", "_lock", "_numbers", "_own", "_wholes", "_wholes_blob", "keys")
+    __slots__ = (
+        "_letters",
+        "_lock",
+        "_near",
+        "_numbers",
+        "_own",
+        "_rows",
+        "_rows_blob",
+        "_wholes",
+        "_wholes_blob",
+        "keys",
+    )
 
-    def __init__(self, keys: tuple[str, ...], wholes: Callable[[], tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        keys: tuple[str, ...],
+        wholes: Callable[[], tuple[str, ...]],
+        rows: Callable[[], dict[str, bytes]] = dict,
+    ) -> None:
         self.keys = keys
         self._wholes_blob = wholes
+        self._rows_blob = rows
+        self._rows: dict[str, bytes] | None = None
+        self._near: NearWords | None = None
         self._wholes: tuple[str, ...] | None = None
         self._own: tuple[list[str], Any] | None = None
         self._numbers: dict[str, int] | None = None
@@ -122,6 +143,21 @@ class Order:
                 self._letters = letters
             return self._letters
 
+    def word_rows(self) -> dict[str, bytes]:
+        """Return each saved name word's row (its people's numbers, as saved), read once."""
+        with self._lock:
+            if self._rows is None:
+                self._rows = self._rows_blob()
+            return self._rows
+
+    def near_words(self) -> NearWords:
+        """Return the saved name words and whom each names, with each person's own words (see fuzzy.NearWords)."""
+        rows, (vocabulary, own), letters, wholes = self.word_rows(), self.own_words(), self.letters(), self.wholes()
+        with self._lock:
+            if self._near is None:
+                self._near = NearWords(rows, vocabulary, own, letters, wholes)
+            return self._near
+
     def own_words(self) -> tuple[list[str], Any]:
         """Return the words of the names (a vocabulary) and, by person number, the vocabulary positions of each
         name's own words (a numpy matrix; a row shorter than the longest name repeats its first word)."""
@@ -146,24 +182,12 @@ class Ranked(Set[str]):
     """The people of one spelling, skeleton or token as saved: a set of person keys that iterates in recency order.
     Set operations give plain sets."""
 
-    __slots__ = ("_bits", "_members", "order", "rids")
+    __slots__ = ("_members", "order", "rids")
 
     def __init__(self, rids: Sequence[int], order: Order) -> None:
         self.rids = rids  # person numbers, ascending
         self.order = order
         self._members: frozenset[str] | None = None
-        self._bits: Any = None
-
-    def bits(self) -> Any:
-        """Return these people as a packed bit mask over the person numbers (numpy; made on first use)."""
-        bits = self._bits
-        if bits is None:
-            import numpy as np
-
-            mask = np.zeros(len(self.order.keys), dtype=bool)
-            mask[np.frombuffer(self.rids, dtype=np.int32)] = True  # type: ignore[call-overload]
-            bits = self._bits = np.packbits(mask)
-        return bits
 
     @classmethod
     def _from_iterable(cls, it: Iterable[str]) -> set[str]:  # type: ignore[override]
@@ -320,7 +344,7 @@ class Stored:
                 sql = "SELECT keys FROM people_order WHERE gen = ?"
                 row = self.db.db.execute(sql, (self.gen,)).fetchone()
                 if row is not None:
-                    self._order = Order(marshal.loads(row[0]), self._wholes)
+                    self._order = Order(marshal.loads(row[0]), self._wholes, self._token_rows)
                 self._order_read = True
             return self._order
 
@@ -329,6 +353,11 @@ class Stored:
             row = self.db.db.execute("SELECT wholes FROM people_order WHERE gen = ?", (self.gen,)).fetchone()
         wholes: tuple[str, ...] = marshal.loads(row[0]) if row is not None else ()
         return wholes
+
+    def _token_rows(self) -> dict[str, bytes]:
+        """Return every name word's saved row (person numbers), as saved."""
+        loads = marshal.loads
+        return {word: loads(blob) for word, blob in self.rows(TOKENS).items()}
 
     def decode_words(self, value: Any) -> Set[str]:
         """Return the person keys of one word from its unmarshalled row: Ranked if numbered, else a plain set."""
@@ -505,6 +534,18 @@ class StoredMap(MutableMapping[str, V], Generic[V]):
             self._memo.clear()
         self._memo[key] = found
         return found
+
+    def changes(self) -> tuple[Order | None, list[str], list[str]] | None:
+        """Return the order of the saved rows, the keys whose value a later snapshot set and the keys it deleted; None
+        if the generation was found gone (the map is built in memory)."""
+        if self._shared.built is not None:
+            return None
+        over = self._over
+        return (
+            self._stored.order(),
+            [k for k, v in over.items() if v is not _GONE],
+            [k for k, v in over.items() if v is _GONE],
+        )
 
     def saved(self, key: str) -> bool:
         """Return whether key's value is the saved row's (no change laid over it, the generation still read)."""

@@ -63,3 +63,44 @@ def test_spelling_tokens_are_the_spelling_keys_tokens_and_fill_no_memo() -> None
     got = [spelling_tokens(n) for n in names]
     assert normalize_name.cache_info().currsize == before
     assert got == [spelling_keys.__wrapped__(n).tokens for n in names]
+
+
+def test_near_words_find_what_a_plain_scan_finds() -> None:
+    """NearWords.close gives the people a plain scan gives: named by a word near every typed word (a removed word
+    names nobody), by-word cost (each typed word's nearest own word, capped at best + 1) or whole-name distance at
+    most best, on random names, aliases and typed words."""
+    import numpy as np
+    from rapidfuzz.distance import Levenshtein
+
+    from bot.index.fuzzy import NearWords
+    from bot.index.people import letter_counts
+
+    rng = random.Random(8)
+    pool = ["ali", "aly", "khan", "kahn", "hussain", "husain", "hossein", "ahmadi", "ahmedi", "raza", "rizvi", "ali-"]
+    names = [" ".join(rng.sample(pool[:11], rng.randint(1, 3))) for _ in range(120)]
+    aliases = ["zed", "alii", "kan"]
+    rows: dict[str, list[int]] = {}
+    for number, name in enumerate(names):
+        for word in {*name.split(), *rng.sample(aliases, rng.randint(0, 2))}:
+            rows.setdefault(word, []).append(number)
+    vocabulary = sorted({w for name in names for w in name.split()} | {"unnamed"})
+    own = np.array([[vocabulary.index(w) for w in (n.split() * 3)[:3]] for n in names], dtype=np.int32)
+    letters = np.array([letter_counts(n) for n in names], dtype=np.int8)
+    saved = {w: np.array(r, dtype=np.int32).tobytes() for w, r in rows.items()}
+    near = NearWords(saved, vocabulary, own, letters, tuple(names))
+    for _ in range(300):
+        words = [rng.choice(pool)[: rng.randint(1, 7)] + rng.choice(["", "x", "a"]) for _ in range(rng.randint(1, 3))]
+        best = rng.randint(0, 4)
+        gone = rng.sample(sorted(rows), rng.randint(0, 1))
+        named = None
+        for w in words:
+            found = {p for t, ps in rows.items() if t not in gone and Levenshtein.distance(w, t) <= best for p in ps}
+            named = found if named is None else named & found
+        plain = {}
+        for p in sorted(named or ()):
+            cap = [min(Levenshtein.distance(w, t, score_cutoff=best) for t in names[p].split()) for w in words]
+            cost = min(sum(cap), Levenshtein.distance(" ".join(words), names[p], score_cutoff=best))
+            if cost <= best:
+                plain[p] = cost
+        got = near.close(words, best, letter_counts(" ".join(words)), gone)
+        assert dict(zip(*got, strict=True)) == plain, (words, best, gone)

@@ -81,8 +81,8 @@ def test_generated_names_answer_as_the_index_built_in_memory(
     ranked_costs = []
     real = Catalog._ranked_costs
 
-    def counted(self: Catalog, words: list[str], nears: list[dict[str, int]], best: int) -> dict[str, int] | None:
-        found = real(self, words, nears, best)
+    def counted(self: Catalog, words: list[str], best: int) -> dict[str, int] | None:
+        found = real(self, words, best)
         ranked_costs.append(found)
         return found
 
@@ -208,3 +208,69 @@ def test_the_registry_maps_fill_no_name_memo(folder: Path) -> None:
     assert normalize_name.cache_info().currsize == 0
     assert catalog._by_spelling == before
     assert before == {normalize_name(s): p for p in reversed(catalog.registry.people) for s in (*p.aliases, p.name)}
+
+
+def _rename_a_lone_word(folder: Path, warm: BriefStore, memory: BriefStore) -> None:
+    """Rename, in every brief, a person with a name word nobody else's name holds (the word's row is removed)."""
+    catalog = memory.catalog
+    lone = sorted(w for w, keys in catalog._tokens.items() if len(keys) == 1 and w.isalpha())
+    for word in lone:
+        name = catalog.people[next(iter(catalog._tokens[word]))].name
+        if word not in name.lower().split():
+            continue
+        paths = [p for p in brief_paths(folder) if name in p.read_text(encoding="utf-8")]
+        for path in paths:
+            _rename(path, name, "Lone Renamed")
+        for store in (warm, memory):
+            store.reload(paths)
+        return
+
+
+def _misspelt_words(catalog: Catalog) -> list[list[str]]:
+    """The typed words of the generated questions that equally_close widens (not an exact spelling)."""
+    from bot.briefs.keys import normalize_name
+    from bot.briefs.names import PARTICLES
+
+    out = []
+    for question in _questions(catalog):
+        name = question.removeprefix("who ")
+        if catalog.find_people(name).how in {"exact", "none"}:
+            continue
+        out.append([w for w in normalize_name(name).replace("-", " ").split() if w not in PARTICLES])
+    return out
+
+
+@pytest.mark.parametrize("in_memory", [0, 1 << 20], ids=["read-a-key-at-a-time", "read-whole"])
+def test_the_saved_words_widen_as_the_candidates_costed_one_by_one(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch, in_memory: int
+) -> None:
+    """Over the saved name words (fuzzy.NearWords) the people within each bound are those _near_costs finds person
+    by person, with the same costs, before and after reloads that add and remove name words; a word a reload
+    changed, near a typed one, leaves the widening to _near_costs."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", in_memory)
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    warm.catalog.warm_names()
+    typed = _misspelt_words(memory.catalog)
+    assert len(typed) >= 20
+
+    def agree(catalog: Catalog) -> int:
+        served = 0
+        for words in typed:
+            for best in (1, 2, 3):
+                fast = catalog._ranked_costs(words, best)
+                slow = catalog._near_costs(words, catalog._nears(words, best), best, {})
+                assert fast is None or fast == {k: c for k, c in slow.items() if c <= best}, (words, best)
+                served += fast is not None
+        return served
+
+    assert agree(warm.catalog) == 3 * len(typed)
+    _rename_three(folder, warm, memory)
+    _rename_a_lone_word(folder, warm, memory)
+    changes = warm.catalog._word_changes()
+    assert changes is not None and "renamed" in changes[1] and changes[2]  # a word added, words removed
+    assert agree(warm.catalog) > 0
+    assert warm.catalog._ranked_costs(["renamex"], 1) is None  # near the word the reload added
+    for name in (f"{changes[2][0]}x", "Renamex"):
+        assert ask(warm.catalog, f"who {name}") == ask(memory.catalog, f"who {name}"), name
