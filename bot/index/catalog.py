@@ -1255,12 +1255,11 @@ class Catalog:
         built on the first fuzzy question and shared by snapshots with the same spellings.
         """
         index = self._deletion_index()
-        out = self._edits_of(key, index)
+        out = self._edits_of([key], index)
         if out:
             # other spellings one edit from those (Rifat, Riffat) may score within a few points: scored too
             spellings = self._spellings
-            for i in list(out):
-                out |= self._edits_of(spellings[i], index)
+            out |= self._edits_of([spellings[i] for i in out], index)
             positions: dict[str, int] | None = None
             # the query without one of its words (the misspelt one, often) names a close rival that WRatio ranks
             # near the one-edit spelling: it is scored too, as the edit-ratio shortlist would have brought it
@@ -1282,19 +1281,22 @@ class Catalog:
             self._spelling_positions()  # needed by most one-edit lookups: built now, with the deletion index
         return index
 
-    def _edits_of(self, key: str, index: Deletions) -> set[int]:
-        """Return the positions of spellings one letter dropped, added or changed from key (by the deletion index)."""
+    def _edits_of(self, keys: list[str], index: Deletions) -> set[int]:
+        """Return the positions of spellings one letter dropped, added or changed from any of these keys (by the
+        deletion index, searched once for all)."""
         out: set[int] = set()
-        index.add_to(out, key)  # a letter dropped from a spelling
+        probes = list(keys)  # a letter dropped from a spelling
         # every spelling of this catalog by position: the spellings the exact map holds (asked here in memory, not
         # of a map read a key at a time)
         positions = self._spelling_positions()
-        for j in range(len(key)):
-            shorter = key[:j] + key[j + 1 :]
-            found = positions.get(shorter)
-            if found is not None:  # a letter added
-                out.add(found)
-            index.add_to(out, shorter)  # a letter changed
+        for key in keys:
+            for j in range(len(key)):
+                shorter = key[:j] + key[j + 1 :]
+                found = positions.get(shorter)
+                if found is not None:  # a letter added
+                    out.add(found)
+                probes.append(shorter)  # a letter changed
+        index.add_all(out, probes)
         return out
 
     def _spelling_positions(self) -> dict[str, int]:
@@ -1324,6 +1326,7 @@ class Catalog:
         tokens = self._tokens
         if isinstance(tokens, StoredMap):  # every name word's people (a few hundred rows of numbers): one query
             tokens.prefetch(self._token_list())
+            tokens.warm_keys()  # and which words, spellings and skeletons have a row: a miss asks none
         changes = self._word_changes()
         if changes is not None:  # the saved name words and whom each names, by number, for equally_close
             changes[0].near_words()

@@ -23,7 +23,7 @@ from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence, Set
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from bot.index.fuzzy import NearWords
+from bot.index.fuzzy import NearWords, low32
 
 if TYPE_CHECKING:
     from bot.index.cachedb import CacheDB
@@ -336,6 +336,7 @@ class Stored:
         self.lock = lock
         self._order: Order | None = None
         self._order_read = False
+        self._held: dict[int, array[int]] = {}  # map kind -> the low 32 bits of its keys' hashes, sorted (warm_keys)
 
     def order(self) -> Order | None:
         """Return the people of this generation in recency order (None if it was saved without)."""
@@ -353,6 +354,25 @@ class Stored:
             row = self.db.db.execute("SELECT wholes FROM people_order WHERE gen = ?", (self.gen,)).fetchone()
         wholes: tuple[str, ...] = marshal.loads(row[0]) if row is not None else ()
         return wholes
+
+    def warm_keys(self) -> None:
+        """Note which keys the word maps hold (their hashes' low 32 bits, ~4 bytes a key), so that looking up a key
+        none holds (most words of a misspelt name) asks no row of SQLite."""
+        import numpy as np
+
+        for kind in (EXACT, SKELETON, TOKENS):
+            if kind not in self._held:
+                hashes = np.array([hash(k) for k in self.keys(kind)], dtype=np.int64).astype(np.int32)  # (low32)
+                self._held[kind] = array("i", np.sort(hashes).tobytes())
+
+    def may_hold(self, kind: int, key: str) -> bool:
+        """Return False if no row of this map is key's (known once warm_keys has run), else True."""
+        hashes = self._held.get(kind)
+        if hashes is None:
+            return True
+        h = low32(hash(key))
+        i = bisect_left(hashes, h)
+        return i < len(hashes) and hashes[i] == h
 
     def _token_rows(self) -> dict[str, bytes]:
         """Return every name word's saved row (person numbers), as saved."""
@@ -523,6 +543,8 @@ class StoredMap(MutableMapping[str, V], Generic[V]):
         if found is not None:
             return found
         stored = self._stored
+        if not stored.may_hold(self._kind, key):  # no saved row is key's: no query (a misspelt name's words)
+            return None
         blob = stored.person(key) if self._kind == PEOPLE else stored.words(self._kind, key)
         if blob is None:
             if not stored.alive():  # another process replaced the index twice: build our own
@@ -546,6 +568,11 @@ class StoredMap(MutableMapping[str, V], Generic[V]):
             [k for k, v in over.items() if v is not _GONE],
             [k for k, v in over.items() if v is _GONE],
         )
+
+    def warm_keys(self) -> None:
+        """Note which keys the saved rows hold (see Stored.warm_keys); nothing for a map built in memory."""
+        if self._shared.built is None:
+            self._stored.warm_keys()
 
     def saved(self, key: str) -> bool:
         """Return whether key's value is the saved row's (no change laid over it, the generation still read)."""

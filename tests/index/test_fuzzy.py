@@ -31,6 +31,22 @@ def test_deletions_find_what_the_dict_finds() -> None:
         assert out == plain.get(probe, set()), probe
 
 
+def test_deletions_searched_for_many_keys_at_once_find_what_the_dict_finds() -> None:
+    """A search for many keys at once (a question's deleted forms) gives the union of what the dict gives for each,
+    repeated keys and keys that are none included."""
+    rng = random.Random(4)
+    letters = "aabdehiklmnorsu "
+    spellings = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(1, 9))) for _ in range(600)})
+    plain = _plain_deletions(spellings)
+    index = Deletions(spellings)
+    words = list(plain)
+    for _ in range(300):
+        keys = rng.sample(words, rng.randint(0, 30)) + ["".join(rng.choice(letters) for _ in range(3))] * 2
+        out: set[int] = set()
+        index.add_all(out, keys)
+        assert out == set().union(*(plain.get(k, set()) for k in keys)), keys
+
+
 def test_word_index_keeps_positions_in_order() -> None:
     """A word's spellings are listed by position, once each per spelling."""
     built = word_index([("ali", "khan"), ("khan",), ("ali", "ali khan")])
@@ -42,13 +58,13 @@ def test_a_lookup_hash_keeps_the_bits_the_index_keeps() -> None:
     the same way, edge values and negative hashes included."""
     import numpy as np
 
-    from bot.index.fuzzy import _low32
+    from bot.index.fuzzy import low32
 
     rng = random.Random(5)
     values = [0, 1, -1, 2**31 - 1, 2**31, -(2**31), -(2**31) - 1, 2**63 - 1, -(2**63), hash("ali khan")]
     values += [rng.randint(-(2**63), 2**63 - 1) for _ in range(2000)]
     cut = np.array(values, dtype=np.int64).astype(np.int32).tolist()
-    assert [_low32(v) for v in values] == cut
+    assert [low32(v) for v in values] == cut
 
 
 def test_spelling_tokens_are_the_spelling_keys_tokens_and_fill_no_memo() -> None:

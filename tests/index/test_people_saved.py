@@ -72,6 +72,41 @@ def test_warm_answers_like_cold_for_every_kind_of_name(folder: Path, tmp_path: P
     assert warm.catalog.name_choices("") == cold.catalog.name_choices("")
 
 
+def test_a_warm_bot_asks_no_row_of_a_word_none_holds(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """After warm_names, looking up a misspelt name asks SQLite only for rows that exist (a missing row used to cost a
+    query and a second one checking the index is still saved), and answers as the index built in memory; a reload
+    that adds a name still finds it."""
+    cold = _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    warm.catalog.warm_names()
+    asked: list[bool] = []
+    words, alive = Stored.words, Stored.alive
+
+    def counted(self: Stored, kind: int, word: str) -> bytes | None:
+        found = words(self, kind, word)
+        asked.append(found is not None)
+        return found
+
+    def refuse(self: Stored) -> bool:
+        raise AssertionError("a missing row was asked for")
+
+    monkeypatch.setattr(Stored, "words", counted)
+    monkeypatch.setattr(Stored, "alive", refuse)
+    for name in _names(cold)[:12]:
+        for question in (_misspelt(name), f"{name}x", f"x{name.split()[-1]}"):
+            assert ask(warm.catalog, f"who {question}") == ask(cold.catalog, f"who {question}"), question
+    assert asked and all(asked)
+    monkeypatch.setattr(Stored, "alive", alive)
+    path = brief_paths(folder)[0]
+    part = warm.catalog.parts(path.stem)[0]
+    _rename(path, part.name, "Qwertz Newname")
+    for store in (warm, cold):
+        store.reload([path])
+    for question in ("Qwertz Newname", "Newname", "Qwertz Newnam"):
+        assert ask(warm.catalog, f"who {question}") == ask(cold.catalog, f"who {question}"), question
+    assert warm.catalog.find_people("Qwertz Newname").how == "exact"
+
+
 def _rename(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
