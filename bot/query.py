@@ -471,7 +471,7 @@ def search(catalog: Catalog, text: str) -> Answer:
         )
     items = []
     for hit in hits:
-        title = catalog.summary(hit.dialogue_id).title
+        title = catalog.line(hit.dialogue_id).title
         labelled = _labelled(catalog, hit)
         snippet = hit.text if len(hit.text) <= 400 else hit.text[:397].rsplit(" ", 1)[0] + "…"
         lines = () if labelled else (snippet,)

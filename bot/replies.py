@@ -51,13 +51,12 @@ def not_found(
 
 
 def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
-    """Return the citation of a dialogue from its summary, without loading the dialogue."""
-    summary = catalog.summary(dialogue_id)
-    label, url = summary.cite
-    return Citation(summary.id, summary.title, summary.date, label, url, summary.status == "draft")
+    """Return the citation of a dialogue from its summary's line (Catalog.line), without loading the dialogue."""
+    line = catalog.line(dialogue_id)
+    return Citation(dialogue_id, line.title, line.date, line.label, line.url, line.draft)
 
 
 def summary_heading(catalog: Catalog, dialogue_id: str) -> str:
-    """Return 'Title (date)' of a dialogue from its summary, without loading the dialogue."""
-    summary = catalog.summary(dialogue_id)
-    return f"{summary.title} ({summary.date or 'date not given'})"
+    """Return 'Title (date)' of a dialogue from its summary's line (Catalog.line), without loading the dialogue."""
+    line = catalog.line(dialogue_id)
+    return f"{line.title} ({line.date or 'date not given'})"

@@ -652,6 +652,10 @@ class Catalog:
             return source.lines(dialogue_ids)
         return [line_of(source[did]) for did in dialogue_ids]
 
+    def line(self, dialogue_id: str) -> Line:
+        """Return what answers cite of one dialogue (see lines)."""
+        return self.lines((dialogue_id,))[0]
+
     def warm_lines(self) -> None:
         """Hold what `who` lists of every dialogue served from the start snapshot (a bot does, after a load), so that
         a person's older dialogues are listed without reading the cache; nothing for summaries held in memory."""

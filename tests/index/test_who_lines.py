@@ -1,6 +1,6 @@
 """`who` lists a person's dialogues from the compact lines (bot.index.lines) exactly as from the summaries: for a
 store started from the snapshot with and without the lines held, and for one started cold, before and after every
-kind of reload."""
+kind of reload; other answers cite their dialogues from the lines too."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.answer import Answer, Item, mark_draft
 from bot.index.catalog import Catalog
 from bot.index.snapshot import LazySummaries
 from bot.index.store import BriefStore
-from bot.query import person_answer
+from bot.query import ask, person_answer
 from bot.questions.subjects import warm
 from bot.replies import summary_citation, summary_heading
 from tests.index.corpus import brief_paths
@@ -93,6 +93,28 @@ def test_who_lists_from_the_lines_as_from_the_summaries(
         _listed_as_summaries_say(held.catalog, want)
         assert _summaries(held)._lines[0] is built, step
         assert _summaries(read)._lines[0] is None, step
+
+
+def test_answers_cite_from_the_lines(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """Once the lines are held, sessions, positions and search cite their dialogues without reading a summary row,
+    and answer as a store started cold does."""
+    cold = _store(folder, tmp_path / "cold", False)
+    _store(folder, tmp_path / "held", False)
+    held = _store(folder, tmp_path / "held", False)
+    warm(held.catalog)
+    read: list[str] = []
+    keep = LazySummaries._keep
+
+    def counted(self: LazySummaries, did: str, blob: bytes) -> Any:
+        read.append(did)
+        return keep(self, did, blob)
+
+    monkeypatch.setattr(LazySummaries, "_keep", counted)
+    for question in ("session Afghanistan", "positions energy", "positions security by Iran", "search trade"):
+        answer = ask(held.catalog, question)
+        assert answer == ask(cold.catalog, question), question
+        assert len(answer.items) > 1 and all(item.citation for item in answer.items), question
+    assert read == []
 
 
 def test_a_cold_store_holds_no_lines(folder: Path, tmp_path: Path) -> None:
