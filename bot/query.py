@@ -254,7 +254,7 @@ def who(catalog: Catalog, name: str) -> Answer:
             intro += f" No name in the briefs is close to it; `search {name}` looks for it anywhere in the text."
         return not_found("Nobody by that name", intro, match.suggestions)
     if match.how != "exact":
-        match = replace(match, keys=catalog.equally_close(name, match.keys))
+        match = replace(match, keys=catalog.equally_close(name, match.keys, match.numbers))
     if len(match.keys) > 1:
         return Answer(
             AnswerKind.CHOOSE,

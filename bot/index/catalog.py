@@ -93,6 +93,8 @@ class NameMatch:
     keys: tuple[str, ...]
     how: str  # exact | transliteration | part | fuzzy | none
     suggestions: tuple[str, ...] = ()
+    # the keys' person numbers when they are one saved row's people (people.Ranked), for equally_close
+    numbers: Sequence[int] | None = field(default=None, compare=False, repr=False)
 
 
 def sort_key(dialogue: Dialogue) -> tuple[str, str]:
@@ -281,6 +283,8 @@ def _common(sets: Sequence[AbstractSet[str]]) -> AbstractSet[str]:
     """Return the keys in every one of these sets: Ranked (in recency order) when they are all rows of one saved
     index, else a plain set."""
     first = sets[0]
+    if len(sets) == 1:
+        return first
     if isinstance(first, Ranked) and all(isinstance(s, Ranked) and s.order is first.order for s in sets):
         ranked = sorted(sets, key=len)
         others = [frozenset(s.rids) for s in ranked[1:]]  # type: ignore[attr-defined]
@@ -991,16 +995,16 @@ class Catalog:
             return NameMatch((), "none")
         hit = self._exact.get(key)
         if hit:
-            return NameMatch(self._by_recency(hit), "exact")
+            return self._matched(hit, "exact")
         hit = self._skeleton.get(skeleton(query))
         if hit:
-            return NameMatch(self._by_recency(hit), "transliteration")
+            return self._matched(hit, "transliteration")
         words = key.split()
         sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
         if all(sets):
             common = _common(sets)
             if common:
-                return NameMatch(self._by_recency(common), "part")
+                return self._matched(common, "part")
         from rapidfuzz import fuzz, process
 
         scored: dict[str, float] = {}
@@ -1036,6 +1040,12 @@ class Catalog:
         suggestions = tuple(self._people[k].name for k, score in ranked[:3] if score >= SUGGEST_MIN_SCORE)
         return NameMatch((), "none", suggestions)
 
+    def _matched(self, keys: AbstractSet[str], how: str) -> NameMatch:
+        """Return these people as a match, newest first, with their person numbers if they are a saved row."""
+        order = self.__dict__.get("_saved_order")
+        numbers = keys.rids if isinstance(keys, Ranked) and keys.order is order else None
+        return NameMatch(self._by_recency(keys), how, numbers=numbers)
+
     def find_speaker(self, query: str) -> NameMatch:
         """Resolve a `by X` filter to people only when the name is unambiguous: an exact spelling or alias, or,
         for a name of several words, its transliteration or name parts; a single word must be a whole name part.
@@ -1057,13 +1067,14 @@ class Catalog:
         common = _common(sets) if all(sets) else set()
         return NameMatch(self._by_recency(common), "part") if common else NameMatch((), "none")
 
-    def equally_close(self, query: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    def equally_close(self, query: str, keys: tuple[str, ...], numbers: Sequence[int] | None = None) -> tuple[str, ...]:
         """Return keys and every other person about as close to the query as the closest of them, so the user
         chooses instead of getting a guess that depends on which aliases the registry happens to hold.
 
         Closeness is the edit distance of each typed word to the nearest word of the person's own name (registry
         aliases aside), summed. Only near misses are widened (at most half a word's letters, and at least 2):
-        an alias far from the name (Sheikholeslami) is a deliberate spelling.
+        an alias far from the name (Sheikholeslami) is a deliberate spelling. numbers, when given, are the keys'
+        person numbers in the saved order (NameMatch.numbers).
         """
         from rapidfuzz.distance import Levenshtein
 
@@ -1081,7 +1092,7 @@ class Catalog:
             # every Mehmet Arslan
             return min(by_word, distance(typed, whole))
 
-        costs = self._numbered_costs(words, keys)
+        costs = self._numbered_costs(words, keys, numbers)
         if costs is None:
             costs = {}
             people = self._people
@@ -1159,16 +1170,19 @@ class Catalog:
         out = [number.get(k, -1) if people.saved(k) else -1 for k in keys]
         return None if -1 in out else out
 
-    def _numbered_costs(self, words: list[str], keys: Sequence[str]) -> dict[str, int] | None:
+    def _numbered_costs(
+        self, words: list[str], keys: Sequence[str], numbers: Sequence[int] | None = None
+    ) -> dict[str, int] | None:
         """Return equally_close's cost of each of these keys, in order, computed over the saved person numbers at
-        once (no person read), when every key is a person of the saved rows a reload has not changed; else None."""
+        once (no person read), when every key is a person of the saved rows a reload has not changed (as the people
+        of a saved row are: numbers then gives theirs); else None."""
         people = self._people
         order = self.__dict__.get("_saved_order")
         # without the names' words at hand (a one-question `ask`), the first matched person's row is read instead
         if order is None or not isinstance(people, StoredMap) or not keys or not order.has_wholes():
             return None
-        number = order.numbers()
-        first = number.get(keys[0], -1) if people.saved(keys[0]) else -1
+        saved = order.numbers().get(keys[0], -1) if people.saved(keys[0]) else -1
+        first = numbers[0] if numbers is not None else saved
         if first < 0:
             return None
         from rapidfuzz.distance import Levenshtein
@@ -1176,7 +1190,7 @@ class Catalog:
         whole = order.wholes()[first]
         if all(w in whole.split() for w in words):  # the first has every typed word: cost 0, nobody is closer
             return {keys[0]: 0}
-        rids = self._saved_numbers(keys)
+        rids = list(numbers) if numbers is not None else self._saved_numbers(keys)
         if rids is None:
             return None
         wholes = order.wholes()

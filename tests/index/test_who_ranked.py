@@ -274,3 +274,28 @@ def test_the_saved_words_widen_as_the_candidates_costed_one_by_one(
     assert warm.catalog._ranked_costs(["renamex"], 1) is None  # near the word the reload added
     for name in (f"{changes[2][0]}x", "Renamex"):
         assert ask(warm.catalog, f"who {name}") == ask(memory.catalog, f"who {name}"), name
+
+
+def test_a_saved_rows_people_come_with_their_numbers(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A name matched by a saved row (a spelling, skeleton or name word) gives its people's numbers with them, in
+    their order; equally_close given them widens as when it looks them up, and as the index built in memory."""
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
+    monkeypatch.setattr(catalog_module, "FEW_PRESENT", 0)  # every match costed over the numbers at once
+    _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    memory = _store(folder, None)
+    warm.catalog.warm_names()
+    number = warm.catalog._saved_order.numbers()  # type: ignore[union-attr]
+    numbered = 0
+    for question in _questions(memory.catalog):
+        name = question.removeprefix("who ")
+        match = warm.catalog.find_people(name)
+        assert match == memory.catalog.find_people(name), name
+        if match.numbers is None:
+            continue
+        numbered += 1
+        assert list(match.numbers) == [number[k] for k in match.keys], name
+        widened = warm.catalog.equally_close(name, match.keys, match.numbers)
+        assert widened == warm.catalog.equally_close(name, match.keys), name
+        assert widened == memory.catalog.equally_close(name, match.keys), name
+    assert numbered >= 50
