@@ -338,8 +338,8 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         items.append(Item(heading, tuple(fields), (), compact.bullets, cite, path=path))
     for appearance, line in zip(record.appearances[WHO_FULL:], lines[WHO_FULL:], strict=True):
         # older dialogues: one line each; _listed inlined: a person may have hundreds of older dialogues
-        title, date = line.title, line.date
-        cite = Citation(appearance.dialogue_id, title, date, line.label, line.url, line.draft)
+        title, date, label, url, draft = line
+        cite = Citation(appearance.dialogue_id, title, date, label, url, draft)
         heading = f"{title} ({date or 'date not given'})"
         path = f"participants[{appearance.index}]"
         items.append(Item(heading, (("Part", ", ".join(appearance.parts)),), citation=cite, path=path))
