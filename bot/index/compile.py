@@ -5,6 +5,7 @@ A cold start compiles in a pool of spawned worker processes; results come back a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import marshal
@@ -128,18 +129,31 @@ def _compile_chunk(chunk: list[str]) -> bytes:
     return marshal.dumps([_to_wire(item) for item in compile_many(chunk)])
 
 
-def compile_parallel(
-    paths: Sequence[str], workers: int, chunk_size: int = 32, lean: bool = False
-) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
-    """Compile files in a pool of worker processes (spawned afresh, so any caller is safe); yield the results in
-    the order of paths. A few chunks per worker are in flight at a time, so finished results never pile up in
-    memory; the chunks of a pool that cannot start or dies are compiled in-process, in the same order.
-    lean: summaries come without participant records (see _from_wire)."""
-    chunks = list(iter_chunks(paths, chunk_size))
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """Return a pool of worker processes (spawned afresh, so any caller is safe), already starting: each imports the
+    parser (~0.5 s) while the caller goes on (a cold start orders its files meanwhile)."""
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
     # every worker started with the pool's manager thread, not one per submit: CPython 3.11 adds workers on submit
     # while that thread may be iterating over them ("dictionary changed size during iteration", seen in the tests)
     pool._safe_to_dynamically_spawn_children = False  # type: ignore[attr-defined]
+    with contextlib.suppress(Exception):  # a pool that cannot start fails compile_parallel's submits, which copes
+        pool.submit(int)  # the first submit starts every worker
+    return pool
+
+
+def compile_parallel(
+    paths: Sequence[str],
+    workers: int,
+    chunk_size: int = 32,
+    lean: bool = False,
+    pool: ProcessPoolExecutor | None = None,
+) -> Iterator[tuple[str, Compiled | None, list[BriefError], str]]:
+    """Compile files in a pool of worker processes (start_pool's, or one of its own); yield the results in the order
+    of paths, then shut the pool down. A few chunks per worker are in flight at a time, so finished results never
+    pile up in memory; the chunks of a pool that cannot start or dies are compiled in-process, in the same order.
+    lean: summaries come without participant records (see _from_wire)."""
+    chunks = list(iter_chunks(paths, chunk_size))
+    pool = pool or start_pool(workers)
     pending: dict[int, Future[bytes]] = {}
     broken = False
     try:

@@ -866,20 +866,27 @@ class BriefStore:
         self, names: list[str], files: dict[str, FileStamp], now: int
     ) -> Iterator[tuple[str, FileRecord, Compiled | None, list[BriefError]]]:
         from bot.index.cachedb import FileRecord, is_racy, version_key
-        from bot.index.compile import compile_file, compile_parallel, predicted_date_key
+        from bot.index.compile import compile_file, compile_parallel, predicted_date_key, start_pool
 
         paths = [str(self.directory / n) for n in names]
         workers = min(os.cpu_count() or 1, 4)
+        # the workers start (each imports the parser) while the files are ordered below
+        pool = start_pool(workers) if len(paths) >= PARALLEL_MIN_FILES and workers > 1 else None
         if len(names) >= BULK_MIN_FILES:
             # newest first, as the text index orders its rows (rows.row_id): the staged rows then arrive in row-id
             # order (files of one date keep their order, and so the slots they had)
-            keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
+            try:
+                keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
+            except BaseException:
+                if pool is not None:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                raise
             paths.sort(key=lambda shown: -keys[shown])
-        if len(paths) >= PARALLEL_MIN_FILES and workers > 1:
+        if pool is not None:
             # a bulk first load keeps no participant records in memory (look_alikes is not run; the cache has them)
             lean = len(names) >= BULK_MIN_FILES and self._catalog is None
             results: Iterable[tuple[str, Compiled | None, list[BriefError], str]] = compile_parallel(
-                paths, workers, lean=lean
+                paths, workers, lean=lean, pool=pool
             )
         else:
             results = ((shown, *compile_file(Path(shown))) for shown in paths)

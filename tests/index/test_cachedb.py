@@ -1,4 +1,5 @@
-"""The cache's code version: modules found by import name, Python and marshal versions included."""
+"""The cache's code version (modules found by import name, Python and marshal versions included), giving free pages
+back, and a bulk write feeding an empty text index as it goes."""
 
 from __future__ import annotations
 
@@ -78,3 +79,56 @@ def test_reclaim_gives_free_pages_back(tmp_path: Path) -> None:
     assert db.db.execute("SELECT v FROM meta WHERE k = 'version'").fetchone() == (code_version(),)
     assert db.db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     db.close()
+
+
+WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf")
+
+
+def _bulk_index(feed: int, monkeypatch: MonkeyPatch, then: list[tuple[str, str]] | None = None) -> cachedb.CacheDB:
+    """Return an in-memory cache whose empty text index took 12 dialogues (and `then`, rewrites) in one bulk write,
+    fed `feed` dialogues at a time."""
+    monkeypatch.setattr(cachedb, "FEED_DIALOGUES", feed)
+    db = cachedb.CacheDB(None)
+    db.begin()
+    db.begin_bulk()
+    writes = [(f"d{i:02}", f"{WORDS[i % 7]} {WORDS[(i * 3) % 7]} dialogue {i}") for i in range(12)]
+    for n, (did, text) in enumerate([*writes, *(then or [])]):
+        date = f"2025-0{1 + n % 3}-1{n % 5}"
+        rows = [("title", 0, "title", text), ("session", 0, "sessions[0].summary", f"{text} " * 60)]
+        db.put_text(did, f"v{n}", date, rows)
+    db.end_bulk()
+    db.commit()
+    return db
+
+
+def _index_state(db: cachedb.CacheDB) -> tuple[object, ...]:
+    """Return what the text index answers: the rows of each word, the term list, and its integrity check."""
+    db.db.execute("INSERT INTO t(t, rank) VALUES ('integrity-check', 1)")  # raises on an index unlike its content
+    hits = [db.query_text("SELECT rowid FROM t WHERE t MATCH ? ORDER BY rowid", (w,)) for w in (*WORDS, "dialogue")]
+    vocab = db.query_text("SELECT term, doc, cnt FROM tv ORDER BY term", ())
+    return hits, vocab, db.query_text("SELECT term, docs FROM terms ORDER BY term", ())
+
+
+def test_a_bulk_write_feeds_an_empty_text_index_as_it_goes(monkeypatch: MonkeyPatch) -> None:
+    """An empty index takes a bulk write's rows every FEED_DIALOGUES dialogues, not all at its end (a cold start
+    builds it while its workers compile), and ends as the index of one pass at the end."""
+    monkeypatch.setattr(cachedb, "FEED_DIALOGUES", 5)
+    db = cachedb.CacheDB(None)
+    db.begin()
+    db.begin_bulk()
+    for i in range(6):
+        db.put_text(f"d{i}", "v", "2025-01-01", [("title", 0, "title", f"alpha {i}")])
+    assert len(db.query_text("SELECT rowid FROM t WHERE t MATCH 'alpha'", ())) == 5  # before end_bulk
+    db.end_bulk()
+    assert len(db.query_text("SELECT rowid FROM t WHERE t MATCH 'alpha'", ())) == 6
+    assert _index_state(_bulk_index(2, monkeypatch)) == _index_state(_bulk_index(1000, monkeypatch))
+
+
+def test_a_dialogue_written_again_after_it_was_fed_leaves_no_stale_row(monkeypatch: MonkeyPatch) -> None:
+    """Two files of one id in a bulk write: the first one's rows, already in the index, are taken out of it."""
+    again = [("d01", "zulu rewritten"), ("d07", "yankee rewritten")]
+    fed = _bulk_index(2, monkeypatch, then=again)
+    assert _index_state(fed) == _index_state(_bulk_index(1000, monkeypatch, then=again))
+    for word in ("zulu", "yankee"):
+        assert len(fed.query_text("SELECT rowid FROM t WHERE t MATCH ?", (word,))) == 2  # the title and the summary
+    assert len(fed.query_text("SELECT rowid FROM t WHERE t MATCH 'dialogue'", ())) == 2 * 10  # not the rewritten two

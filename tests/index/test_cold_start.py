@@ -95,6 +95,48 @@ def test_cold_start_answers_like_per_file_build(folder: Path, tmp_path: Path, mo
     assert _answers(bulk) == expected
 
 
+def test_cold_start_feeding_its_text_index_as_it_writes_answers_alike(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A cold start whose text index takes the rows a few dialogues at a time while they are written (as at 50,000
+    briefs, cachedb.FEED_DIALOGUES) answers as the per-file build, and a warm start over its cache as well."""
+    expected = _answers(BriefStore(folder, cache_dir=tmp_path / "a"))
+    _bulk_parallel(monkeypatch)
+    fed: list[int] = []
+    feed = cache_module.CacheDB._feed
+
+    def counted(db: cache_module.CacheDB) -> None:
+        fed.append(len(db._unfed))
+        feed(db)
+
+    monkeypatch.setattr(cache_module, "FEED_DIALOGUES", 7)
+    monkeypatch.setattr(cache_module.CacheDB, "_feed", counted)
+    cold = BriefStore(folder, cache_dir=tmp_path / "b")
+    assert _answers(cold) == expected
+    assert len(fed) >= CORPUS_SIZE // 7 and set(fed[:-1]) == {7}
+    assert cold._db is not None
+    assert cold._db.db.execute("INSERT INTO t(t, rank) VALUES ('integrity-check', 1)").fetchall() == []
+    assert _answers(BriefStore(folder, cache_dir=tmp_path / "b")) == expected
+
+
+def test_start_pool_starts_its_workers_before_any_work_is_given() -> None:
+    """The compile workers start (and import the parser) as soon as the pool is made: a cold start orders its files
+    meanwhile, rather than before they start."""
+    import time
+
+    from bot.index.compile import start_pool
+
+    pool = start_pool(2)
+    try:
+        processes = pool._processes
+        deadline = time.monotonic() + 60
+        while len(processes) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(processes) == 2 and all(p.is_alive() for p in processes.values())
+    finally:
+        pool.shutdown(wait=True)
+
+
 def test_wrong_date_guesses_change_no_answer(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
     """Briefs whose date line lies past the guessed head (so rows arrive out of order) are indexed all the same."""
     for path in brief_paths(folder)[::3]:
