@@ -63,6 +63,7 @@ FTS_BUILD_HASH_BYTES = 16 << 20
 # a bulk write into an empty text index feeds it the rows of this many dialogues at a time, as they are written (see
 # begin_bulk): a cold start's index is then built while the workers compile, not after them
 FEED_DIALOGUES = 2000
+FEED_MERGE_PAGES = 2000  # pages per step of the merges finished after the last feed (_finish_merges)
 RACY_NS = 2_000_000_000  # a file modified this close to being recorded is re-checked by content hash
 # the modules whose code shapes what the cache holds, by import name (a moved file is found where it now is)
 CODE_MODULES = (
@@ -546,6 +547,7 @@ class CacheDB:
             fed = self._empty_text
             if fed:
                 self._feed()
+                self._finish_merges()
             self.bulk = False
             self._staged = set()
             self._empty_text = False
@@ -568,6 +570,16 @@ class CacheDB:
         (a rebuild 1.9 -> 1.3 s at 10,000 briefs), for 20 MB more memory meanwhile."""
         with contextlib.suppress(sqlite3.OperationalError):  # an SQLite without the option builds all the same
             self.db.execute("INSERT INTO t(t, rank) VALUES ('hashsize', ?)", (FTS_BUILD_HASH_BYTES,))
+
+    def _finish_merges(self) -> None:
+        """Finish the merges of segments that feeding left under way (FTS5 automerge works a little at each write):
+        a fed index is then read through as few segments as one pass leaves (4, not 12, at 50,000 briefs; every
+        search and positions walk reads them all), for ~0.3 s at 50,000 briefs."""
+        while True:
+            before = self.db.total_changes
+            self.db.execute("INSERT INTO t(t, rank) VALUES ('merge', ?)", (FEED_MERGE_PAGES,))
+            if self.db.total_changes - before < 2:  # SQLite's documented test for "the merge did no work"
+                return
 
     def _feed(self) -> None:
         """Index the text rows of the dialogues written since the last feed, in row-id order (one pass of FTS5 over
