@@ -195,7 +195,7 @@ def iter_chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
 _DATE_LINE = re.compile(rb"^date:[ \t]*[\"']?(\d{4}(?:-\d\d(?:-\d\d)?)?)[\"']?[ \t]*(?:#.*)?\r?$", re.MULTILINE)
 
 
-def predicted_date_key(path: Path) -> int:
+def predicted_date_key(path: Path | str) -> int:
     """Return the date key a brief's top-level `date:` line most likely gives (0 if none is found in its head).
 
     Used only to order a cold start so that text rows arrive in row-id order; a wrong guess costs speed only.

@@ -868,7 +868,8 @@ class BriefStore:
         from bot.index.cachedb import FileRecord, is_racy, version_key
         from bot.index.compile import compile_file, compile_parallel, predicted_date_key, start_pool
 
-        paths = [str(self.directory / n) for n in names]
+        folder = str(self.directory / "x")[:-1]  # the folder's path and a separator: a file's path is folder + name
+        paths = [folder + n for n in names]
         workers = min(os.cpu_count() or 1, 4)
         # the workers start (each imports the parser) while the files are ordered below
         pool = start_pool(workers) if len(paths) >= PARALLEL_MIN_FILES and workers > 1 else None
@@ -876,7 +877,7 @@ class BriefStore:
             # newest first, as the text index orders its rows (rows.row_id): the staged rows then arrive in row-id
             # order (files of one date keep their order, and so the slots they had)
             try:
-                keys = {shown: predicted_date_key(Path(shown)) for shown in paths}
+                keys = {shown: predicted_date_key(shown) for shown in paths}
             except BaseException:
                 if pool is not None:
                     pool.shutdown(wait=True, cancel_futures=True)
@@ -890,8 +891,9 @@ class BriefStore:
             )
         else:
             results = ((shown, *compile_file(Path(shown))) for shown in paths)
+        start = len(folder)
         for shown, result, errors, digest in results:
-            name = Path(shown).name
+            name = shown[start:]
             st = files[name]
             record = FileRecord(st.size, st.mtime_ns, is_racy(st.mtime_ns, now), digest, version_key(name, digest))
             yield name, record, result, errors
