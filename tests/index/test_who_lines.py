@@ -18,7 +18,7 @@ from bot.query import ask, person_answer
 from bot.questions.subjects import warm
 from bot.replies import summary_citation, summary_heading
 from tests.index.corpus import brief_paths
-from tests.index.test_overlay_reload import _steps, _write
+from tests.index.test_overlay_reload import _set, _steps, _write
 
 CORPUS_SIZE = 60  # people with more than WHO_FULL dialogues: older dialogues listed a line each
 
@@ -93,6 +93,24 @@ def test_who_lists_from_the_lines_as_from_the_summaries(
         _listed_as_summaries_say(held.catalog, want)
         assert _summaries(held)._lines[0] is built, step
         assert _summaries(read)._lines[0] is None, step
+
+
+def test_lines_made_after_a_reload_keep_each_snapshot_as_it_was(folder: Path, tmp_path: Path) -> None:
+    """Lines made after a reload (from rows that changed) serve every snapshot sharing them as its summaries do: the
+    catalog of before the edit keeps its title, the new one has the edited title, and `who` answers as cold."""
+    path = brief_paths(folder)[2]
+    cold = _store(folder, tmp_path / "cold", False)
+    _store(folder, tmp_path / "held", False)
+    held = _store(folder, tmp_path / "held", False)
+    before = held.catalog
+    title = before.summary(path.stem).title
+    _set(path, "title", '"Edited title"')
+    for store in (cold, held):
+        store.reload([path])
+    warm(held.catalog)
+    assert _summaries(held)._lines[0] is not None
+    assert before.line(path.stem).title == title and held.catalog.line(path.stem).title == "Edited title"
+    assert _who(held.catalog) == _who(cold.catalog)
 
 
 def test_answers_cite_from_the_lines(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
