@@ -1345,9 +1345,6 @@ class Catalog:
         if isinstance(tokens, StoredMap):  # every name word's people (a few hundred rows of numbers): one query
             tokens.prefetch(self._token_list())
             tokens.warm_keys()  # and which words, spellings and skeletons have a row: a miss asks none
-        changes = self._word_changes()
-        if changes is not None:  # the saved name words and whom each names, by number, for equally_close
-            changes[0].near_words()
         self._token_set()
         order = self.__dict__.get("_saved_order")
         if order is not None:  # what equally_close compares names by, over the saved person numbers
@@ -1355,6 +1352,22 @@ class Catalog:
             order.numbers()
             order.letters()
         _warm_fuzzy()
+        changes = self._word_changes()
+        if changes is not None:  # the saved name words and whom each names, by number, for equally_close
+            changes[0].near_words()
+        self._rehearse()
+
+    def _rehearse(self) -> None:
+        """Match and widen a few misspelt names once (their answers are not kept): the first misspelt name a process
+        is asked costs ~0.5 ms more than the next ones (first calls of each numpy and rapidfuzz step, lazy parts)."""
+        spellings = self._spellings
+        three = [s for s in spellings[:500] if len(s.split()) == 3 and all(len(w) > 3 for w in s.split())][:2]
+        for spelling in three:
+            # a letter changed (matched by its one-edit spellings), then one dropped (often by its transliteration)
+            for typed in (spelling[:1] + "x" + spelling[2:], spelling[:-2] + spelling[-1:]):
+                match = self.find_people(typed)
+                if match.keys and match.how != "exact":
+                    self.equally_close(typed, match.keys, match.numbers)
 
     def _word_neighbours(self, words: list[str]) -> set[int]:
         """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.

@@ -17,6 +17,8 @@ from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+FEW = 48  # close costs up to this many candidates one by one in Python, more at once (numpy)
+
 
 class Deletions:
     """Every spelling with one character deleted -> the positions of the spellings it came from."""
@@ -136,6 +138,8 @@ class NearWords:
         found = self._named(named, load)
         if not len(found):
             return [], []
+        if len(found) <= FEW:
+            return self._costed(words, best, near[:, self.own[found]].tolist(), found.tolist())
         # summed over the typed words, each taking the nearest of a person's own words
         mine = self.own[found]
         costs = None
@@ -149,6 +153,24 @@ class NearWords:
         self._by_whole(costs, found, " ".join(words), best, typed_letters)
         keep = costs <= best
         return found[keep].tolist(), costs[keep].tolist()
+
+    def _costed(self, words: list[str], best: int, near: list[Any], found: list[int]) -> tuple[list[int], list[int]]:
+        """Return close's answer for a few people, costed one by one (near: each typed word's capped distance to each
+        one's own words, by typed word and person): a numpy step costs more than this work on a few."""
+        from rapidfuzz.distance import Levenshtein
+
+        typed, wholes, distance = " ".join(words), self._wholes, Levenshtein.distance
+        numbers: list[int] = []
+        costs: list[int] = []
+        for i, number in enumerate(found):
+            by_word = sum(min(row[i]) for row in near)
+            # the whole name's distance, capped as close caps it (it can lower no cost over best to best or less
+            # unless it is at most best itself)
+            cost = min(by_word, distance(typed, wholes[number], score_cutoff=best))
+            if cost <= best:
+                numbers.append(number)
+                costs.append(cost)
+        return numbers, costs
 
     def _named(self, named: Any, load: Any) -> Any:
         """Return the numbers (ascending) of the people named by a near word of every typed word: the rows of the
@@ -190,10 +212,12 @@ class NearWords:
         from rapidfuzz.process import cdist
 
         # the length difference bounds the letter bound below: only those within best by length are counted
-        maybe = np.flatnonzero((costs > best) & (np.abs(self.lengths[found] - len(typed)) <= best))
-        differ = self._letters[found[maybe]] - typed_letters
-        # the larger of the letters in excess and the letters missing: (all differences + the length difference) / 2
-        bound = (np.abs(differ).sum(axis=1) + np.abs(differ.sum(axis=1))) // 2
+        lengths = self.lengths[found]
+        maybe = np.flatnonzero((costs > best) & (np.abs(lengths - len(typed)) <= best))
+        # the larger of the letters in excess and the letters missing, (all differences + the length difference) / 2,
+        # is the longer length less the letters the two have in common
+        common = np.minimum(self._letters[found[maybe]], typed_letters).sum(axis=1)
+        bound = np.maximum(lengths[maybe], len(typed)) - common
         counted = costs <= best
         counted[maybe[bound <= best]] = True
         whole = np.flatnonzero(counted)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import random
 
+import pytest
+from pytest import MonkeyPatch
+
 from bot.index.fuzzy import Deletions, word_index
 
 
@@ -81,15 +84,19 @@ def test_spelling_tokens_are_the_spelling_keys_tokens_and_fill_no_memo() -> None
     assert got == [spelling_keys.__wrapped__(n).tokens for n in names]
 
 
-def test_near_words_find_what_a_plain_scan_finds() -> None:
+@pytest.mark.parametrize("few", [0, 1000], ids=["costed-at-once", "costed-one-by-one"])
+def test_near_words_find_what_a_plain_scan_finds(monkeypatch: MonkeyPatch, few: int) -> None:
     """NearWords.close gives the people a plain scan gives: named by a word near every typed word (a removed word
     names nobody), by-word cost (each typed word's nearest own word, capped at best + 1) or whole-name distance at
-    most best, on random names, aliases and typed words."""
+    most best, on random names, aliases and typed words; the candidates costed at once (numpy) or one by one."""
     import numpy as np
     from rapidfuzz.distance import Levenshtein
 
+    from bot.index import fuzzy
     from bot.index.fuzzy import NearWords
     from bot.index.people import letter_counts
+
+    monkeypatch.setattr(fuzzy, "FEW", few)
 
     rng = random.Random(8)
     pool = ["ali", "aly", "khan", "kahn", "hussain", "husain", "hossein", "ahmadi", "ahmedi", "raza", "rizvi", "ali-"]
