@@ -14,6 +14,7 @@ changed is near the typed ones.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -23,7 +24,7 @@ FEW = 48  # close costs up to this many candidates one by one in Python, more at
 class Deletions:
     """Every spelling with one character deleted -> the positions of the spellings it came from."""
 
-    __slots__ = ("_hashes", "_positions", "_spellings", "_view")
+    __slots__ = ("_hashes", "_positions", "_spellings", "_starts")
 
     def __init__(self, spellings: Sequence[str]) -> None:
         import numpy as np
@@ -36,9 +37,14 @@ class Deletions:
         flat = np.frombuffer(hashes, dtype=np.int64).astype(np.int32)  # the low 32 bits (low32), ~3 MB less
         del hashes
         order = np.argsort(flat, kind="stable")
-        # kept as plain arrays (a numpy view of the hashes, searched for all of a question's keys at once)
+        # kept as plain arrays: a lookup bisects them without numpy's per-call cost (~2 us a call, 40 a question)
         self._hashes = array("i", flat[order].tobytes())
-        self._view = np.frombuffer(self._hashes, dtype=np.int32)
+        # where the hashes of each value of their top 16 bits start (and end: the next one's start): a lookup bisects
+        # a dozen neighbouring hashes (a cache line or two) instead of 3 MB of them (~20 far reads, most uncached)
+        tops = (np.arange((1 << 16) + 1, dtype=np.int64) - (1 << 15)) << 16
+        self._starts = array(
+            "i", np.searchsorted(np.frombuffer(self._hashes, dtype=np.int32), tops).astype(np.int32).tobytes()
+        )
         # the spelling of each deletion: the first spelling whose deletions end after it
         ends_at = np.frombuffer(ends, dtype=np.int64)
         self._positions = array("i", np.searchsorted(ends_at, order, side="right").astype(np.int32).tobytes())
@@ -48,30 +54,28 @@ class Deletions:
         """Add to out the positions of the spellings that are key with one character more."""
         self.add_all(out, [key])
 
-    def add_all(self, out: set[int], keys: Sequence[str]) -> None:
-        """Add to out the positions of the spellings that are any of these keys with one character more (one search
-        of the hashes for all: a question asks ~40 keys)."""
-        import numpy as np
-
-        hashes = self._view
-        wanted = np.array([hash(k) for k in keys], dtype=np.int64).astype(np.int32)  # the low 32 bits (low32)
-        starts = hashes.searchsorted(wanted)
-        ends = hashes.searchsorted(wanted, side="right")
-        hits = np.flatnonzero(ends > starts)
-        if not len(hits):
-            return
-        from rapidfuzz.distance import Levenshtein
-
+    def add_all(self, out: set[int], keys: Iterable[str]) -> None:
+        """Add to out the positions of the spellings that are any of these keys with one character more."""
+        hashes, starts = self._hashes, self._starts
         spellings, positions = self._spellings, self._positions
-        for q, start, end in zip(hits.tolist(), starts[hits].tolist(), ends[hits].tolist(), strict=True):
-            key = keys[q]
-            size = len(key) + 1
-            for i in range(start, end):
+        distance = None
+        for key in keys:
+            h = low32(hash(key))
+            top = (h >> 16) + (1 << 15)
+            end = starts[top + 1]
+            i = bisect_left(hashes, h, starts[top], end)
+            while i < end and hashes[i] == h:
                 position = positions[i]
                 spelling = spellings[position]
                 # one letter longer and one edit away: key is spelling with one letter deleted (not a hash collision)
-                if len(spelling) == size and Levenshtein.distance(spelling, key, score_cutoff=1) == 1:
-                    out.add(position)
+                if len(spelling) == len(key) + 1:
+                    if distance is None:
+                        from rapidfuzz.distance import Levenshtein
+
+                        distance = Levenshtein.distance
+                    if distance(spelling, key, score_cutoff=1) == 1:
+                        out.add(position)
+                i += 1
 
 
 def low32(h: int) -> int:
