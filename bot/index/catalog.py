@@ -1026,11 +1026,14 @@ class Catalog:
             spellings = [self._spellings[i] for i in positions]
         results = process.extract(key, spellings, scorer=fuzz.WRatio, limit=20)
         exact = self._exact
-        if isinstance(exact, StoredMap):  # the rows of the 20 best spellings in one query
-            exact.prefetch(self._spellings[positions[i] if positions is not None else i] for _, _, i in results)
-        for _, score, found in results:
-            index = positions[found] if positions is not None else found
-            for person_key in exact[self._spellings[index]]:
+        at = exact.at_place if isinstance(exact, StoredMap) else None
+        placed = [positions[i] if positions is not None else i for _, _, i in results]
+        if at is not None and (not placed or at(placed[0]) is None):  # the rows of the 20 best spellings: one query
+            exact.prefetch(self._spellings[i] for i in placed)
+            at = None
+        for (_, score, _), index in zip(results, placed, strict=True):
+            people = at(index) if at is not None else None  # read whole at warm-up, in the spellings' order
+            for person_key in people if people is not None else exact[self._spellings[index]]:
                 scored[person_key] = max(scored.get(person_key, 0.0), float(score))
         ranked = sorted(scored.items(), key=lambda kv: -kv[1])
         if ranked and ranked[0][1] >= 85:

@@ -107,6 +107,37 @@ def test_a_warm_bot_asks_no_row_of_a_word_none_holds(folder: Path, tmp_path: Pat
     assert warm.catalog.find_people("Qwertz Newname").how == "exact"
 
 
+def test_a_warm_bot_scores_misspelt_names_over_spellings_held(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """After warm_names, the people of the spellings closest to a misspelt name come from the spellings' rows read
+    whole (no query per name), in the rows' order: the answers are those of the index built in memory, and stay so
+    after a reload changes spellings (then the rows are read as before)."""
+    cold = _store(folder, tmp_path / "cache")
+    warm = _store(folder, tmp_path / "cache")
+    warm.catalog.warm_names()
+    asked: list[int] = []
+    many = Stored.many
+
+    def counted(self: Stored, kind: int, keys: list[str]) -> list[tuple[str, bytes]]:
+        asked.append(kind)
+        return many(self, kind, keys)
+
+    monkeypatch.setattr(Stored, "many", counted)
+    questions = [q for name in _names(cold)[:12] for q in (_misspelt(name), f"{name}x", name[:3] + "q" + name[4:])]
+    for question in questions:
+        assert ask(warm.catalog, f"who {question}") == ask(cold.catalog, f"who {question}"), question
+    assert saved_people.EXACT not in asked
+    path = brief_paths(folder)[0]
+    part = warm.catalog.parts(path.stem)[0]
+    _rename(path, part.name, "Qwertz Newname")
+    for store in (warm, cold):
+        store.reload([path])
+    assert warm.catalog._exact._over  # type: ignore[attr-defined]
+    for question in [*questions, "Qwertz Newnam", "Qwerz Newname"]:
+        assert ask(warm.catalog, f"who {question}") == ask(cold.catalog, f"who {question}"), question
+
+
 def _rename(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
