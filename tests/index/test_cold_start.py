@@ -351,3 +351,21 @@ def test_first_load_with_too_few_good_files_builds_its_people(
     assert _answers(store) == _answers(per_file)
     store.close()
     per_file.close()
+
+
+def test_a_compile_result_crosses_to_the_parent_with_the_cache_s_participant_blob(folder: Path) -> None:
+    """What a worker sends of a brief holds its participants as the cache stores them (parts_blob: equal once read,
+    as marshal's bytes depend on refcounts), and comes back as the compiled brief, its summary lean or whole."""
+    from bot.index.compile import _from_wire, _to_wire, compile_file
+    from bot.index.records import parts_blob, parts_from_blob
+
+    path = brief_paths(folder)[0]
+    compiled, errors, digest = compile_file(path)
+    assert compiled is not None and not errors
+    wire = marshal.loads(marshal.dumps(_to_wire((str(path), compiled, errors, digest))))
+    assert parts_from_blob(wire[1][1]) == parts_from_blob(parts_blob(compiled.summary)) == compiled.summary.participants
+    shown, back, _, got_digest = _from_wire(wire)
+    assert (shown, got_digest, back and back.summary) == (str(path), digest, compiled.summary)
+    assert back is not None and back.parts is not None and parts_from_blob(back.parts) == compiled.summary.participants
+    lean = _from_wire(wire, lean=True)[1]
+    assert lean is not None and lean.summary == compiled.summary._replace(participants=())
