@@ -335,6 +335,10 @@ class CacheDB:
         per 500 versions), building no participant record."""
         return {ver: part_fields_from_blob(blob) for ver, blob in self._part_blobs(vers)}
 
+    def participant_blobs(self, vers: Sequence[str]) -> dict[str, bytes]:
+        """Return the participants blobs (parts_blob) of these versions by version (one query per 500)."""
+        return dict(self._part_blobs(vers))
+
     def _part_blobs(self, vers: Sequence[str]) -> Iterator[tuple[str, bytes]]:
         """Yield (version, participants blob) of these versions (not copied from a fresh cache's blobs)."""
         rest: list[str] = []

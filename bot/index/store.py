@@ -17,7 +17,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -179,6 +179,28 @@ def _unpack_registry(data: Any) -> PeopleRegistry:
 class _Good:
     record: FileRecord
     summary: Summary
+
+
+class _ReadAhead:
+    """Participant blobs read FIELDS_BATCH versions a query for a reader going through the dialogues in order (the
+    people index of a large cold start reads every dialogue's, newest first: 50,000 queries otherwise)."""
+
+    def __init__(self, db: CacheDB, order: Sequence[str], versions: Mapping[str, str]) -> None:
+        self._db, self._order, self._versions = db, order, versions
+        self._next = 0  # the position in order of the first dialogue not read ahead yet
+        self._blobs: dict[str, bytes] = {}
+
+    def take(self, did: str) -> bytes | None:
+        """Return the blob of this dialogue's version if read ahead, reading the next batch when did comes next in
+        order (None: the caller reads it alone)."""
+        ver = self._versions[did]
+        blob = self._blobs.pop(ver, None)
+        if blob is None and self._next < len(self._order) and self._order[self._next] == did:
+            batch = self._order[self._next : self._next + FIELDS_BATCH]
+            self._next += len(batch)
+            self._blobs.update(self._db.participant_blobs([self._versions[d] for d in batch if d in self._versions]))
+            blob = self._blobs.pop(ver, None)
+        return blob
 
 
 class _IndexJob:
@@ -1444,12 +1466,14 @@ class BriefStore:
         self, summaries: Mapping[str, Summary], versions: dict[str, str]
     ) -> Callable[[str], tuple[PartRecord, ...]]:
         """Return participant records by dialogue id: from a fresh compile if at hand, else from the cache."""
+        from bot.index.records import parts_from_blob
         from bot.index.snapshot import is_lazy
 
         db = self._db
         assert db is not None
         memo = self._parts_memo
         in_memory = not is_lazy(summaries)  # summaries read on demand hold no participants
+        ahead = _ReadAhead(db, self._lean.order, versions) if self._lean is not None else None
 
         def parts(did: str) -> tuple[PartRecord, ...]:
             mine = summaries[did].participants if in_memory else ()
@@ -1459,7 +1483,8 @@ class BriefStore:
             found = memo.get(ver)
             if found is None:
                 with self._details_lock:
-                    found = db.participants(ver)
+                    blob = ahead.take(did) if ahead is not None and self._one_pass else None
+                    found = db.participants(ver) if blob is None else parts_from_blob(blob)
                 if self._one_pass:  # a people index being built reads each dialogue once: nothing to keep
                     return found
                 if len(memo) > 4 * DETAIL_CACHE:

@@ -282,6 +282,40 @@ def test_large_first_load_saves_its_people_index_as_it_is_made(
     per_file.close()
 
 
+def test_large_first_load_reads_participants_in_batches_for_its_people_index(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """The people index of a large cold start reads every dialogue's participants a batch of versions a query, in
+    the order it goes through them (not a query each), and answers as a per-file build."""
+    per_file = BriefStore(folder, cache_dir=tmp_path / "a")
+    per_file.load()
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(store_module, "LEAN_MIN_FILES", 1)
+    monkeypatch.setattr(store_module, "FIELDS_BATCH", 7)
+    single: list[str] = []
+    batches: list[int] = []
+    one, many = cache_module.CacheDB.participants, cache_module.CacheDB.participant_blobs
+
+    def read_one(db: cache_module.CacheDB, ver: str) -> Any:
+        single.append(ver)
+        return one(db, ver)
+
+    def read_many(db: cache_module.CacheDB, vers: Any) -> Any:
+        batches.append(len(vers))
+        return many(db, vers)
+
+    monkeypatch.setattr(cache_module.CacheDB, "participants", read_one)
+    monkeypatch.setattr(cache_module.CacheDB, "participant_blobs", read_many)
+    cold = BriefStore(folder, cache_dir=tmp_path / "b")
+    cold.load()
+    assert cold._lean is not None
+    assert single == [] and sum(batches) == len(cold._lean.order) and max(batches) == 7
+    monkeypatch.setattr(cache_module.CacheDB, "participants", one)
+    _same_answers(cold, per_file)
+    cold.close()
+    per_file.close()
+
+
 def test_first_load_that_saves_no_snapshot_still_saves_its_people(
     folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
 ) -> None:
