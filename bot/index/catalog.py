@@ -15,7 +15,7 @@ from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from bot.briefs.keys import fold, normalize_name
-from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton
+from bot.briefs.names import PARTICLES, name_tokens, role_text, skeleton, skeleton_of_normal
 from bot.index.fuzzy import Deletions, word_index
 from bot.index.lines import Line, line_of
 from bot.index.overlay import numbers
@@ -996,11 +996,12 @@ class Catalog:
         hit = self._exact.get(key)
         if hit:
             return self._matched(hit, "exact")
-        hit = self._skeleton.get(skeleton(query))
+        hit = self._skeleton.get(skeleton_of_normal(key))  # skeleton(query)
         if hit:
             return self._matched(hit, "transliteration")
         words = key.split()
-        sets = [self._tokens.get(w) or self._tokens.get(skeleton(w), set()) for w in words]
+        skeletons = {w: skeleton(w) for w in words}
+        sets = [self._tokens.get(w) or self._tokens.get(skeletons[w], set()) for w in words]
         if all(sets):
             common = _common(sets)
             if common:
@@ -1021,7 +1022,7 @@ class Catalog:
                     key, spellings, scorer=fuzz.ratio, limit=FUZZY_PREFILTER // 4, score_cutoff=50
                 )
                 near = {i for _, _, i in shortlist}
-            near.update(self._word_neighbours(words))
+            near.update(self._word_neighbours(words, skeletons))
             positions = sorted(near)
             spellings = [self._spellings[i] for i in positions]
         results = process.extract(key, spellings, scorer=fuzz.WRatio, limit=20)
@@ -1212,8 +1213,16 @@ class Catalog:
         vocabulary, own = order.own_words()
         near = cdist(words, vocabulary, scorer=Levenshtein.distance, dtype=np.int32)
         by_word = near[:, own[rids]].min(axis=2).sum(axis=0)
-        to_whole = cdist([typed], [wholes[r] for r in rids], scorer=distance, dtype=np.int32)
-        return dict(zip(keys, np.minimum(by_word, to_whole[0]).tolist(), strict=True))
+        # the whole name's distance only where it may be the smaller: where the letter bound of it (the longer length
+        # less the letters in common, see fuzzy.NearWords) is under the cost by word
+        letters = order.letters()[rids]
+        bound = np.maximum(letters.sum(axis=1), len(typed)) - np.minimum(letters, letter_counts(typed)).sum(axis=1)
+        maybe = np.flatnonzero(bound < by_word)
+        if len(maybe):
+            named_as = [wholes[rids[i]] for i in maybe.tolist()]
+            to_whole = cdist([typed], named_as, scorer=distance, dtype=np.int32)
+            by_word[maybe] = np.minimum(by_word[maybe], to_whole[0])
+        return dict(zip(keys, by_word.tolist(), strict=True))
 
     def _ranked_costs(self, words: list[str], best: int) -> dict[str, int] | None:
         """Return what _near_costs returns of the candidates within best (the others cannot be close), computed over
@@ -1372,16 +1381,16 @@ class Catalog:
                 if match.keys and match.how != "exact":
                     self.equally_close(typed, match.keys, match.numbers)
 
-    def _word_neighbours(self, words: list[str]) -> set[int]:
+    def _word_neighbours(self, words: list[str], skeletons: Mapping[str, str]) -> set[int]:
         """Return the positions of spellings that share a rare word (or a rare word's skeleton) with the query.
 
         A word that many spellings share (a common first name) says little about who is meant and would bring
-        hundreds of spellings to score: it is left to the edit-ratio shortlist.
+        hundreds of spellings to score: it is left to the edit-ratio shortlist. skeletons: each word's skeleton.
         """
         index = self._word_index()
         out: set[int] = set()
         for word in words:
-            for found in (index.get(word), index.get(skeleton(word))):
+            for found in (index.get(word), index.get(skeletons[word])):
                 if found and len(found) <= RARE_WORD:
                     out.update(found)
         return out

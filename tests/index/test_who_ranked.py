@@ -299,3 +299,36 @@ def test_a_saved_rows_people_come_with_their_numbers(folder: Path, tmp_path: Pat
         assert widened == warm.catalog.equally_close(name, match.keys), name
         assert widened == memory.catalog.equally_close(name, match.keys), name
     assert numbered >= 50
+
+
+def test_matched_people_costed_at_once_cost_as_one_by_one(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """equally_close's costs of the matched people over the saved numbers at once (numpy; the whole name's distance
+    only where its letter bound is under the cost by word) equal those computed person by person, for misspelt
+    names, family names and names with a lost space, each against many people."""
+    from bot.briefs.keys import normalize_name
+    from bot.briefs.names import PARTICLES
+
+    monkeypatch.setattr(catalog_module, "PEOPLE_IN_MEMORY", 0)
+    _store(folder, tmp_path / "cache")
+    catalog = _store(folder, tmp_path / "cache").catalog
+    catalog.warm_names()
+    rng = random.Random(6)
+    everyone = list(catalog._saved_order.keys)  # type: ignore[union-attr]
+    typed: list[tuple[str, tuple[str, ...]]] = [(q.removeprefix("who "), ()) for q in _questions(catalog)]
+    three = [s for s in catalog._spellings if len(s.split()) == 3]
+    for spelling in rng.sample(three, 20):  # a lost space, asked of its people too
+        typed.append(("".join(spelling.split()[:2]) + " " + spelling.split()[2], catalog.find_people(spelling).keys))
+    lowered = 0
+    for name, theirs in typed:
+        words = [w for w in normalize_name(name).replace("-", " ").split() if w not in PARTICLES]
+        if not words:
+            continue
+        keys = list(dict.fromkeys([*theirs, *rng.sample(everyone, 60)]))
+        monkeypatch.setattr(catalog_module, "FEW_PRESENT", 0)
+        at_once = catalog._numbered_costs(words, keys)
+        monkeypatch.setattr(catalog_module, "FEW_PRESENT", 1000)
+        assert at_once == catalog._numbered_costs(words, keys), name
+        lowered += bool(theirs) and at_once is not None and at_once[theirs[0]] < 3  # by the whole name (lost space)
+    assert lowered >= 10
