@@ -658,7 +658,10 @@ class Catalog:
 
     def line(self, dialogue_id: str) -> Line:
         """Return what answers cite of one dialogue (see lines)."""
-        return self.lines((dialogue_id,))[0]
+        source = self._summaries
+        if isinstance(source, LazySummaries):
+            return source.line(dialogue_id)
+        return line_of(source[dialogue_id])
 
     def warm_lines(self) -> None:
         """Hold what `who` lists of every dialogue served from the start snapshot (a bot does, after a load), so that

@@ -172,7 +172,7 @@ class LazySummaries(Mapping[str, Summary]):
     Once warm_lines() has run, what `who` lists of every dialogue is held compactly (bot.index.lines), read from the
     rows as the memo reads them: shared by the summaries of later reloads, and, like the memo, under what is held."""
 
-    __slots__ = ("_db", "_drafts", "_files", "_held", "_lines", "_lock", "_memo")
+    __slots__ = ("_cited", "_db", "_drafts", "_files", "_held", "_lines", "_lock", "_memo")
 
     def __init__(
         self,
@@ -189,6 +189,7 @@ class LazySummaries(Mapping[str, Summary]):
         self._lock = lock
         self._held: dict[str, Summary] = held if held is not None else {}
         self._memo: dict[str, Summary] = {}
+        self._cited: dict[str, Line] = {}  # lines made by line(), kept as the memo keeps summaries
         # one slot, shared with the later reloads' summaries
         self._lines: list[Lines | None] = lines if lines is not None else [None]
 
@@ -229,6 +230,20 @@ class LazySummaries(Mapping[str, Summary]):
             for i in missing:
                 found[i] = line_of(self[dids[i]])
         return cast("list[Line]", found)
+
+    def line(self, did: str) -> Line:
+        """Return the line of one served dialogue (see lines), kept once made: answers cite the same dialogues again
+        and again (50 items, each with a heading and a citation)."""
+        summary = self._held.get(did)
+        if summary is not None:
+            return line_of(summary)
+        found = self._cited.get(did)
+        if found is None:
+            found = self.lines((did,))[0]
+            if len(self._cited) >= SUMMARY_MEMO:
+                self._cited.clear()
+            self._cited[did] = found
+        return found
 
     def warm_lines(self) -> None:
         """Hold what `who` lists of every served dialogue compactly (read from the cache a batch of files a query)."""
@@ -273,6 +288,7 @@ class LazySummaries(Mapping[str, Summary]):
         held.update((did, s) for did, s in changes.items() if s is not None)
         out = LazySummaries(self._db, files, self._drafts, self._lock, held, self._lines)
         out._memo = {did: s for did, s in self._memo.items() if did not in changes}
+        out._cited = {did: line for did, line in self._cited.items() if did not in changes}
         return out
 
     def every(self) -> dict[str, Summary]:

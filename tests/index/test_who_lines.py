@@ -4,6 +4,7 @@ kind of reload; other answers cite their dialogues from the lines too."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from pytest import MonkeyPatch
 
 from bot.answer import Answer, Item, mark_draft
 from bot.index.catalog import Catalog
+from bot.index.lines import Line, Lines
 from bot.index.snapshot import LazySummaries
 from bot.index.store import BriefStore
 from bot.query import ask, person_answer
@@ -133,6 +135,25 @@ def test_answers_cite_from_the_lines(folder: Path, tmp_path: Path, monkeypatch: 
         assert answer == ask(cold.catalog, question), question
         assert len(answer.items) > 1 and all(item.citation for item in answer.items), question
     assert read == []
+
+
+def test_answers_keep_the_lines_they_cite(folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch) -> None:
+    """A dialogue cited again (by the next answer, or twice in one item: heading and citation) is not decoded again."""
+    _store(folder, tmp_path / "held", False)
+    held = _store(folder, tmp_path / "held", False)
+    warm(held.catalog)
+    decoded: list[str] = []
+    many = Lines.many
+
+    def counted(self: Lines, dids: Sequence[str]) -> list[Line | None]:
+        decoded.extend(dids)
+        return many(self, dids)
+
+    monkeypatch.setattr(Lines, "many", counted)
+    first = ask(held.catalog, "positions energy")
+    cited = {item.citation.dialogue_id for item in first.items if item.citation}
+    assert len(cited) > 1 and sorted(decoded) == sorted(cited)
+    assert ask(held.catalog, "positions energy") == first and len(decoded) == len(cited)
 
 
 def test_a_cold_store_holds_no_lines(folder: Path, tmp_path: Path) -> None:
