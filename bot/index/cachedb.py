@@ -571,6 +571,13 @@ class CacheDB:
                 " ON CONFLICT(term) DO UPDATE SET docs = excluded.docs"
             )
 
+    def feed_text(self) -> None:
+        """Index the rows a bulk write into an empty index has written so far, now (it is otherwise fed every
+        FEED_DIALOGUES dialogues): a cold start feeds it a few files before its end, so that end_bulk, which the load
+        waits for, has only the last few to index (~0.25 s at 10,000 briefs otherwise)."""
+        if self.bulk and self._empty_text:
+            self._feed()
+
     def _set_build_hash(self) -> None:
         """Give the index a 16 MB buffer of pending data (default 1 MB): fewer segments to merge while it is built
         (a rebuild 1.9 -> 1.3 s at 10,000 briefs), for 20 MB more memory meanwhile."""

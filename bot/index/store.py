@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 CACHE_MIN_FILES = 200  # smaller folders load in milliseconds; they get an in-memory index, no cache file
 PARALLEL_MIN_FILES = 400  # below this, worker processes cost more than they save
 BULK_MIN_FILES = 500  # from this many changed files, the text index is rebuilt once rather than updated per file
+LAST_FEED_FILES = 250  # a bulk write feeds its text index this many files before its end (see CacheDB.feed_text)
 LEAN_MIN_FILES = 500  # a first load serving this many files ends as a start from its snapshot does (_end_lean)
 RECLAIM_SHARE = 20  # a reload gives the cache file's free pages back once they are 1/20 of it (see _reclaim_if_many)
 SKIPPED_IN_FULL = 3  # more broken briefs than this are logged as one warning line (each at INFO)
@@ -802,8 +803,12 @@ class BriefStore:
         for name, record in restamp:
             db.set_stamp(name, record)
         fresh: dict[str, _Good] = {}
+        # a fed text index takes what it has a few files before the end: the feed the load waits for is then short
+        last_feed = len(to_compile) - LAST_FEED_FILES if len(to_compile) >= BULK_MIN_FILES else -1
         # results stream in from the workers; each is written (and its text indexed) as it arrives
-        for name, record, result, errors in self._compile(sorted(to_compile), files, now):
+        for n, (name, record, result, errors) in enumerate(self._compile(sorted(to_compile), files, now)):
+            if n == last_feed:
+                db.feed_text()
             now_stamp = _regular_stamp(self.directory / name) if self.settle else files[name]
             if now_stamp != files[name]:
                 report.pending.append(name)  # written to while being read: read it again once stable
