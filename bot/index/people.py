@@ -364,8 +364,12 @@ class Stored:
 
         for kind in (EXACT, SKELETON, TOKENS):
             if kind not in self._held:
-                hashes = np.array([hash(k) for k in self.keys(kind)], dtype=np.int64).astype(np.int32)  # (low32)
-                self._held[kind] = array("i", np.sort(hashes).tobytes())
+                hashes = array("q")
+                with self.lock:  # a key at a time: no list of ~70,000 strings made to be dropped (~3 MB of the RSS)
+                    sql = "SELECT word FROM people_words WHERE gen = ? AND kind = ?"
+                    hashes.extend(hash(word) for (word,) in self.db.db.execute(sql, (self.gen, kind)))
+                low = np.frombuffer(hashes, dtype=np.int64).astype(np.int32)  # (low32)
+                self._held[kind] = array("i", np.sort(low).tobytes())
         if self._spelled is None and self.order() is not None:
             self._spelled = self._rows_by_place(EXACT)
 
