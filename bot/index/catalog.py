@@ -1242,7 +1242,7 @@ class Catalog:
 
             if (cdist(words, changed, scorer=Levenshtein.distance, score_cutoff=best, dtype=np.int32) <= best).any():
                 return None
-        rids, costs = order.near_words().close(words, best, letter_counts(" ".join(words)), gone)
+        rids, costs = order.near_words().close(words, best, letter_counts, gone)
         keys = order.keys
         return {keys[r]: c for r, c in zip(rids, costs, strict=True)}
 

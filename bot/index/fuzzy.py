@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 FEW = 48  # close costs up to this many candidates one by one in Python, more at once (numpy)
@@ -121,11 +121,12 @@ class NearWords:
         self._wholes = wholes
 
     def close(
-        self, words: list[str], best: int, typed_letters: Any, gone: Iterable[str] = ()
+        self, words: list[str], best: int, letters_of: Callable[[str], Any], gone: Iterable[str] = ()
     ) -> tuple[list[int], list[int]]:
         """Return the numbers of the people named by a word within best edits of each typed word whose cost (see
         Catalog.equally_close) is at most best, and those costs; a typed word with no such near word gives none.
-        The gone words (removed by a reload) name nobody."""
+        letters_of gives a string's letter counts (people.letter_counts); the gone words (removed by a reload) name
+        nobody."""
         import numpy as np
         from rapidfuzz.distance import Levenshtein
         from rapidfuzz.process import cdist
@@ -135,7 +136,9 @@ class NearWords:
         named = np.zeros((len(words), len(self.words) + 1), dtype=bool)  # the last column: a padding position
         np.less_equal(near, best, out=named[:, :-1])
         tokens = len(self.rows)
-        named[:, [self._place[w] for w in gone if self._place.get(w, tokens) < tokens]] = False
+        removed = [self._place[w] for w in gone if self._place.get(w, tokens) < tokens]
+        if removed:
+            named[:, removed] = False
         load = named[:, :tokens] @ self.sizes  # how many row entries each typed word's near words hold
         if not load.all():
             return [], []
@@ -154,7 +157,8 @@ class NearWords:
                 nearest = np.minimum(nearest, at[:, j])
             costs = nearest if costs is None else costs + nearest
         assert costs is not None
-        self._by_whole(costs, found, " ".join(words), best, typed_letters)
+        typed = " ".join(words)
+        self._by_whole(costs, found, typed, best, letters_of(typed))
         keep = costs <= best
         return found[keep].tolist(), costs[keep].tolist()
 

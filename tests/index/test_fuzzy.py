@@ -125,5 +125,5 @@ def test_near_words_find_what_a_plain_scan_finds(monkeypatch: MonkeyPatch, few: 
             cost = min(sum(cap), Levenshtein.distance(" ".join(words), names[p], score_cutoff=best))
             if cost <= best:
                 plain[p] = cost
-        got = near.close(words, best, letter_counts(" ".join(words)), gone)
+        got = near.close(words, best, letter_counts, gone)
         assert dict(zip(*got, strict=True)) == plain, (words, best, gone)
