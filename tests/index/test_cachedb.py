@@ -84,15 +84,19 @@ def test_reclaim_gives_free_pages_back(tmp_path: Path) -> None:
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf")
 
 
-def _bulk_index(feed: int, monkeypatch: MonkeyPatch, then: list[tuple[str, str]] | None = None) -> cachedb.CacheDB:
+def _bulk_index(
+    feed: int, monkeypatch: MonkeyPatch, then: list[tuple[str, str]] | None = None, early: int = -1
+) -> cachedb.CacheDB:
     """Return an in-memory cache whose empty text index took 12 dialogues (and `then`, rewrites) in one bulk write,
-    fed `feed` dialogues at a time."""
+    fed `feed` dialogues at a time, and at once (feed_text) after the first `early`."""
     monkeypatch.setattr(cachedb, "FEED_DIALOGUES", feed)
     db = cachedb.CacheDB(None)
     db.begin()
     db.begin_bulk()
     writes = [(f"d{i:02}", f"{WORDS[i % 7]} {WORDS[(i * 3) % 7]} dialogue {i}") for i in range(12)]
     for n, (did, text) in enumerate([*writes, *(then or [])]):
+        if n == early:
+            db.feed_text()
         date = f"2025-0{1 + n % 3}-1{n % 5}"
         rows = [("title", 0, "title", text), ("session", 0, "sessions[0].summary", f"{text} " * 60)]
         db.put_text(did, f"v{n}", date, rows)
@@ -132,3 +136,18 @@ def test_a_dialogue_written_again_after_it_was_fed_leaves_no_stale_row(monkeypat
     for word in ("zulu", "yankee"):
         assert len(fed.query_text("SELECT rowid FROM t WHERE t MATCH ?", (word,))) == 2  # the title and the summary
     assert len(fed.query_text("SELECT rowid FROM t WHERE t MATCH 'dialogue'", ())) == 2 * 10  # not the rewritten two
+
+
+@pytest.mark.parametrize("then", [[], [("d13", "zulu new")], [("d01", "zulu rewritten"), ("d14", "echo again")]])
+def test_a_term_list_counted_before_the_last_feeds_ends_as_one_counted_at_the_end(
+    then: list[tuple[str, str]], monkeypatch: MonkeyPatch
+) -> None:
+    """feed_text indexes the rows written so far and counts the term list then (a cold start does it a few files
+    before its end, while its workers still compile); the feeds after it add their rows' counts, and a dialogue
+    rewritten after it has the list counted again: every word's count ends as one count at the end makes it."""
+    for early in (0, 5, 11):
+        assert _index_state(_bulk_index(3, monkeypatch, then, early)) == _index_state(
+            _bulk_index(1000, monkeypatch, then)
+        )
+    db = _bulk_index(1000, monkeypatch, early=7)
+    assert db.query_text("SELECT docs FROM terms WHERE term = 'dialogue'", ()) == [(2 * 12,)]
