@@ -8,9 +8,13 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.errors import BriefbotError, write_out
 from bot.ops.logs import configure_logging
+
+if TYPE_CHECKING:
+    from bot.answer import Answer
 
 log = logging.getLogger("bot")
 
@@ -33,8 +37,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question, or one per line from standard input."""
     from bot.adapters.console import render_text, run_console, run_questions
     from bot.adapters.terminal import split_questions, terminal_width, use_colour
-    from bot.digest.cli import console_digests
-    from bot.digest.questions import parse_digest
+    from bot.digest.questions import DigestQuestion, parse_digest
     from bot.index.store import BriefStore
     from bot.query import ask
 
@@ -43,7 +46,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     questions = split_questions(args.question)
     if args.question and not questions:  # `ask ""` (an empty variable): the help, as an empty /brief gets
         questions = ["help"]
-    digests = console_digests(args)
+
+    def digests(question: DigestQuestion) -> Answer:
+        # the digest commands' module (asyncio, ssl, zoneinfo: ~20 ms) is imported only when a digest is asked for
+        from bot.digest.cli import console_digests
+
+        return console_digests(args)(question)
+
     if len(questions) > 1 or (questions and questions[0].split(" ", 1)[0].lower().lstrip("/") == "report"):
         if args.out:
             print("briefbot: --out writes the picture of one question; it is ignored with several", file=sys.stderr)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -154,6 +153,8 @@ def _answer(catalog: Catalog, text: str, digests: Callable[[DigestQuestion], Ans
     if question is None:
         return ask(catalog, text)
     if digests is None:
+        import asyncio  # here, not at the top: it costs a one-shot `briefbot ask` ~18 ms of imports (ssl, sockets)
+
         return asyncio.run(answer_digest(None, question, admin=True))
     return digests(question)
 

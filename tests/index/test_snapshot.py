@@ -258,12 +258,17 @@ def test_reload_without_change_reads_no_record(
 
 @pytest.mark.parametrize(
     ("question", "loaded"),
-    [("/who {name}", "False False"), ("dialogue latest", "False False"), ("dialogue show {did}", "True False")],
+    [
+        ("/who {name}", "False False False"),
+        ("dialogue latest", "False False False"),
+        ("dialogue show {did}", "True False False"),
+    ],
 )
 def test_warm_ask_imports_what_it_needs(folder: Path, tmp_path: Path, question: str, loaded: str) -> None:
     """A warm `briefbot ask "/who NAME"` answers from the cache without importing pydantic (or the YAML parser), and
     so does `dialogue latest`, read from the packed record; the models are built only when a question needs a whole
-    dialogue to work on, and even then no YAML parser is imported. The latest dialogue's text is the model's."""
+    dialogue to work on, and even then no YAML parser is imported. No question imports asyncio (~18 ms). The latest
+    dialogue's text is the model's."""
     cold = _store(folder, tmp_path / "cache")
     name = next(iter(cold.catalog.people.values())).name
     newest = cold.catalog.ordered[0]
@@ -273,7 +278,7 @@ def test_warm_ask_imports_what_it_needs(folder: Path, tmp_path: Path, question: 
         "from bot.cli import main\n"
         "bot.index.store.CACHE_MIN_FILES = 1  # this small folder uses its cache as a large one does\n"
         f"code = main(['ask', '--briefs', {str(folder)!r}, {question.format(name=name, did=newest.id)!r}])\n"
-        "print('LOADED', 'pydantic' in sys.modules, 'yaml' in sys.modules, code)\n"
+        "print('LOADED', 'pydantic' in sys.modules, 'yaml' in sys.modules, 'asyncio' in sys.modules, code)\n"
     )
     env = {**os.environ, "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache"), "COLUMNS": "90"}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True).stdout
