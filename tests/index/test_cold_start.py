@@ -95,13 +95,8 @@ def test_cold_start_answers_like_per_file_build(folder: Path, tmp_path: Path, mo
     assert _answers(bulk) == expected
 
 
-def test_cold_start_feeding_its_text_index_as_it_writes_answers_alike(
-    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
-) -> None:
-    """A cold start whose text index takes the rows a few dialogues at a time while they are written (as at 50,000
-    briefs, cachedb.FEED_DIALOGUES) answers as the per-file build, and a warm start over its cache as well."""
-    expected = _answers(BriefStore(folder, cache_dir=tmp_path / "a"))
-    _bulk_parallel(monkeypatch)
+def _count_feeds(monkeypatch: MonkeyPatch) -> list[int]:
+    """Return a list that gets the number of dialogues of each feed of the text index from now on."""
     fed: list[int] = []
     feed = cache_module.CacheDB._feed
 
@@ -109,8 +104,19 @@ def test_cold_start_feeding_its_text_index_as_it_writes_answers_alike(
         fed.append(len(db._unfed))
         feed(db)
 
-    monkeypatch.setattr(cache_module, "FEED_DIALOGUES", 7)
     monkeypatch.setattr(cache_module.CacheDB, "_feed", counted)
+    return fed
+
+
+def test_cold_start_feeding_its_text_index_as_it_writes_answers_alike(
+    folder: Path, tmp_path: Path, monkeypatch: MonkeyPatch
+) -> None:
+    """A cold start whose text index takes the rows a few dialogues at a time while they are written (as at 50,000
+    briefs, cachedb.FEED_DIALOGUES) answers as the per-file build, and a warm start over its cache as well."""
+    expected = _answers(BriefStore(folder, cache_dir=tmp_path / "a"))
+    _bulk_parallel(monkeypatch)
+    monkeypatch.setattr(cache_module, "FEED_DIALOGUES", 7)
+    fed = _count_feeds(monkeypatch)
     cold = BriefStore(folder, cache_dir=tmp_path / "b")
     assert _answers(cold) == expected
     assert len(fed) >= CORPUS_SIZE // 7 and set(fed[:-2]) == {7}
@@ -125,14 +131,7 @@ def test_cold_start_feeds_its_text_index_a_few_files_before_the_end(
     """The feed a cold start's load waits for, at the end of its write, holds at most the last LAST_FEED_FILES
     dialogues: the rest were fed while the workers still compiled."""
     _bulk_parallel(monkeypatch)
-    fed: list[int] = []
-    feed = cache_module.CacheDB._feed
-
-    def counted(db: cache_module.CacheDB) -> None:
-        fed.append(len(db._unfed))
-        feed(db)
-
-    monkeypatch.setattr(cache_module.CacheDB, "_feed", counted)
+    fed = _count_feeds(monkeypatch)
     monkeypatch.setattr(store_module, "LAST_FEED_FILES", 5)
     store = BriefStore(folder, cache_dir=tmp_path / "cache")
     assert store.load().loaded == CORPUS_SIZE
