@@ -19,7 +19,14 @@ from typing import Any, NamedTuple
 
 from bot.errors import BriefError
 from bot.index.pack import pack
-from bot.index.records import Summary, parts_from_blob, summarize, summary_from_head, summary_to_data
+from bot.index.records import (
+    Summary,
+    blob_of_parts,
+    parts_from_blob,
+    summarize,
+    summary_from_head,
+    summary_to_data,
+)
 from bot.index.rows import (
     ItemGroup,
     ItemRow,
@@ -31,7 +38,6 @@ from bot.index.rows import (
     text_fields,
     text_items,
 )
-from bot.index.squeeze import squeeze
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +106,8 @@ def _to_wire(item: tuple[str, Compiled | None, list[BriefError], str]) -> Any:
     if compiled is None:
         return (shown, None, pickle.dumps(errors), digest)
     head, parts = summary_to_data(compiled.summary)
-    blob = squeeze(marshal.dumps(parts))  # parts_blob(compiled.summary), the summary's data made once
-    return (shown, (head, blob, compiled.blob, compiled.prepared, compiled.groups), b"", digest)
+    # as parts_blob(compiled.summary) makes it, from the summary's data made once
+    return (shown, (head, blob_of_parts(parts), compiled.blob, compiled.prepared, compiled.groups), b"", digest)
 
 
 def _from_wire(data: Any, lean: bool = False) -> tuple[str, Compiled | None, list[BriefError], str]:

@@ -104,7 +104,12 @@ def summary_to_data(summary: Summary) -> Any:
 
 def parts_blob(summary: Summary) -> bytes:
     """Return a summary's participant records as the cache stores them: squeezed marshal of plain tuples."""
-    return squeeze(marshal.dumps(summary_to_data(summary)[1]))
+    return blob_of_parts(summary_to_data(summary)[1])
+
+
+def blob_of_parts(parts: Any) -> bytes:
+    """Return participant data (the second half of summary_to_data) as the cache stores it."""
+    return squeeze(marshal.dumps(parts))
 
 
 def parts_from_blob(blob: bytes) -> tuple[PartRecord, ...]:
