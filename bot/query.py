@@ -13,12 +13,21 @@ from bot.answer import DRAFT_MARK, Answer, AnswerKind, Choice, Citation, Item
 from bot.briefs.keys import fold, normalize_name
 from bot.briefs.names import is_latin, role_text
 from bot.index.catalog import Appearance, Catalog, PersonRecord
-from bot.index.lines import Line
 from bot.index.rows import PersonRow, PositionRow
 from bot.index.text import TextHit
 from bot.positions import positions
 from bot.present import citation, describe, full_name, named, quoted
-from bot.replies import HELP_LINES, MAX_HITS, help_answer, not_found, person_choices, summary_citation, summary_heading
+from bot.replies import (
+    HELP_LINES,
+    MAX_HITS,
+    help_answer,
+    line_citation,
+    line_heading,
+    not_found,
+    person_choices,
+    summary_citation,
+    summary_heading,
+)
 from bot.suggest import suggest
 
 if TYPE_CHECKING:
@@ -333,11 +342,11 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
         fields = [("Part", ", ".join(appearance.parts)), ("Then", compact.then)]
         if compact.moderated:
             fields.append(("Chaired", "; ".join(compact.moderated)))
-        heading, cite = _listed(appearance.dialogue_id, line)
+        heading, cite = line_heading(line), line_citation(appearance.dialogue_id, line)
         path = f"participants[{appearance.index}]"
         items.append(Item(heading, tuple(fields), (), compact.bullets, cite, path=path))
     for appearance, line in zip(record.appearances[WHO_FULL:], lines[WHO_FULL:], strict=True):
-        # older dialogues: one line each; _listed inlined: a person may have hundreds of older dialogues
+        # older dialogues: one line each; line_heading and line_citation inlined: a person may have hundreds of them
         title, date, label, url, draft = line
         cite = Citation(appearance.dialogue_id, title, date, label, url, draft)
         heading = f"{title} ({date or 'date not given'})"
@@ -346,12 +355,6 @@ def person_answer(catalog: Catalog, record: PersonRecord, how: str = "exact") ->
     honorific = newest.honorific or record.honorific
     title = f"{honorific} {record.name}" if honorific else record.name
     return Answer(AnswerKind.PERSON, title, intro, tuple(items), refs=(record.key,))
-
-
-def _listed(dialogue_id: str, line: Line) -> tuple[str, Citation]:
-    """Return the heading and citation of a dialogue `who` lists, as summary_heading and summary_citation make them."""
-    heading = f"{line.title} ({line.date or 'date not given'})"
-    return heading, Citation(dialogue_id, line.title, line.date, line.label, line.url, line.draft)
 
 
 # ----- sessions, positions, search --------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from bot.answer import Answer, AnswerKind, Choice, Citation, Item
 from bot.index.catalog import Catalog
+from bot.index.lines import Line
 
 MAX_HITS = 50  # items listed by one answer (the best or the most recent)
 
@@ -52,11 +53,19 @@ def not_found(
 
 def summary_citation(catalog: Catalog, dialogue_id: str) -> Citation:
     """Return the citation of a dialogue from its summary's line (Catalog.line), without loading the dialogue."""
-    line = catalog.line(dialogue_id)
-    return Citation(dialogue_id, line.title, line.date, line.label, line.url, line.draft)
+    return line_citation(dialogue_id, catalog.line(dialogue_id))
 
 
 def summary_heading(catalog: Catalog, dialogue_id: str) -> str:
     """Return 'Title (date)' of a dialogue from its summary's line (Catalog.line), without loading the dialogue."""
-    line = catalog.line(dialogue_id)
+    return line_heading(catalog.line(dialogue_id))
+
+
+def line_citation(dialogue_id: str, line: Line) -> Citation:
+    """Return the citation of a dialogue from its line."""
+    return Citation(dialogue_id, line.title, line.date, line.label, line.url, line.draft)
+
+
+def line_heading(line: Line) -> str:
+    """Return 'Title (date)' of a dialogue from its line."""
     return f"{line.title} ({line.date or 'date not given'})"
